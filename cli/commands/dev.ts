@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { configToEnv, type Config } from '../../src/config';
+import { handlerExport, handlerFile } from '../../src/wiring';
+import { commandConfig, loadWiring, type GlobalOptions } from '../context';
+import { bundleLambdas } from '../deploy/bundle';
+import { hasRedisServer, pingRedis, startRedisServer, type PrivateRedis } from '../dev/redis-server';
+import { createDevServer, type Page, type ProxyHandler } from '../dev/server';
+import { devPages } from '../dev/pages';
+import { lambdaBundle, packageRoot } from '../paths';
+
+export interface DevOptions extends GlobalOptions {
+  port?: number;
+  host?: string;
+  redisUrl?: string;
+  /** Rebuild the Lambda bundles before serving. @default false (built only when missing) */
+  build?: boolean;
+}
+
+export interface DevResult {
+  url: string;
+  trackUrl: string;
+  experimentsUrl: string;
+  dashboardUrl: string | null;
+  apiKey: string;
+  apiKeyGenerated: boolean;
+  redisUrl: string;
+  /** How the Redis was found: configured, private (started here), or local (127.0.0.1:6379). */
+  redis: 'configured' | 'private' | 'local';
+  configPath: string | null;
+  server: http.Server;
+  stop(): Promise<void>;
+}
+
+/**
+ * `abtest dev`: serves the wired routes on localhost by calling the built Lambda bundles
+ * with API Gateway proxy events, plus the demo page and the dashboard. With no Redis
+ * configured it starts a private redis-server and stops it on `stop()`.
+ */
+export async function run(opts: DevOptions, env: NodeJS.ProcessEnv = process.env): Promise<DevResult> {
+  const { config: loaded, path: configPath } = commandConfig(opts, env);
+  const root = packageRoot();
+  const wiring = loadWiring(loaded);
+
+  let privateRedis: PrivateRedis | null = null;
+  let redis: DevResult['redis'] = 'configured';
+  let redisUrl = opts.redisUrl ?? loaded.redis_url;
+  if (!redisUrl) {
+    if (!hasRedisServer() && (await pingRedis('127.0.0.1', 6379))) {
+      redisUrl = 'redis://127.0.0.1:6379';
+      redis = 'local';
+    } else {
+      privateRedis = await startRedisServer();
+      redisUrl = privateRedis.url;
+      redis = 'private';
+    }
+  }
+  const apiKeyGenerated = !loaded.api_key;
+  const config: Config = { ...loaded, redis_url: redisUrl, api_key: loaded.api_key ?? randomBytes(20).toString('hex') };
+
+  try {
+    if (opts.build || wiring.functions.some((f) => !fs.existsSync(lambdaBundle(handlerFile(f), root)))) await bundleLambdas(wiring, root);
+    // The bundles read their config from the environment, as they do in Lambda.
+    for (const [k, v] of Object.entries(configToEnv(config))) env[k] = v;
+    const handlers: Record<string, ProxyHandler> = {};
+    for (const f of wiring.functions) {
+      const mod = require(lambdaBundle(handlerFile(f), root));
+      handlers[f.name] = mod[handlerExport(f)];
+      if (typeof handlers[f.name] !== 'function') throw new Error(`dist/lambdas/${handlerFile(f)}.js exports no function ${handlerExport(f)}`);
+    }
+    const pages: Record<string, Page> = devPages({ config, wiring, root });
+    const server = createDevServer({ wiring, handlers, apiKey: config.api_key!, corsOrigin: config.cors_origin, pages });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 8787, opts.host ?? '127.0.0.1', () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    const url = `http://${opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1'}:${port}`;
+    return {
+      url,
+      trackUrl: `${url}/track`,
+      experimentsUrl: `${url}/experiments`,
+      dashboardUrl: pages['/dashboard'] ? `${url}/dashboard` : null,
+      apiKey: config.api_key!,
+      apiKeyGenerated,
+      redisUrl,
+      redis,
+      configPath,
+      server,
+      stop: async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await privateRedis?.stop();
+      },
+    };
+  } catch (e) {
+    await privateRedis?.stop();
+    throw e;
+  }
+}

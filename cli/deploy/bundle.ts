@@ -1,0 +1,61 @@
+import { build, type Plugin } from 'esbuild';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Wiring } from '../../src/config';
+import { handlerFile } from '../../src/wiring';
+import { packageRoot } from '../paths';
+
+export interface Bundle {
+  /** The wiring function name. */
+  name: string;
+  /** The bundle file (`dist/lambdas/<handler file>.js`). */
+  file: string;
+  bytes: number;
+}
+
+/**
+ * Bundles each wired Lambda entry (`lambdas/<file>.ts`) into one minified CommonJS file for
+ * node20 with everything it imports inside and no AWS SDK. These files are what `abtest dev`
+ * loads and what deploy zips.
+ */
+export async function bundleLambdas(wiring: Wiring, root = packageRoot()): Promise<Bundle[]> {
+  const outdir = path.join(root, 'dist', 'lambdas');
+  const files = [...new Set(wiring.functions.map(handlerFile))];
+  for (const file of files) {
+    if (!fs.existsSync(path.join(root, 'lambdas', `${file}.ts`))) throw new Error(`lambdas/${file}.ts does not exist (named by a handler in the wiring)`);
+  }
+  await build({
+    entryPoints: files.map((f) => path.join(root, 'lambdas', `${f}.ts`)),
+    outdir,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    external: ['@aws-sdk/*'],
+    // ioredis logs through `debug`; a Lambda has no use for it, and it weighs on cold start.
+    alias: { debug: path.join(root, 'src', 'store', 'no-debug.ts') },
+    plugins: [trimIoredis],
+    logLevel: 'silent',
+  });
+  return wiring.functions.map((f) => {
+    const file = path.join(outdir, `${handlerFile(f)}.js`);
+    return { name: f.name, file, bytes: fs.statSync(file).size };
+  });
+}
+
+/**
+ * ioredis parts abtest never uses (Sentinel, named TLS profiles of other clouds) replaced by
+ * stubs, to keep the bundle small and its cold start short.
+ */
+const trimIoredis: Plugin = {
+  name: 'trim-ioredis',
+  setup(b) {
+    b.onLoad({ filter: /ioredis[\\/]built[\\/]connectors[\\/]SentinelConnector[\\/]index\.js$/ }, () => ({
+      contents: 'class SentinelConnector { constructor() { throw new Error("Redis Sentinel is not supported by abtest"); } }\nexports.default = SentinelConnector; exports.SentinelIterator = SentinelConnector;',
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /ioredis[\\/]built[\\/]constants[\\/]TLSProfiles\.js$/ }, () => ({ contents: 'exports.default = {};', loader: 'js' }));
+  },
+};

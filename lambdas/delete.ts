@@ -1,0 +1,4 @@
+import { remove } from '../src/api';
+import { makeHandler } from '../src/http';
+
+export const handler = makeHandler(remove);

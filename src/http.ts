@@ -1,0 +1,102 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { configFromEnv, type Config } from './config';
+import { AbtestError, InputError } from './errors';
+import { createRedis, RedisCounterStore, type CounterStore } from './store';
+
+export type ProxyEvent = APIGatewayProxyEvent;
+export type ProxyResult = APIGatewayProxyResult;
+
+/** What a route needs: the validated config and the process's one counter store. */
+export interface Context {
+  config: Config;
+  store: CounterStore;
+}
+
+export type Route = (event: ProxyEvent, ctx: Context) => Promise<ProxyResult>;
+
+/** Largest request body accepted, in bytes. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export function corsHeaders(config: Config, methods: string): Record<string, string> {
+  return {
+    'Access-Control-Allow-Origin': config.cors_origin,
+    'Access-Control-Allow-Methods': methods,
+    'Access-Control-Allow-Headers': 'Content-Type,X-Api-Key',
+    'Access-Control-Max-Age': '600',
+  };
+}
+
+/** A JSON answer with CORS headers. */
+export function json(status: number, body: unknown, config: Config, headers: Record<string, string> = {}): ProxyResult {
+  return {
+    statusCode: status,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', ...corsHeaders(config, headers['Allow'] ?? 'GET,POST,DELETE,OPTIONS'), ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+/** The JSON error body every failure answers with. */
+export function errorBody(message: string, field?: string): { status: 'failed'; message: string; field?: string } {
+  return field ? { status: 'failed', message, field } : { status: 'failed', message };
+}
+
+/** Turns any failure into an answer: known errors keep their status and message, the rest is a logged 500. */
+export function errorResult(e: unknown, config: Config): ProxyResult {
+  if (e instanceof AbtestError && e.status < 600) {
+    if (e.status >= 500) console.error(JSON.stringify({ level: 'error', code: e.code, message: e.message }));
+    return json(e.status, errorBody(e.message, e instanceof InputError ? e.field : undefined), config);
+  }
+  console.error(JSON.stringify({ level: 'error', message: (e as Error)?.message ?? String(e), stack: (e as Error)?.stack }));
+  return json(500, errorBody('internal error'), config);
+}
+
+/** The methods one route answers, as a guard at the top of a route. */
+export function allowMethods(event: ProxyEvent, config: Config, methods: string[]): ProxyResult | null {
+  const allow = [...methods, 'OPTIONS'].join(',');
+  if (event.httpMethod === 'OPTIONS') {
+    return { statusCode: 204, headers: corsHeaders(config, allow), body: '' };
+  }
+  if (!methods.includes(event.httpMethod)) {
+    return json(405, errorBody(`method ${event.httpMethod} is not allowed here; use ${methods.join(' or ')}`), config, { Allow: allow });
+  }
+  return null;
+}
+
+/** The request body as text (API Gateway base64-encodes binary bodies). */
+export function bodyText(event: ProxyEvent): string {
+  const raw = event.body ?? '';
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new InputError('body', `the body is larger than ${MAX_BODY_BYTES} bytes`, 413);
+  return text;
+}
+
+/** A header, whatever its case. */
+export function header(event: ProxyEvent, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === lower) return v ?? undefined;
+  return undefined;
+}
+
+/**
+ * Wraps a route as a Lambda handler. The config and the Redis client are created on the
+ * first call and reused by every later call of the container.
+ */
+export function makeHandler(route: Route, env: NodeJS.ProcessEnv = process.env): (event: ProxyEvent) => Promise<ProxyResult> {
+  let ctx: Context | undefined;
+  return async (event) => {
+    try {
+      if (!ctx) {
+        const config = configFromEnv(env);
+        ctx = { config, store: new RedisCounterStore(createRedis(config), config) };
+      }
+      return await route(event, ctx);
+    } catch (e) {
+      return errorResult(e, ctx?.config ?? fallbackConfig(env));
+    }
+  };
+}
+
+/** Enough config to answer an error when the config itself is broken. */
+function fallbackConfig(env: NodeJS.ProcessEnv): Config {
+  return { cors_origin: env.ABTEST_CORS_ORIGIN || '*' } as Config;
+}

@@ -1,0 +1,232 @@
+import type { Config, Counting } from '../config';
+import { experimentKeys, namespaceKey, namespacesKey } from './keys';
+import { guard, type RedisClient } from './redis';
+
+export { createRedis, guard, type RedisClient } from './redis';
+
+/** The pseudo-goal of entering an experiment: its counter is a variant's participants. */
+export const PARTICIPATE = 'participate';
+
+/** One tracking event, validated. */
+export interface TrackEvent {
+  namespace: string;
+  experiment: string;
+  variant: string;
+  event: string;
+  uuid: string;
+}
+
+/** What happened to a batch: events counted (new or already seen) and events a cap refused. */
+export interface TrackOutcome {
+  stored: number;
+  rejected: { index: number; message: string }[];
+}
+
+export interface VariantCount {
+  label: string;
+  participants: number;
+}
+export interface GoalResult {
+  goal: string;
+  results: { label: string; successes: number; trials: number }[];
+}
+/** One experiment's counts. Variants and goals are sorted by name; the order is stable. */
+export interface ExperimentCounts {
+  experiment: string;
+  counting: Counting;
+  /** Relative standard error of each count: 0 when exact, 1.04/sqrt(16384) for HLL. */
+  standard_error: number;
+  variants: VariantCount[];
+  goals: GoalResult[];
+}
+
+/** Relative standard error of a Redis HyperLogLog (16384 registers). */
+export const HLL_STANDARD_ERROR = 1.04 / Math.sqrt(16384);
+
+export const standardError = (mode: Counting): number => (mode === 'hll' ? HLL_STANDARD_ERROR : 0);
+
+/** The counter store the handlers use. */
+export interface CounterStore {
+  track(events: TrackEvent[]): Promise<TrackOutcome>;
+  results(namespace: string, scope?: string[]): Promise<ExperimentCounts[]>;
+  /** Removes every key of an experiment and its index entry; false when it did not exist. */
+  deleteExperiment(namespace: string, experiment: string): Promise<boolean>;
+}
+
+// KEYS: meta, variants, goals, counter. ARGV: uuid, variant, event, default mode,
+// max variants, max goals, is-goal. Caps are checked before anything is written.
+// Returns {added (1 new, 0 seen before, -1 variant cap, -2 goal cap), fresh (meta was absent)}.
+const TRACK_SCRIPT = `
+local mode = redis.call('HGET', KEYS[1], 'mode')
+local fresh = 0
+if not mode then mode = ARGV[4]; fresh = 1 end
+if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0 then
+  local cap = tonumber(ARGV[5])
+  if cap > 0 and redis.call('SCARD', KEYS[2]) >= cap then return {-1, fresh} end
+end
+local goal = ARGV[7] == '1'
+if goal and redis.call('SISMEMBER', KEYS[3], ARGV[3]) == 0 then
+  local cap = tonumber(ARGV[6])
+  if cap > 0 and redis.call('SCARD', KEYS[3]) >= cap then return {-2, fresh} end
+end
+if fresh == 1 then redis.call('HSET', KEYS[1], 'mode', mode) end
+redis.call('SADD', KEYS[2], ARGV[2])
+if goal then redis.call('SADD', KEYS[3], ARGV[3]) end
+if mode == 'exact' then
+  return {redis.call('SADD', KEYS[4], ARGV[1]), fresh}
+end
+return {redis.call('PFADD', KEYS[4], ARGV[1]), fresh}
+`;
+
+// KEYS: namespaces index, experiments-of-namespace index. ARGV: namespace, experiment,
+// max experiments per namespace, max namespaces. Returns 1 when indexed (now or before),
+// 0 when the experiments cap refuses, -1 when the namespaces cap refuses.
+const INDEX_SCRIPT = `
+if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 1 then return 1 end
+local cap = tonumber(ARGV[3])
+if cap > 0 and redis.call('SCARD', KEYS[2]) >= cap then return 0 end
+local nscap = tonumber(ARGV[4])
+if nscap > 0 and redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 and redis.call('SCARD', KEYS[1]) >= nscap then return -1 end
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('SADD', KEYS[1], ARGV[1])
+return 1
+`;
+
+type ScriptClient = RedisClient & {
+  abtestTrack(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<[number, number]>;
+  abtestIndex(k1: string, k2: string, ...argv: string[]): Promise<number>;
+};
+
+const defined = new WeakSet<RedisClient>();
+
+function withScripts(redis: RedisClient): ScriptClient {
+  if (!defined.has(redis)) {
+    redis.defineCommand('abtestTrack', { numberOfKeys: 4, lua: TRACK_SCRIPT });
+    redis.defineCommand('abtestIndex', { numberOfKeys: 2, lua: INDEX_SCRIPT });
+    defined.add(redis);
+  }
+  return redis as ScriptClient;
+}
+
+/**
+ * The Redis counter store. One instance per process: it remembers which experiments it has
+ * already put in the namespace index, so the hot path of a known experiment is one script
+ * call (one round trip) per event.
+ */
+export class RedisCounterStore implements CounterStore {
+  private readonly redis: ScriptClient;
+  private readonly indexed = new Set<string>();
+
+  constructor(redis: RedisClient, private readonly config: Config) {
+    this.redis = withScripts(redis);
+  }
+
+  async track(events: TrackEvent[]): Promise<TrackOutcome> {
+    const { config } = this;
+    const prefix = config.key_prefix;
+    return guard(async () => {
+      const rejected: TrackOutcome['rejected'] = [];
+      // 1. Index experiments not yet known to this process (the cap on experiments is here).
+      const refused = new Map<string, string>();
+      const unknown = [...new Set(events.map(indexId))].filter((id) => !this.indexed.has(id));
+      await Promise.all(
+        unknown.map(async (id) => {
+          const [namespace, experiment] = id.split('\n');
+          const ok = await this.redis.abtestIndex(namespacesKey(prefix), namespaceKey(prefix, namespace), namespace, experiment, String(config.max_experiments_per_namespace), String(config.max_namespaces));
+          if (ok === 1) this.indexed.add(id);
+          else if (ok === 0) refused.set(id, `experiment "${experiment}" would exceed max_experiments_per_namespace (${config.max_experiments_per_namespace}) in namespace "${namespace}"`);
+          else refused.set(id, `namespace "${namespace}" would exceed max_namespaces (${config.max_namespaces})`);
+        }),
+      );
+      // 2. Count every event of an admitted experiment: one script call each, pipelined.
+      const outcomes = await Promise.all(
+        events.map(async (e, index) => {
+          const refusal = refused.get(indexId(e));
+          if (refusal) return { index, message: refusal };
+          const keys = experimentKeys(prefix, e.namespace, e.experiment);
+          const goal = e.event !== PARTICIPATE;
+          const [added, fresh] = await this.redis.abtestTrack(
+            keys.meta, keys.variants, keys.goals, keys.counter(e.event, e.variant),
+            e.uuid, e.variant, e.event, config.counting,
+            String(config.max_variants_per_experiment), String(config.max_goals_per_experiment), goal ? '1' : '0',
+          );
+          if (added === -1) return { index, message: `variant "${e.variant}" would exceed max_variants_per_experiment (${config.max_variants_per_experiment}) in experiment "${e.experiment}"` };
+          if (added === -2) return { index, message: `goal "${e.event}" would exceed max_goals_per_experiment (${config.max_goals_per_experiment}) in experiment "${e.experiment}"` };
+          // The experiment was deleted (by anyone) since this process indexed it: index it again.
+          if (fresh === 1 && !unknown.includes(indexId(e))) {
+            await this.redis.sadd(namespaceKey(prefix, e.namespace), e.experiment);
+            await this.redis.sadd(namespacesKey(prefix), e.namespace);
+          }
+          return null;
+        }),
+      );
+      for (const o of outcomes) if (o) rejected.push(o);
+      return { stored: events.length - rejected.length, rejected };
+    });
+  }
+
+  async results(namespace: string, scope?: string[]): Promise<ExperimentCounts[]> {
+    const prefix = this.config.key_prefix;
+    return guard(async () => {
+      const names = scope ?? (await this.redis.smembers(namespaceKey(prefix, namespace)));
+      const sorted = [...new Set(names)].sort(byName);
+      const all = await Promise.all(sorted.map((name) => this.experimentCounts(namespace, name)));
+      return all.filter((x): x is ExperimentCounts => x !== null);
+    });
+  }
+
+  private async experimentCounts(namespace: string, experiment: string): Promise<ExperimentCounts | null> {
+    const keys = experimentKeys(this.config.key_prefix, namespace, experiment);
+    const [mode, variantSet, goalSet] = await Promise.all([
+      this.redis.hget(keys.meta, 'mode'),
+      this.redis.smembers(keys.variants),
+      this.redis.smembers(keys.goals),
+    ]);
+    if (!mode) return null;
+    const counting: Counting = mode === 'exact' ? 'exact' : 'hll';
+    const count = (key: string) => (counting === 'exact' ? this.redis.scard(key) : this.redis.pfcount(key));
+    const variants = variantSet.sort(byName);
+    const goals = goalSet.sort(byName);
+    const [participants, ...goalCounts] = await Promise.all(
+      [PARTICIPATE, ...goals].map((event) => Promise.all(variants.map((v) => count(keys.counter(event, v))))),
+    );
+    return {
+      experiment,
+      counting,
+      standard_error: standardError(counting),
+      variants: variants.map((label, i) => ({ label, participants: participants[i] })),
+      goals: goals.map((goal, g) => ({
+        goal,
+        results: variants.map((label, i) => ({ label, successes: goalCounts[g][i], trials: participants[i] })),
+      })),
+    };
+  }
+
+  async deleteExperiment(namespace: string, experiment: string): Promise<boolean> {
+    const prefix = this.config.key_prefix;
+    const keys = experimentKeys(prefix, namespace, experiment);
+    return guard(async () => {
+      let existed = false;
+      // A track racing with the delete may add a variant or goal between the read and the
+      // DEL; go round until the experiment has no keys left.
+      for (let round = 0; round < 5; round++) {
+        const [mode, variants, goals] = await Promise.all([
+          this.redis.hget(keys.meta, 'mode'),
+          this.redis.smembers(keys.variants),
+          this.redis.smembers(keys.goals),
+        ]);
+        if (!mode && variants.length === 0) break;
+        existed = true;
+        const counters = [PARTICIPATE, ...goals].flatMap((event) => variants.map((v) => keys.counter(event, v)));
+        await this.redis.del(keys.meta, keys.variants, keys.goals, ...counters);
+      }
+      const removed = await this.redis.srem(namespaceKey(prefix, namespace), experiment);
+      this.indexed.delete(indexId({ namespace, experiment }));
+      return existed || removed > 0;
+    });
+  }
+}
+
+const indexId = (e: { namespace: string; experiment: string }): string => `${e.namespace}\n${e.experiment}`;
+
+const byName = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
