@@ -44,6 +44,7 @@ program
       const { run } = await import('./commands/build');
       const r = await run(globals());
       for (const b of r.lambdas) out(`✔ ${b.name.padEnd(12)} ${(b.bytes / 1024).toFixed(1)} KB  ${b.file}`);
+      for (const b of r.browser) out(`✔ ${b.name.padEnd(12)} ${(b.bytes / 1024).toFixed(1)} KB, ${(b.gzipBytes / 1024).toFixed(1)} KB gzipped  ${b.file}`);
     }),
   );
 
@@ -76,6 +77,56 @@ program
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+    }),
+  );
+
+program
+  .command('snippet')
+  .description('print the <script> block for your pages: the browser client inlined, set to your track URL')
+  .option('--url <url>', 'the API URL (default: the deployed API)')
+  .option('--dev', 'use abtest dev on this machine (http://127.0.0.1:8787)')
+  .option('--namespace <name>', 'namespace of the events (default: the configured one)')
+  .option('--region <region>', 'AWS region of the deployment')
+  .option('--profile <name>', 'AWS named profile')
+  .option('--endpoint-url <url>', 'AWS API endpoint (LocalStack or another emulator)')
+  .action(
+    action(async (o: { url?: string; dev?: boolean; namespace?: string; region?: string; profile?: string; endpointUrl?: string }) => {
+      const { run } = await import('./commands/snippet');
+      const r = await run({ ...globals(), ...o });
+      out(r.html.trimEnd());
+    }),
+  );
+
+program
+  .command('dashboard')
+  .description('write the results dashboard (one static HTML file, no hosting needed) and open it')
+  .option('--out <file>', 'where to write the page (default: ~/.abtest/dashboard.html)')
+  .option('--no-open', 'do not open the page')
+  .option('--serve', 'serve the page on localhost until Ctrl-C')
+  .option('--port <n>', 'port of --serve', intOption('--port', 0, 65535), 0)
+  .option('--url <url>', 'the API URL (default: the deployed API)')
+  .option('--key <key>', 'the API key (default: the deployment\'s, else the configured api_key)')
+  .option('--dev', 'use abtest dev on this machine (http://127.0.0.1:8787)')
+  .option('--namespace <name>', 'namespace to show first (default: the configured one)')
+  .option('--region <region>', 'AWS region of the deployment')
+  .option('--profile <name>', 'AWS named profile')
+  .option('--endpoint-url <url>', 'AWS API endpoint (LocalStack or another emulator)')
+  .action(
+    action(async (o: { out?: string; open: boolean; serve?: boolean; port: number; url?: string; key?: string; dev?: boolean; namespace?: string; region?: string; profile?: string; endpointUrl?: string }) => {
+      const { run } = await import('./commands/dashboard');
+      const r = await run({ ...globals(), ...o });
+      out(`✔ dashboard written to ${r.file}${r.keyIncluded ? ' (it holds the API key: keep it private)' : ''}`);
+      out(`  API        ${r.api}${r.source === 'deployed' ? ' (deployed)' : r.source === 'dev' ? ' (abtest dev)' : ''}`);
+      out(`  namespace  ${r.namespace}`);
+      if (!r.keyIncluded) out('  no API key known: the page asks for it');
+      if (r.server) out(`  serving    ${r.pageUrl}`);
+      if (o.open) out(r.opened ? `  opened     ${r.pageUrl}` : `  open ${r.pageUrl} in a browser (no browser could be started)`);
+      if (r.server) {
+        out('Press Ctrl-C to stop.');
+        const stop = () => r.stop().then(() => process.exit(0), fail);
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      }
     }),
   );
 

@@ -1,0 +1,69 @@
+import type { Config } from '../../src/config';
+import { AbtestError } from '../../src/errors';
+import { commandConfig, type GlobalOptions } from '../context';
+import { snippet } from '../snippet';
+
+/** How a command finds the API: an explicit URL, the deployed API, or `abtest dev`. */
+export interface ApiOptions extends GlobalOptions {
+  /** The API's URL (its base, or its /track or /experiments URL). */
+  url?: string;
+  /** Use `abtest dev` on this machine. @default false */
+  dev?: boolean;
+  /** Port of `abtest dev` with `dev`. @default 8787 */
+  devPort?: number;
+  namespace?: string;
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
+}
+
+/** The API a command talks to, and where that answer came from. */
+export interface ApiTarget {
+  /** Base URL, without a trailing slash: `${base}/track`, `${base}/experiments`. */
+  base: string;
+  /** The admin key when the deployment (or config) knows it. */
+  apiKey: string | null;
+  source: 'url' | 'deployed' | 'dev';
+}
+
+/** The API base of a URL given as the base itself or as one of its routes. */
+export function apiBaseOf(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new AbtestError('url', `--url ${url} is not a URL`, { hint: 'pass the URL abtest deploy printed, such as https://abc123.execute-api.eu-west-1.amazonaws.com/prod' });
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new AbtestError('url', `--url must be http:// or https://, got ${parsed.protocol}//`);
+  parsed.search = '';
+  parsed.hash = '';
+  return parsed.href.replace(/\/+$/, '').replace(/\/(track|experiments|delete)$/, '');
+}
+
+/**
+ * Finds the API: `--url`, else `abtest dev`'s address with `--dev`, else the deployed API as
+ * `describeDeployment` reads it from AWS.
+ */
+export async function resolveApi(opts: ApiOptions, config: Config): Promise<ApiTarget> {
+  if (opts.url) return { base: apiBaseOf(opts.url), apiKey: config.api_key, source: 'url' };
+  if (opts.dev) return { base: `http://127.0.0.1:${opts.devPort ?? 8787}`, apiKey: config.api_key, source: 'dev' };
+  throw new AbtestError('no-api', 'no API URL: pass --url with the URL abtest deploy printed, or --dev for abtest dev on this machine', {
+    hint: 'abtest deploy prints the URL; abtest dev prints its own',
+  });
+}
+
+export interface SnippetResult {
+  html: string;
+  trackUrl: string;
+  namespace: string;
+  source: ApiTarget['source'];
+}
+
+/** `abtest snippet`: the `<script>` block for the deployed API (or `--url`, or `--dev`). */
+export async function run(opts: ApiOptions, env: NodeJS.ProcessEnv = process.env): Promise<SnippetResult> {
+  const { config } = commandConfig(opts, env);
+  const api = await resolveApi(opts, config);
+  const namespace = opts.namespace ?? config.namespace;
+  const trackUrl = `${api.base}/track`;
+  return { html: snippet({ trackUrl, namespace }), trackUrl, namespace, source: api.source };
+}

@@ -1,0 +1,311 @@
+import { assign, eventUuid, pick } from '../assign';
+
+/**
+ * The browser client's logic, with the browser (storage, network, clock, randomness, page
+ * URL) passed in, so that it runs the same in a page and in a unit test. `index.ts` wires it
+ * to the real browser. Nothing here throws into the host page: every public entry catches.
+ */
+
+/** One event as POST /track takes it. */
+export interface TrackEvent {
+  namespace?: string;
+  experiment: string;
+  variant: string;
+  event: string;
+  uuid: string;
+}
+
+/** What the client needs from the browser. */
+export interface ClientEnv {
+  /** localStorage, or anything that throws like it does in private mode. */
+  storage: { getItem(key: string): string | null; setItem(key: string, value: string): void } | null;
+  /** POSTs `body` (a JSON array, sent as text/plain); resolves with the HTTP status, 0 on a network error. */
+  post(url: string, body: string): Promise<number>;
+  /** Hands `body` to the browser to send after the page is gone; false when it cannot. */
+  beacon(url: string, body: string): boolean;
+  /** A number in [0, 1). */
+  random(): number;
+  /** 32 hex digits, unpredictable. */
+  randomId(): string;
+  /** The page's query string (`location.search`). */
+  search: string;
+  setTimeout(fn: () => void, ms: number): unknown;
+  warn(message: string, detail?: unknown): void;
+}
+
+/** Options of `abtest.init`. */
+export interface InitOptions {
+  /** The track URL, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/prod/track`. */
+  url: string;
+  /** @default the server's configured namespace */
+  namespace?: string;
+  /** A stable user id: the same user gets the same variants on every device. */
+  userId?: string | number;
+}
+
+/** A variant: optional weight (relative) and what to do when it is chosen. */
+export interface VariantOptions {
+  /** @default 1 (all variants equal) */
+  weight?: number;
+  activate?: (variant: string) => void;
+}
+
+/** Options of `abtest.experiment`. */
+export interface ExperimentOptions {
+  name: string;
+  variants: Record<string, VariantOptions>;
+  /** Fraction of visitors in the experiment, 0 to 1; the others see the first variant, untracked. @default 1 */
+  sample?: number;
+  /** Checked until the visitor enters the experiment: false leaves the page untouched. */
+  trigger?: () => boolean;
+}
+
+/** What `abtest.experiment` returns. */
+export interface ExperimentHandle {
+  name: string;
+  /** The variant shown, or null when the trigger said no (or the options were unusable). */
+  variant: string | null;
+  /** Whether this visitor counts in the experiment (in the sample, not forced by QA). */
+  tracked: boolean;
+}
+
+/** Options of `abtest.complete`. */
+export interface GoalOptions {
+  /** Count a visitor once per goal and experiment, however often they complete it. @default true */
+  unique?: boolean;
+}
+
+/** Events kept for retry at most; the oldest go first. */
+export const QUEUE_MAX = 500;
+/** Events per POST (the server's MAX_BATCH). */
+export const BATCH = 100;
+/** Attempts within one page before waiting for the next page. */
+export const RETRIES = 5;
+const QUEUE_KEY = 'abtest:queue';
+const VISITOR_KEY = 'abtest:visitor';
+const PARTICIPATE = 'participate';
+
+interface VisitorState {
+  /** The visitor id this state belongs to. */
+  id: string;
+  /** Anonymous assignments: experiment → variant ('' = outside the sample). */
+  a: Record<string, string>;
+  /** Experiments the visitor is in: experiment → variant. */
+  in: Record<string, string>;
+  /** Unique goals already queued: `experiment\ngoal` → 1. */
+  done: Record<string, 1>;
+}
+
+/** Names the server takes: 1 to 128 characters, no control characters. */
+export const validName = (s: unknown): s is string => typeof s === 'string' && s.length > 0 && s.length <= 128 && !/[\x00-\x1f\x7f]/.test(s);
+
+/** The identity of a queued event: the same event queued twice is kept once. */
+const eventKey = (e: TrackEvent): string => [e.namespace, e.experiment, e.variant, e.event, e.uuid].join('\n');
+
+/** Parses `?abtest_force=experiment:variant,other:variant` (repeatable) into experiment → variant. */
+export function forcedVariants(search: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const params = new URLSearchParams(search);
+  for (const value of params.getAll('abtest_force')) {
+    for (const pair of value.split(',')) {
+      const at = pair.lastIndexOf(':');
+      if (at > 0) out[pair.slice(0, at)] = pair.slice(at + 1);
+    }
+  }
+  return out;
+}
+
+/** The client: `init`, `experiment`, `complete`, plus `flush` and `pageHidden` for the page wiring. */
+export function createClient(env: ClientEnv) {
+  // Storage that falls back to memory when localStorage is missing or refuses (private mode).
+  const memory: Record<string, string> = {};
+  let persistent = !!env.storage;
+  const load = <T>(key: string, fallback: T): T => {
+    try {
+      const text = persistent ? env.storage!.getItem(key) : memory[key];
+      return text ? JSON.parse(text) : fallback;
+    } catch {
+      return fallback;
+    }
+  };
+  const save = (key: string, value: unknown) => {
+    const text = JSON.stringify(value);
+    memory[key] = text;
+    try {
+      if (persistent) env.storage!.setItem(key, text);
+    } catch {
+      persistent = false;
+    }
+  };
+
+  let opts: InitOptions | null = null;
+  let visitor = '';
+  let stateKey = '';
+  let state: VisitorState = { id: '', a: {}, in: {}, done: {} };
+  const forced = forcedVariants(env.search);
+  let sending = false;
+  let scheduled = false;
+  let failures = 0;
+
+  const queue = (): TrackEvent[] => load<TrackEvent[]>(QUEUE_KEY, []);
+
+  const enqueue = (e: TrackEvent) => {
+    if (!validName(e.experiment) || !validName(e.variant) || !validName(e.event) || (e.namespace !== undefined && !validName(e.namespace))) {
+      env.warn('abtest: not tracked, a name is empty, longer than 128 characters or has control characters', e);
+      return;
+    }
+    const q = queue();
+    const key = eventKey(e);
+    if (q.some((x) => eventKey(x) === key)) return;
+    q.push(e);
+    save(QUEUE_KEY, q.slice(-QUEUE_MAX));
+    schedule(0);
+  };
+
+  const schedule = (ms: number) => {
+    if (scheduled) return;
+    scheduled = true;
+    env.setTimeout(() => {
+      scheduled = false;
+      flush();
+    }, ms);
+  };
+
+  /** Sends the queue in batches; confirmed (2xx) and refused (4xx, final) events leave it. */
+  const flush = async (): Promise<void> => {
+    if (sending || !opts) return;
+    const batch = queue().slice(0, BATCH);
+    if (batch.length === 0) return;
+    sending = true;
+    let status = 0;
+    try {
+      status = await env.post(opts.url, JSON.stringify(batch));
+    } catch {
+      status = 0;
+    }
+    sending = false;
+    if (status >= 200 && status < 500) {
+      if (status >= 400) env.warn(`abtest: the track endpoint refused ${batch.length} event(s) with ${status}`);
+      const sent = new Set(batch.map(eventKey));
+      save(QUEUE_KEY, queue().filter((e) => !sent.has(eventKey(e))));
+      failures = 0;
+      if (queue().length > 0) schedule(0);
+    } else if (++failures < RETRIES) {
+      // 5xx or no network: try again later in this page, then on the next page.
+      schedule(1000 * 2 ** (failures - 1));
+    }
+  };
+
+  /**
+   * The page is going away: hand what is still queued to `sendBeacon`. The events stay queued
+   * until a later POST confirms them; their uuids make the repeat count once.
+   */
+  const pageHidden = () => {
+    try {
+      if (!opts) return;
+      const q = queue();
+      for (let i = 0; i < q.length; i += BATCH) {
+        const body = JSON.stringify(q.slice(i, i + BATCH));
+        if (!env.beacon(opts.url, body)) env.post(opts.url, body).catch(() => 0);
+      }
+    } catch {
+      // nothing to do: the queue is still there for the next page
+    }
+  };
+
+  const init = (o: InitOptions) => {
+    try {
+      if (!o || !o.url) throw new Error('init needs { url }');
+      opts = { url: o.url, namespace: o.namespace, userId: o.userId };
+      const userId = o.userId === undefined || o.userId === null || o.userId === '' ? null : String(o.userId);
+      if (userId) visitor = userId;
+      else {
+        visitor = load<string>(VISITOR_KEY, '');
+        if (!visitor) save(VISITOR_KEY, (visitor = env.randomId()));
+      }
+      stateKey = `abtest:${o.namespace ?? ''}`;
+      state = load<VisitorState>(stateKey, state);
+      if (state.id !== visitor) state = { id: visitor, a: {}, in: {}, done: {} };
+      failures = 0;
+      schedule(0);
+    } catch (e) {
+      opts = null;
+      env.warn('abtest: init failed', e);
+    }
+  };
+
+  const experiment = (o: ExperimentOptions): ExperimentHandle => {
+    const handle: ExperimentHandle = { name: o && o.name, variant: null, tracked: false };
+    try {
+      const labels = Object.keys((o && o.variants) || {});
+      if (!labels.length) throw new Error('an experiment needs a name and variants');
+      const list = labels.map((label) => ({ label, weight: o.variants[label].weight }));
+      let variant: string;
+      let tracked = false;
+      if (forced[o.name] !== undefined && labels.includes(forced[o.name])) {
+        variant = forced[o.name];
+      } else if (!opts) {
+        env.warn('abtest: call abtest.init({ url }) before abtest.experiment; showing the first variant, untracked');
+        variant = labels[0];
+      } else {
+        if (!state.in[o.name] && o.trigger && !safe(o.trigger)) return handle;
+        const sample = o.sample === undefined ? 1 : o.sample;
+        let chosen: string | undefined;
+        if (opts.userId !== undefined && opts.userId !== null && opts.userId !== '') {
+          const a = assign(o.name, visitor, list, sample);
+          chosen = a.inSample ? a.variant : '';
+        } else {
+          chosen = state.a[o.name];
+          if (chosen === undefined || (chosen !== '' && !labels.includes(chosen))) {
+            const a = pick(env.random(), list, sample);
+            chosen = state.a[o.name] = a.inSample ? a.variant : '';
+          }
+        }
+        tracked = chosen !== '';
+        variant = tracked ? chosen : labels[0];
+        if (tracked && state.in[o.name] !== variant) {
+          state.in[o.name] = variant;
+          enqueue({ namespace: opts.namespace, experiment: o.name, variant, event: PARTICIPATE, uuid: eventUuid(opts.namespace ?? '', o.name, PARTICIPATE, visitor) });
+        }
+        save(stateKey, state);
+      }
+      handle.variant = variant;
+      handle.tracked = tracked;
+      const activate = o.variants[variant].activate;
+      if (activate) safe(() => activate(variant));
+    } catch (e) {
+      env.warn('abtest: experiment failed', e);
+    }
+    return handle;
+  };
+
+  /** Calls host code; a throw is reported, not passed on. */
+  const safe = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (e) {
+      env.warn('abtest: a trigger or activate function threw', e);
+      return undefined;
+    }
+  };
+
+  /** Counts goal `name` in every experiment the visitor is in (forced ones excepted). */
+  const complete = (name: string, o?: GoalOptions) => {
+    try {
+      if (!opts) throw new Error('call abtest.init({ url }) first');
+      const unique = !o || o.unique !== false;
+      for (const exp of Object.keys(state.in)) {
+        if (forced[exp] !== undefined) continue;
+        const done = `${exp}\n${name}`;
+        if (unique && state.done[done]) continue;
+        if (unique) state.done[done] = 1;
+        enqueue({ namespace: opts.namespace, experiment: exp, variant: state.in[exp], event: name, uuid: unique ? eventUuid(opts.namespace ?? '', exp, name, visitor) : env.randomId() });
+      }
+      save(stateKey, state);
+    } catch (e) {
+      env.warn('abtest: complete failed', e);
+    }
+  };
+
+  return { init, experiment, complete, flush, pageHidden };
+}

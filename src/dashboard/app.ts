@@ -1,0 +1,248 @@
+import { apiBase, experimentView, formatCount, formatP, parseResults, percent, signedPercent, verdict, type ExperimentResult, type ExperimentView, type Meta } from './model';
+import { rateChart } from './chart';
+
+/**
+ * The dashboard page: settings (API URL, key, namespace) from the page's query string, the
+ * session, or what `abtest dashboard` embedded; results from the experiments endpoint,
+ * drawn per experiment and goal. The key lives in sessionStorage, never in the URL.
+ */
+
+interface Settings {
+  api: string;
+  key: string;
+  namespace: string;
+}
+
+const SESSION_KEY = 'abtest-dashboard';
+const AUTO_REFRESH_MS = 10_000;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** Builds an element: `h('td', { class: 'num' }, 'text', child)`. */
+function h(tag: string, attrs: Record<string, string | undefined> = {}, ...children: (Node | string | null)[]): HTMLElement {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) el.setAttribute(k, v);
+  for (const c of children) if (c !== null) el.append(c);
+  return el;
+}
+
+function readSettings(): Settings {
+  const query = new URLSearchParams(location.search);
+  let embedded: Partial<Settings> = {};
+  try {
+    embedded = JSON.parse($('abtest-config').textContent || '{}');
+  } catch {
+    // a hand-edited page with a broken config: start from the form
+  }
+  let session: Partial<Settings> = {};
+  try {
+    session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || '{}');
+  } catch {
+    // no sessionStorage (file:// in some browsers, privacy settings): keep it in memory only
+  }
+  const pick = (name: keyof Settings, param: string) => query.get(param) ?? session[name] ?? embedded[name] ?? '';
+  const settings = { api: pick('api', 'url'), key: pick('key', 'key'), namespace: pick('namespace', 'namespace') };
+  if (query.has('key')) {
+    query.delete('key');
+    const rest = query.toString();
+    history.replaceState(null, '', location.pathname + (rest ? `?${rest}` : '') + location.hash);
+  }
+  return settings;
+}
+
+function saveSettings(s: Settings) {
+  try {
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(s));
+  } catch {
+    // kept in memory for this page
+  }
+  const query = new URLSearchParams(location.search);
+  if (s.namespace) query.set('namespace', s.namespace);
+  else query.delete('namespace');
+  const rest = query.toString();
+  history.replaceState(null, '', location.pathname + (rest ? `?${rest}` : '') + location.hash);
+}
+
+let settings: Settings;
+const controls = new Map<string, string>();
+const lastResults = new Map<string, ExperimentResult>();
+let timer: ReturnType<typeof setInterval> | null = null;
+let loading = false;
+
+/** Shows one state message (empty, error, setup) in place of the results. */
+function showState(kind: 'empty' | 'forbidden' | 'unreachable' | 'error' | 'setup', title: string, ...body: (Node | string)[]) {
+  $('results').replaceChildren(h('div', { class: `state state-${kind}`, 'data-state': kind, role: kind === 'empty' || kind === 'setup' ? 'status' : 'alert' }, h('h2', {}, title), ...body.map((b) => h('p', {}, b))));
+}
+
+const code = (text: string) => h('code', {}, text);
+
+async function request(method: string, path: string, params: Record<string, string>): Promise<Response> {
+  const url = new URL(`${apiBase(settings.api, location.href)}${path}`);
+  for (const [k, v] of Object.entries(params)) if (v) url.searchParams.set(k, v);
+  return fetch(url.href, { method, headers: { 'x-api-key': settings.key }, cache: 'no-store' });
+}
+
+async function failure(res: Response): Promise<string> {
+  try {
+    const body = await res.json();
+    if (body && typeof body.message === 'string') return body.message;
+  } catch {
+    // not JSON: the status says enough
+  }
+  return `HTTP ${res.status} ${res.statusText}`;
+}
+
+/** Loads and draws the results. */
+async function refresh() {
+  if (loading) return;
+  if (!settings.api && location.protocol === 'file:') {
+    showState('setup', 'Where are your results?', 'Enter the API URL (printed by ', code('abtest deploy'), ' or ', code('abtest dev'), ') and the API key above, then Load.');
+    return;
+  }
+  loading = true;
+  $('refresh').setAttribute('aria-busy', 'true');
+  const base = apiBase(settings.api, location.href);
+  try {
+    let res: Response;
+    try {
+      res = await request('GET', '/experiments', { namespace: settings.namespace });
+    } catch {
+      showState('unreachable', 'Cannot reach the API', 'Nothing answered at ', code(`${base}/experiments`), '. Check the URL, your network, and that the API is deployed (', code('abtest deploy'), ') or running (', code('abtest dev'), ').');
+      return;
+    }
+    if (res.status === 403 || res.status === 401) {
+      showState('forbidden', 'The API key was refused', `${base} answered ${res.status}: the key is missing or wrong. Enter the key printed by `, code('abtest deploy'), ' or ', code('abtest dev'), ' above.');
+      $<HTMLInputElement>('key').focus();
+      return;
+    }
+    if (!res.ok) {
+      showState('error', `The API answered ${res.status}`, await failure(res));
+      return;
+    }
+    let parsed: ReturnType<typeof parseResults>;
+    try {
+      parsed = parseResults(await res.json());
+    } catch (e) {
+      showState('error', 'Unexpected answer', (e as Error).message);
+      return;
+    }
+    // Kept so that switching a control redraws without a request.
+    lastResults.clear();
+    for (const e of parsed.experiments) lastResults.set(e.experiment, e);
+    draw(parsed.meta, parsed.experiments.map((e) => experimentView(e, controls.get(e.experiment))));
+  } finally {
+    loading = false;
+    $('refresh').removeAttribute('aria-busy');
+    $('updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+  }
+}
+
+function draw(meta: Meta, views: ExperimentView[]) {
+  $('namespace-shown').textContent = meta.namespace;
+  if (views.length === 0) {
+    showState('empty', `No experiments in namespace \u201c${meta.namespace}\u201d yet`, 'Experiments appear here once a page with the snippet has a visitor. ', 'Print the snippet with ', code('abtest snippet'), '; try it locally with ', code('abtest dev'), '.');
+    return;
+  }
+  $('results').replaceChildren(...views.map(experimentCard));
+}
+
+function experimentCard(v: ExperimentView): HTMLElement {
+  const select = h('select', { 'aria-label': `control of ${v.name}`, class: 'control' }, ...v.variants.map((x) => h('option', x.label === v.control ? { value: x.label, selected: '' } : { value: x.label }, x.label))) as HTMLSelectElement;
+  select.addEventListener('change', () => {
+    controls.set(v.name, select.value);
+    $('results').querySelector(`[data-experiment="${CSS.escape(v.name)}"]`)?.replaceWith(experimentCard(experimentView(lastResults.get(v.name)!, select.value)));
+  });
+  const del = h('button', { type: 'button', class: 'danger delete' }, 'Delete');
+  del.addEventListener('click', () => remove(v.name));
+  const counting =
+    v.counting === 'hll'
+      ? h('span', { class: 'badge hll', title: 'HyperLogLog counting: every count is an estimate; the intervals and p-values include this error' }, `HLL \u00b1${percent(v.standardError, 2)} per count`)
+      : h('span', { class: 'badge exact' }, 'exact counts');
+  const card = h(
+    'section',
+    { class: 'experiment', 'data-experiment': v.name },
+    h('header', {}, h('h2', {}, v.name), counting, h('label', { class: 'control-label' }, 'control ', select), del),
+  );
+  if (v.srm?.mismatch) {
+    const expected = v.srm.expectedShares.map((s) => percent(s, 0)).join(' / ');
+    const actual = v.variants.map((x) => percent(x.share)).join(' / ');
+    card.append(
+      h('div', { class: 'srm', role: 'alert', 'data-srm': 'mismatch' }, h('strong', {}, '\u26a0 Sample ratio mismatch. '), `Participants split ${actual}, expected ${expected} (\u03c7\u00b2 p = ${formatP(v.srm.pValue)}). Assignment or tracking is broken for some visitors; do not trust these results until it is fixed. (If the variants have different weights on purpose, this warning does not apply.)`),
+    );
+  }
+  card.append(
+    h('table', { class: 'participants' }, h('thead', {}, h('tr', {}, h('th', {}, 'variant'), h('th', { class: 'num' }, 'participants'), h('th', { class: 'num' }, 'share'))),
+      h('tbody', {}, ...v.variants.map((x) => h('tr', { 'data-variant': x.label }, h('th', {}, x.label), h('td', { class: 'num', 'data-col': 'participants' }, formatCount(x.participants, v.counting)), h('td', { class: 'num' }, percent(x.share)))))),
+  );
+  if (v.goals.length === 0) card.append(h('p', { class: 'muted no-goals' }, 'No goal completed yet: participants only.'));
+  for (const g of v.goals) card.append(goalBlock(v, g.goal, g.stats));
+  return card;
+}
+
+function goalBlock(v: ExperimentView, goal: string, stats: ExperimentView['goals'][number]['stats']): HTMLElement {
+  const rows = stats.variants.map((s) => {
+    const kind = verdict(s.pValue, s.diff && s.diff.value);
+    const uplift = s.label === stats.control ? 'control' : s.uplift ? `${signedPercent(s.uplift.value)} (${signedPercent(s.uplift.interval[0])} to ${signedPercent(s.uplift.interval[1])})` : 'n/a (control rate is 0)';
+    return h(
+      'tr',
+      { 'data-variant': s.label, class: kind },
+      h('th', {}, s.label),
+      h('td', { class: 'num', 'data-col': 'conversions' }, formatCount(s.successes, v.counting)),
+      h('td', { class: 'num', 'data-col': 'trials' }, formatCount(s.trials, v.counting)),
+      h('td', { class: 'num', 'data-col': 'rate' }, percent(s.rate, 2), h('span', { class: 'ci' }, ` ${percent(s.interval[0], 1)}\u2013${percent(s.interval[1], 1)}`)),
+      h('td', { class: 'num', 'data-col': 'uplift' }, uplift),
+      h('td', { class: 'num', 'data-col': 'p' }, s.pValue === null ? '' : formatP(s.pValue)),
+      h('td', { class: 'num', 'data-col': 'beat' }, s.probBeatControl === null ? '' : percent(s.probBeatControl, 0)),
+    );
+  });
+  return h(
+    'div',
+    { class: 'goal', 'data-goal': goal },
+    h('h3', {}, 'goal ', h('q', {}, goal)),
+    h('table', {}, h('thead', {}, h('tr', {}, ...['variant', 'conversions', 'participants', 'rate (95% interval)', `uplift vs ${stats.control}`, 'p-value', 'chance to beat control'].map((t, i) => h('th', i ? { class: 'num' } : {}, t)))), h('tbody', {}, ...rows)),
+    rateChart(stats),
+  );
+}
+
+async function remove(name: string) {
+  if (!confirm(`Delete experiment \u201c${name}\u201d and all its counts? This cannot be undone.`)) return;
+  try {
+    const res = await request('DELETE', '/delete', { namespace: settings.namespace, experiment: name });
+    if (!res.ok && res.status !== 404) {
+      alert(`Could not delete \u201c${name}\u201d: ${await failure(res)}`);
+      return;
+    }
+  } catch {
+    alert(`Could not delete \u201c${name}\u201d: the API cannot be reached.`);
+    return;
+  }
+  controls.delete(name);
+  await refresh();
+}
+
+function setAutoRefresh(on: boolean) {
+  if (timer) clearInterval(timer);
+  timer = on ? setInterval(() => void refresh(), AUTO_REFRESH_MS) : null;
+}
+
+function start() {
+  settings = readSettings();
+  saveSettings(settings);
+  const form = $<HTMLFormElement>('settings');
+  const field = (id: keyof Settings) => $<HTMLInputElement>(id);
+  field('api').value = settings.api ? apiBase(settings.api, location.href) : '';
+  field('key').value = settings.key;
+  field('namespace').value = settings.namespace;
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    settings = { api: field('api').value.trim(), key: field('key').value.trim(), namespace: field('namespace').value.trim() };
+    saveSettings(settings);
+    void refresh();
+  });
+  $('refresh').addEventListener('click', () => void refresh());
+  const auto = $<HTMLInputElement>('auto');
+  auto.addEventListener('change', () => setAutoRefresh(auto.checked));
+  void refresh();
+}
+
+start();

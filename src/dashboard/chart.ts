@@ -1,0 +1,58 @@
+import type { GoalStats } from '../stats';
+import { percent, verdict } from './model';
+
+const SVG = 'http://www.w3.org/2000/svg';
+const WIDTH = 640;
+const ROW = 30;
+const LEFT = 130;
+const RIGHT = 70;
+const TOP = 8;
+const AXIS = 24;
+
+function el(tag: string, attrs: Record<string, string | number>, text?: string): SVGElement {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** The axis maximum: the highest interval end rounded up to a readable step. */
+export function axisMax(highest: number): number {
+  if (!(highest > 0)) return 0.01;
+  const step = 10 ** Math.floor(Math.log10(highest));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * step >= highest) return Math.min(1, m * step);
+  return 1;
+}
+
+/**
+ * One goal's rates as an inline SVG: a dot per variant at its rate and a bar over its 95%
+ * interval, the control's rate as a dashed line; variants better or worse than the control
+ * (p < 0.05) in green or red.
+ */
+export function rateChart(stats: GoalStats): SVGElement {
+  const rows = stats.variants;
+  const height = TOP + rows.length * ROW + AXIS;
+  const max = axisMax(Math.max(...rows.map((r) => r.interval[1])));
+  const x = (v: number) => LEFT + (Math.min(v, max) / max) * (WIDTH - LEFT - RIGHT);
+  const svg = el('svg', { viewBox: `0 0 ${WIDTH} ${height}`, class: 'chart', role: 'img', 'aria-label': 'conversion rate of each variant with its 95% interval' });
+  const axisY = TOP + rows.length * ROW;
+  for (let i = 0; i <= 4; i++) {
+    const v = (max * i) / 4;
+    svg.append(el('line', { x1: x(v), x2: x(v), y1: TOP, y2: axisY, class: 'grid' }));
+    svg.append(el('text', { x: x(v), y: axisY + 16, 'text-anchor': 'middle', class: 'tick' }, percent(v, max < 0.04 ? 1 : 0)));
+  }
+  const control = rows.find((r) => r.label === stats.control);
+  if (control) svg.append(el('line', { x1: x(control.rate), x2: x(control.rate), y1: TOP, y2: axisY, class: 'control-line' }));
+  rows.forEach((r, i) => {
+    const y = TOP + i * ROW + ROW / 2;
+    const kind = r.label === stats.control ? 'control' : verdict(r.pValue, r.diff && r.diff.value);
+    const g = el('g', { class: `row ${kind}` });
+    g.append(el('text', { x: LEFT - 10, y: y + 4, 'text-anchor': 'end', class: 'label' }, r.label.length > 18 ? `${r.label.slice(0, 17)}\u2026` : r.label));
+    g.append(el('line', { x1: x(r.interval[0]), x2: x(r.interval[1]), y1: y, y2: y, class: 'ci' }));
+    for (const end of r.interval) g.append(el('line', { x1: x(end), x2: x(end), y1: y - 6, y2: y + 6, class: 'ci' }));
+    g.append(el('circle', { cx: x(r.rate), cy: y, r: 5, class: 'dot' }));
+    g.append(el('text', { x: WIDTH - RIGHT + 8, y: y + 4, class: 'value' }, percent(r.rate, 1)));
+    svg.append(g);
+  });
+  return svg;
+}
