@@ -130,4 +130,110 @@ program
     }),
   );
 
+/** `--region`, `--profile`, `--endpoint-url` on a command that calls AWS. */
+const withAws = (cmd: Command) =>
+  cmd
+    .option('--region <region>', 'AWS region (default: config region, then the SDK chain)')
+    .option('--profile <name>', 'AWS named profile (default: config profile, then the SDK chain)')
+    .option('--endpoint-url <url>', 'AWS API endpoint, e.g. LocalStack (default: $AWS_ENDPOINT_URL)');
+
+/** Prints deploy progress: steps always, AWS calls with --verbose; on stderr when stdout is JSON. */
+const progress = (o: { json?: boolean; verbose?: boolean }) => {
+  const line = (text: string) => (o.json ? process.stderr.write(text + '\n') : out(text));
+  return {
+    plan: (lines: string[]) => {
+      line(lines.length ? 'Plan:' : 'Plan: no changes');
+      for (const l of lines) line(`  ${l}`);
+    },
+    stage: (text: string) => line(`… ${text}`),
+    apiCall: (service: string, operation: string) => {
+      if (o.verbose) line(`    ${service} ${operation}`);
+    },
+  };
+};
+
+program
+  .command('configure')
+  .description('ask for the Redis URL, AWS region and deploy settings; write the config file (mode 0600)')
+  .option('-y, --yes', 'ask nothing: use the flags, else the current values')
+  .option('--redis-url <url>', 'Redis URL (redis:// or rediss://), tested with PING before it is saved')
+  .option('--region <region>', 'AWS region')
+  .option('--profile <name>', 'AWS named profile')
+  .option('--namespace <name>', 'namespace of your experiments')
+  .option('--counting <mode>', 'hll (HyperLogLog) or exact')
+  .option('--stage <name>', 'API Gateway stage')
+  .option('--cors-origin <origin>', 'Access-Control-Allow-Origin of the API')
+  .option('--subnet-ids <ids>', 'VPC subnet ids, comma-separated (Redis inside a VPC)')
+  .option('--security-group-ids <ids>', 'VPC security group ids, comma-separated')
+  .option('--no-vpc', 'run the functions outside any VPC')
+  .option('--rate-limit <n>', 'usage-plan requests per second', intOption('--rate-limit', 1, 1_000_000))
+  .option('--burst-limit <n>', 'usage-plan burst', intOption('--burst-limit', 1, 1_000_000))
+  .action(
+    action(async (o: import('./commands/configure').ConfigureOptions) => {
+      const { run } = await import('./commands/configure');
+      const r = await run({ ...globals(), ...o });
+      out(`✔ wrote ${r.path} (mode 0600: it holds the Redis password)`);
+      out('  next: abtest preflight, then abtest deploy');
+    }),
+  );
+
+withAws(program.command('preflight').description('check AWS credentials and region, Redis, and the bundles before a deploy')).action(
+  action(async (o: import('./commands/preflight').PreflightOptions) => {
+    const { run } = await import('./commands/preflight');
+    const r = await run({ ...globals(), ...o });
+    for (const c of r.checks) {
+      out(`${{ ok: '✔', warn: '!', fail: '✖' }[c.status]} ${c.name}: ${c.detail}`);
+      if (c.fix && c.status !== 'ok') out(`  fix: ${c.fix}`);
+    }
+    if (!r.ok) process.exitCode = 1;
+  }),
+);
+
+withAws(program.command('deploy').description('create or update the Lambda functions and the API Gateway API (idempotent)'))
+  .option('--dry-run', 'print the plan and change nothing')
+  .option('--stage <name>', 'API Gateway stage (default: config stage)')
+  .option('--json', 'print the result as one JSON object')
+  .option('--verbose', 'show every AWS call')
+  .action(
+    action(async (o: import('./commands/deploy').DeployOptions & { json?: boolean; verbose?: boolean }) => {
+      const { run } = await import('./commands/deploy');
+      const r = await run({ ...globals(), ...o }, { reporter: progress(o) });
+      if (o.json) {
+        out(JSON.stringify(r, null, 2));
+        return;
+      }
+      if (r.dryRun) out(`dry run: nothing changed (${r.plan.length} change${r.plan.length === 1 ? '' : 's'} planned)`);
+      else out(r.plan.length ? `✔ deployed to ${r.region}, stage ${r.stage} (${r.plan.length} changes)` : `✔ no changes: ${r.region}, stage ${r.stage} is up to date`);
+      if (!r.urls) return;
+      out(`  base URL     ${r.urls.baseUrl}`);
+      out(`  track        ${r.urls.trackUrl}`);
+      out(`  experiments  ${r.urls.experimentsUrl}   (header x-api-key)`);
+      if (r.apiKey.command) out(`  API key      ${r.apiKey.name}: ${r.apiKey.command}   (abtest dashboard finds it itself)`);
+      if (r.snippet) out(`\nPaste into your pages:\n\n${r.snippet.trimEnd()}`);
+    }),
+  );
+
+withAws(program.command('rollback').description('point alias live of the functions at their previous version'))
+  .option('--function <name>', 'only this function (e.g. track)')
+  .action(
+    action(async (o: import('./commands/rollback').RollbackOptions) => {
+      const { run } = await import('./commands/rollback');
+      const r = await run({ ...globals(), ...o }, { reporter: progress({}) });
+      for (const m of r.moved) out(`✔ ${m.fn}: live now serves version ${m.to} (was ${m.from})`);
+    }),
+  );
+
+withAws(program.command('destroy').description('remove everything abtest deploy made (asks first)'))
+  .option('-y, --yes', 'do not ask')
+  .action(
+    action(async (o: import('./commands/destroy').DestroyOptions) => {
+      const { run } = await import('./commands/destroy');
+      const confirm = process.stdin.isTTY ? async (message: string) => (await import('@inquirer/prompts')).confirm({ message, default: false }) : undefined;
+      const r = await run({ ...globals(), ...o }, { reporter: progress({}), confirm });
+      if (!r.removed.length) out('✔ nothing to remove: no deployment found');
+      else if (r.cancelled) out('nothing removed');
+      else out(`✔ removed ${r.removed.join(', ')}`);
+    }),
+  );
+
 program.parseAsync(process.argv).catch(fail);

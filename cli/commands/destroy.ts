@@ -1,0 +1,75 @@
+import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { AbtestError } from '../../src/errors';
+import { commandConfig } from '../context';
+import { send, type DeployContext } from '../deploy/context';
+import { resourceNames } from '../deploy/names';
+import { openSession, type AwsCommandOptions, type AwsDeps } from '../deploy/session';
+import { deleteApiKey, findApiKeys } from '../deploy/steps/api-key';
+import { deleteFunction } from '../deploy/steps/function';
+import { deleteApi, findApi } from '../deploy/steps/rest-api';
+import { deleteRole, readRole } from '../deploy/steps/role';
+import { deleteUsagePlan, findUsagePlans } from '../deploy/steps/usage-plan';
+
+export interface DestroyOptions extends AwsCommandOptions {
+  /** Do not ask first. @default false */
+  yes?: boolean;
+}
+
+export interface DestroyDeps extends AwsDeps {
+  /** Asks to go on, showing what will be removed; needed unless `yes`. */
+  confirm?: (message: string) => Promise<boolean>;
+}
+
+export interface DestroyResult {
+  /** What was removed (or would have been, when `cancelled`). */
+  removed: string[];
+  cancelled: boolean;
+}
+
+/**
+ * `abtest destroy`: removes what deploy made, in an order AWS accepts: usage plans and keys,
+ * the REST API, the functions (found by name and role), then the role.
+ */
+export async function run(opts: DestroyOptions, deps: DestroyDeps = {}): Promise<DestroyResult> {
+  const { config } = commandConfig(opts, deps.env);
+  const names = resourceNames(config, config.stage);
+  const prefix = `${config.app_name}-`;
+  const { ctx } = await openSession(opts, config, deps);
+  ctx.report.stage('find what deploy made');
+  const apiId = await findApi(ctx, names.api);
+  const plans = apiId ? (await findUsagePlans(ctx, prefix)).filter((p) => p.stages.some((s) => s.startsWith(`${apiId}:`))) : [];
+  const keys = (await findApiKeys(ctx, prefix)).filter((k) => plans.some((p) => p.keyIds.includes(k.id)));
+  const role = await readRole(ctx, names.role);
+  const functions = role ? await functionsOfRole(ctx, prefix, role.arn) : [];
+
+  const work: [string, () => Promise<void>][] = [
+    ...plans.map((p): [string, () => Promise<void>] => [`usage plan ${p.name}`, () => deleteUsagePlan(ctx, p)]),
+    ...keys.map((k): [string, () => Promise<void>] => [`API key ${k.name}`, () => deleteApiKey(ctx, k.id)]),
+    ...(apiId ? [[`REST API ${names.api} (${apiId})`, () => deleteApi(ctx, apiId)] as [string, () => Promise<void>]] : []),
+    ...functions.map((fn): [string, () => Promise<void>] => [`function ${fn}`, () => deleteFunction(ctx, fn)]),
+    ...(role ? [[`IAM role ${names.role}`, () => deleteRole(ctx, role, names.role)] as [string, () => Promise<void>]] : []),
+  ];
+  const removed = work.map(([what]) => what);
+  if (!removed.length) return { removed, cancelled: false };
+  if (!opts.yes) {
+    if (!deps.confirm) throw new AbtestError('destroy', 'abtest destroy removes the deployment and needs confirmation', { hint: 'run it in a terminal, or pass --yes' });
+    if (!(await deps.confirm(`Remove ${removed.join(', ')} in ${ctx.aws.region}?`))) return { removed, cancelled: true };
+  }
+  for (const [what, remove] of work) {
+    ctx.report.stage(`- delete ${what}`);
+    await remove();
+  }
+  return { removed, cancelled: false };
+}
+
+/** Functions named `<app>-...` that run with the deploy role: what deploy made, nothing else. */
+async function functionsOfRole(ctx: DeployContext, prefix: string, roleArn: string): Promise<string[]> {
+  const names: string[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await send(ctx, 'lambda', new ListFunctionsCommand({ Marker: marker }));
+    for (const f of page.Functions ?? []) if (f.FunctionName?.startsWith(prefix) && f.Role === roleArn) names.push(f.FunctionName);
+    marker = page.NextMarker;
+  } while (marker);
+  return names;
+}

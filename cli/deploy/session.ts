@@ -1,0 +1,43 @@
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { Config } from '../../src/config';
+import { awsClients, type AwsOptions } from '../aws';
+import type { GlobalOptions } from '../context';
+import { realSleep, send, type DeployContext } from './context';
+import { silentReporter, type Reporter } from './reporter';
+
+/** Flags every AWS command takes; each overrides the config's value. */
+export interface AwsCommandOptions extends GlobalOptions {
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
+}
+
+/** What AWS commands take besides options: progress, waiting, the environment. */
+export interface AwsDeps {
+  reporter?: Reporter;
+  sleep?: (ms: number) => Promise<void>;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** An AWS context whose credentials were checked, with the account they belong to. */
+export interface Session {
+  ctx: DeployContext;
+  accountId: string;
+  identity: string;
+}
+
+/** The AWS options of a command: flags first, then the config. */
+export const awsOptions = (opts: AwsCommandOptions, config: Config): AwsOptions => ({
+  region: opts.region ?? config.region,
+  profile: opts.profile ?? config.profile,
+  endpointUrl: opts.endpointUrl,
+});
+
+/** Creates the clients and checks the credentials (STS GetCallerIdentity) before anything else. */
+export async function openSession(opts: AwsCommandOptions, config: Config, deps: AwsDeps = {}): Promise<Session> {
+  const aws = await awsClients(awsOptions(opts, config), deps.env);
+  const ctx: DeployContext = { aws, report: deps.reporter ?? silentReporter, sleep: deps.sleep ?? realSleep };
+  ctx.report.stage(`check AWS credentials (${aws.region})`);
+  const who = await send(ctx, 'sts', new GetCallerIdentityCommand({}));
+  return { ctx, accountId: who.Account!, identity: who.Arn ?? who.Account! };
+}
