@@ -1,0 +1,242 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Wiring } from '../../src/config';
+import { run as deploy, type DeployOptions } from '../../cli/commands/deploy';
+import { run as destroy } from '../../cli/commands/destroy';
+import { run as rollback } from '../../cli/commands/rollback';
+import type { Zips } from '../../cli/deploy/desired';
+import { describeDeployment } from '../../cli/deploy/describe';
+import type { Reporter } from '../../cli/deploy/reporter';
+import { zipBundle } from '../../cli/deploy/zip';
+import { ACCOUNT, FakeAws } from '../helpers/fake-aws';
+
+/** Records progress in order: `plan: ...`, `stage: ...`, `call: lambda CreateFunction`. */
+function arrayReporter(): Reporter & { events: string[] } {
+  const events: string[] = [];
+  return {
+    events,
+    plan: (lines) => events.push(`plan: ${lines.length} changes`),
+    stage: (text) => events.push(`stage: ${text}`),
+    apiCall: (service, op) => events.push(`call: ${service} ${op}`),
+  };
+}
+
+let dir: string;
+let fake: FakeAws;
+let code: Record<string, string>;
+const sleeps: number[] = [];
+
+/** Zips of the source text in `code`, so a test changes one function's code by editing it. */
+async function fakeZips(wiring: Wiring): Promise<Zips> {
+  const zips: Zips = {};
+  for (const f of wiring.functions) {
+    const file = path.join(dir, `${f.name}.js`);
+    fs.writeFileSync(file, code[f.name] ?? `exports.handler = async () => ({ statusCode: 200, body: ${JSON.stringify(f.name)} });`);
+    zips[f.name] = await zipBundle(file, `${f.handler.split('.')[0]}.js`);
+  }
+  return zips;
+}
+
+function writeConfig(values: Record<string, unknown> = {}): string {
+  const file = path.join(dir, 'config.json');
+  fs.writeFileSync(file, JSON.stringify({ redis_url: 'redis://redis.example:6379', region: 'us-east-1', ...values }));
+  return file;
+}
+
+const run = (opts: Partial<DeployOptions> = {}, reporter = arrayReporter()) =>
+  deploy({ config: path.join(dir, 'config.json'), ...opts }, { reporter, sleep: async (ms) => void sleeps.push(ms), env: {}, buildZips: fakeZips });
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'abtest-deploy-'));
+  writeConfig();
+  code = {};
+  sleeps.length = 0;
+  fake = new FakeAws().install();
+});
+afterEach(() => {
+  fake.restore();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('abtest deploy against a fake account', () => {
+  it('creates everything on the first deploy, in an order AWS accepts, reporting each step', async () => {
+    const reporter = arrayReporter();
+    const r = await run({}, reporter);
+
+    expect(r.plan).toHaveLength(25);
+    const stages = reporter.events.filter((e) => e.startsWith('stage: ')).map((e) => e.slice(7));
+    expect(stages.slice(0, 4)).toEqual(['check AWS credentials (us-east-1)', 'build the function bundles', 'read what exists in the account', '+ create IAM role abtest-lambda (AWSLambdaBasicExecutionRole)']);
+    expect(reporter.events.indexOf('plan: 25 changes')).toBeLessThan(reporter.events.findIndex((e) => e === 'call: iam CreateRole'));
+    const order = fake.ops(0, true);
+    expect(order.indexOf('iam CreateRole')).toBeLessThan(order.indexOf('lambda CreateFunction'));
+    expect(order.indexOf('apigateway CreateDeployment')).toBeLessThan(order.indexOf('apigateway CreateUsagePlan'));
+
+    expect([...fake.functions.keys()]).toEqual(['abtest-track', 'abtest-experiments', 'abtest-delete']);
+    for (const f of fake.functions.values()) {
+      expect(f.aliases.live).toBe('1');
+      expect(f.latest.config).toMatchObject({ Runtime: 'nodejs20.x', Environment: { Variables: { ABTEST_REDIS_URL: 'redis://redis.example:6379' } } });
+      expect(f.policies.live).toEqual([{ Sid: 'abtest-apigateway', SourceArn: `arn:aws:execute-api:us-east-1:${ACCOUNT}:${r.urls!.baseUrl.split('//')[1].split('.')[0]}/*/*/*` }]);
+    }
+    expect(fake.functions.get('abtest-track')!.latest.config).toMatchObject({ MemorySize: 256, Timeout: 5, Handler: 'track.handler' });
+    expect(fake.roles.get('abtest-lambda')!.policies).toEqual(['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
+
+    const [api] = fake.apis.values();
+    const methods = Object.fromEntries([...api.resources.values()].map((res) => [res.path, res.resourceMethods]));
+    expect(Object.keys(methods).sort()).toEqual(['/', '/delete', '/experiments', '/track']);
+    expect(Object.keys(methods['/track']).sort()).toEqual(['GET', 'OPTIONS', 'POST']);
+    expect(methods['/experiments'].GET.apiKeyRequired).toBe(true);
+    expect(methods['/track'].GET.apiKeyRequired).toBe(false);
+    expect(methods['/delete'].DELETE.methodIntegration!.uri).toMatch(/function:abtest-delete:live\/invocations$/);
+    expect(methods['/delete'].OPTIONS.methodIntegration!.integrationResponses!['200'].responseParameters!['method.response.header.Access-Control-Allow-Methods']).toBe("'DELETE,OPTIONS'");
+    expect(api.stages.has('prod')).toBe(true);
+    const [plan] = fake.usagePlans.values();
+    expect(plan).toMatchObject({ name: 'abtest-prod', apiStages: [{ apiId: api.id, stage: 'prod' }], throttle: { rateLimit: 100, burstLimit: 200 } });
+    expect(plan.keys).toEqual([...fake.apiKeys.keys()]);
+
+    expect(r.urls).toEqual({
+      baseUrl: `https://${api.id}.execute-api.us-east-1.amazonaws.com/prod`,
+      trackUrl: `https://${api.id}.execute-api.us-east-1.amazonaws.com/prod/track`,
+      experimentsUrl: `https://${api.id}.execute-api.us-east-1.amazonaws.com/prod/experiments`,
+    });
+    expect(r.apiKey.command).toContain('aws apigateway get-api-key --api-key ');
+    expect(r.snippet).toContain(r.urls!.trackUrl);
+    expect(await describeDeployment({ config: { ...(await import('../../src/config')).DEFAULTS, region: 'us-east-1' } })).toEqual({ ...r.urls, apiKey: [...fake.apiKeys.values()][0].value });
+  });
+
+  it('waits for a new function and retries while a new role cannot be assumed yet', async () => {
+    fake.rolePropagationFailures = 2;
+    await run();
+    expect(fake.ops(0, true).filter((op) => op === 'lambda CreateFunction')).toHaveLength(5);
+    expect(sleeps.length).toBeGreaterThanOrEqual(2 + 3);
+  });
+
+  it('makes no mutating call on a second deploy with nothing changed', async () => {
+    await run();
+    const mark = fake.calls.length;
+    const r = await run();
+    expect(r.plan).toEqual([]);
+    expect(fake.ops(mark, true)).toEqual([]);
+    expect(r.urls).not.toBeNull();
+  });
+
+  it('uploads and republishes only the function whose code changed, and moves its alias', async () => {
+    await run();
+    code.track = 'exports.handler = async () => ({ statusCode: 201 });';
+    const mark = fake.calls.length;
+    const r = await run();
+    expect(r.plan).toEqual(['~ update function abtest-track (code)', '~ publish a version of abtest-track and point live at it (changed)']);
+    expect(fake.ops(mark, true)).toEqual(['lambda UpdateFunctionCode', 'lambda PublishVersion', 'lambda UpdateAlias']);
+    expect(fake.functions.get('abtest-track')!.aliases.live).toBe('2');
+    expect(fake.functions.get('abtest-experiments')!.aliases.live).toBe('1');
+  });
+
+  it('updates configuration and republishes every function when the runtime config changes', async () => {
+    await run();
+    writeConfig({ namespace: 'shop' });
+    const mark = fake.calls.length;
+    await run();
+    expect(fake.ops(mark, true).filter((op) => op === 'lambda UpdateFunctionConfiguration')).toHaveLength(3);
+    expect(fake.ops(mark, true).filter((op) => op.startsWith('apigateway'))).toEqual([]);
+    for (const f of fake.functions.values()) expect(f.versions.at(-1)!.config.Environment.Variables.ABTEST_NAMESPACE).toBe('shop');
+  });
+
+  it('adds a route of extra_wiring to an existing function without touching the functions', async () => {
+    await run();
+    writeConfig({ extra_wiring: { routes: [{ path: '/hit', method: 'GET', function: 'track' }] } });
+    const mark = fake.calls.length;
+    const r = await run();
+    expect(r.plan).toEqual([
+      '+ create resource /hit',
+      '+ create method GET /hit (abtest-track:live)',
+      '+ create CORS preflight OPTIONS /hit (GET,OPTIONS)',
+      '~ deploy the API to stage prod',
+    ]);
+    expect(fake.ops(mark, true).every((op) => op.startsWith('apigateway'))).toBe(true);
+    writeConfig();
+    expect((await run()).plan).toEqual(['- delete resource /hit (no longer wired)', '~ deploy the API to stage prod']);
+  });
+
+  it('adds VPC access to the role and the functions when a VPC is configured', async () => {
+    await run();
+    writeConfig({ vpc: { subnet_ids: ['subnet-1'], security_group_ids: ['sg-1'] } });
+    const r = await run();
+    expect(r.plan[0]).toBe('~ update IAM role abtest-lambda (attach AWSLambdaVPCAccessExecutionRole)');
+    expect(r.plan[1]).toBe('~ update function abtest-track (vpc)');
+    expect(fake.functions.get('abtest-track')!.latest.config.VpcConfig.SubnetIds).toEqual(['subnet-1']);
+  });
+
+  it('keeps the newest 5 versions', async () => {
+    for (let i = 0; i < 7; i++) {
+      code.track = `exports.handler = async () => ({ statusCode: 200, body: "${i}" });`;
+      await run();
+    }
+    const track = fake.functions.get('abtest-track')!;
+    expect(track.versions.map((v) => v.version)).toEqual(['3', '4', '5', '6', '7']);
+    expect(track.aliases.live).toBe('7');
+  });
+
+  it('--dry-run prints the plan and makes no mutating call', async () => {
+    const first = await run({ dryRun: true });
+    expect(first.plan).toHaveLength(25);
+    expect(first.urls).toBeNull();
+    expect(fake.mutations()).toEqual([]);
+    await run();
+    code.delete = 'exports.handler = async () => ({ statusCode: 204 });';
+    const mark = fake.calls.length;
+    expect((await run({ dryRun: true })).plan).toEqual(['~ update function abtest-delete (code)', '~ publish a version of abtest-delete and point live at it (changed)']);
+    expect(fake.ops(mark, true)).toEqual([]);
+  });
+
+  it('deploys another stage of the same API with its own key and usage plan', async () => {
+    await run();
+    const r = await run({ stage: 'beta' });
+    expect(r.plan).toEqual([
+      '~ deploy the API to stage beta',
+      '+ create API key abtest-beta (value made by API Gateway)',
+      '+ create usage plan abtest-beta (100 requests/s, bursts of 200)',
+      '+ create binding of API key abtest-beta to usage plan abtest-beta',
+    ]);
+    expect(r.urls!.baseUrl).toMatch(/\/beta$/);
+  });
+});
+
+describe('abtest rollback and destroy', () => {
+  const opts = () => ({ config: path.join(dir, 'config.json') });
+  const deps = () => ({ reporter: arrayReporter(), sleep: async () => {}, env: {} });
+
+  it('points live at the previous version, and says so when there is none', async () => {
+    await expect(rollback(opts(), deps())).rejects.toThrow('abtest-track has no alias live: it was never deployed');
+    await run();
+    code.track = 'exports.handler = async () => ({ statusCode: 202 });';
+    await run();
+    await expect(rollback(opts(), deps())).rejects.toThrow('abtest-experiments has no version before 1, the one live serves: there is nothing to roll back to');
+    expect(fake.functions.get('abtest-track')!.aliases.live).toBe('2');
+    const r = await rollback({ ...opts(), function: 'track' }, deps());
+    expect(r.moved).toEqual([{ fn: 'abtest-track', from: '2', to: '1' }]);
+    expect(fake.functions.get('abtest-track')!.aliases.live).toBe('1');
+    // The next deploy brings live back to the current code without publishing a new version.
+    const mark = fake.calls.length;
+    expect((await run()).plan).toEqual(['~ publish a version of abtest-track and point live at it (live is not the current code)']);
+    expect(fake.ops(mark, true)).toEqual(['lambda PublishVersion', 'lambda UpdateAlias']);
+    expect(fake.functions.get('abtest-track')!.aliases.live).toBe('2');
+    await expect(rollback({ ...opts(), function: 'nope' }, deps())).rejects.toThrow('there is no function "nope" in the wiring');
+  });
+
+  it('removes everything deploy made, asking first unless --yes', async () => {
+    await run();
+    await run({ stage: 'beta' });
+    await expect(destroy(opts(), deps())).rejects.toThrow('needs confirmation');
+    const asked: string[] = [];
+    const mark = fake.calls.length;
+    const no = await destroy(opts(), { ...deps(), confirm: async (m) => (asked.push(m), false) });
+    expect(no.cancelled).toBe(true);
+    expect(asked[0]).toMatch(/^Remove usage plan abtest-prod, usage plan abtest-beta, API key abtest-prod, API key abtest-beta, REST API abtest \(\w+\), function abtest-track/);
+    expect(fake.ops(mark, true)).toEqual([]);
+
+    const r = await destroy({ ...opts(), yes: true }, deps());
+    expect(r.removed).toHaveLength(9);
+    expect([fake.roles.size, fake.functions.size, fake.apis.size, fake.apiKeys.size, fake.usagePlans.size]).toEqual([0, 0, 0, 0, 0]);
+    expect((await destroy({ ...opts(), yes: true }, deps())).removed).toEqual([]);
+  });
+});
