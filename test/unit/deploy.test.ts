@@ -7,6 +7,7 @@ import { desiredState } from '../../cli/deploy/desired';
 import { apiUrls } from '../../cli/deploy/describe';
 import { describeChange, planDeploy } from '../../cli/deploy/plan';
 import { silentReporter } from '../../cli/deploy/reporter';
+import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { configurationDiff } from '../../cli/deploy/steps/function';
 import { versionsToPrune } from '../../cli/deploy/steps/version';
 import { zipBundle } from '../../cli/deploy/zip';
@@ -96,7 +97,7 @@ describe('configurationDiff', () => {
   const live = {
     Runtime: 'nodejs20.x', Handler: 'track.handler', MemorySize: 256, Timeout: 5, Role: 'arn:role',
     Environment: { Variables: { ABTEST_NAMESPACE: 'shop', ABTEST_REDIS_URL: 'redis://h:6379' } }, VpcConfig: { SubnetIds: [], SecurityGroupIds: [], VpcId: '' },
-  } as const;
+  } satisfies FunctionConfiguration;
   it('finds nothing when only the order of variables differs', () => expect(configurationDiff(spec, 'arn:role', { ...live })).toEqual([]));
   it('names each field that differs', () => {
     expect(configurationDiff(spec, 'arn:other', { ...live, MemorySize: 128, Environment: { Variables: {} } })).toEqual(['memory', 'role', 'environment']);

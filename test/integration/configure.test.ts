@@ -1,0 +1,106 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { run as configure, type ConfigureOptions, type Prompter } from '../../cli/commands/configure';
+import { startTestRedis, type PrivateRedis } from '../helpers/redis';
+
+/**
+ * Answers prompts from a table by question name (a list answers the same question again after
+ * a refusal); unanswered questions take their default. Records what was asked and refused.
+ */
+function tablePrompter(table: Record<string, unknown>) {
+  const asked: string[] = [];
+  const refused: Record<string, string> = {};
+  const next = (name: string, def: unknown) => {
+    asked.push(name);
+    const a = table[name];
+    if (Array.isArray(a) && a.length > 1) return a.shift();
+    return Array.isArray(a) ? a[0] : (a ?? def);
+  };
+  const prompter: Prompter = {
+    async input(q) {
+      for (;;) {
+        const more = Array.isArray(table[q.name]) && (table[q.name] as unknown[]).length > 1;
+        const answer = String(next(q.name, q.default ?? ''));
+        const ok = q.validate ? await q.validate(answer) : true;
+        if (ok === true) return answer;
+        refused[q.name] = ok;
+        if (!more) throw new Error(`refused: ${ok}`);
+      }
+    },
+    select: async (q) => String(next(q.name, q.default)),
+    confirm: async (q) => Boolean(next(q.name, q.default)),
+  };
+  return { prompter, asked, refused };
+}
+
+let redis: PrivateRedis;
+let home: string;
+beforeAll(async () => (redis = await startTestRedis()));
+afterAll(() => redis.stop());
+beforeEach(() => (home = fs.mkdtempSync(path.join(os.tmpdir(), 'abtest-home-'))));
+afterEach(() => fs.rmSync(home, { recursive: true, force: true }));
+
+const file = () => path.join(home, '.abtest', 'config.json');
+const saved = () => JSON.parse(fs.readFileSync(file(), 'utf8'));
+
+describe('abtest configure', () => {
+  it('asks every question, tests the Redis URL, and writes ~/.abtest/config.json with mode 0600', async () => {
+    const { prompter, asked } = tablePrompter({
+      redis_url: redis.url, region: 'eu-west-1', profile: 'work', namespace: 'shop', counting: 'exact', stage: 'live',
+      cors_origin: 'https://shop.example', vpc: true, subnet_ids: 'subnet-1, subnet-2', security_group_ids: 'sg-1', throttle: '50',
+    });
+    const r = await configure({}, { prompter, home, env: {} });
+    expect(asked).toEqual(['redis_url', 'region', 'profile', 'namespace', 'counting', 'stage', 'cors_origin', 'vpc', 'subnet_ids', 'security_group_ids', 'throttle', 'throttle']);
+    expect(r.path).toBe(file());
+    expect(fs.statSync(file()).mode & 0o777).toBe(0o600);
+    expect(saved()).toEqual({
+      redis_url: redis.url, region: 'eu-west-1', profile: 'work', namespace: 'shop', counting: 'exact', stage: 'live', cors_origin: 'https://shop.example',
+      vpc: { subnet_ids: ['subnet-1', 'subnet-2'], security_group_ids: ['sg-1'] }, throttle: { rate_limit: 50, burst_limit: 50 },
+    });
+  });
+
+  it('offers the current values as defaults and keeps keys it does not ask about', async () => {
+    fs.mkdirSync(path.dirname(file()), { recursive: true });
+    fs.writeFileSync(file(), JSON.stringify({ redis_url: redis.url, region: 'eu-west-1', key_prefix: 'mine:', api_key: 'k'.repeat(24) }), { mode: 0o644 });
+    const { prompter } = tablePrompter({ namespace: 'blog' });
+    const r = await configure({}, { prompter, home, env: {} });
+    expect(saved()).toMatchObject({ redis_url: redis.url, region: 'eu-west-1', key_prefix: 'mine:', api_key: 'k'.repeat(24), namespace: 'blog', counting: 'hll', vpc: null });
+    expect(r.config.key_prefix).toBe('mine:');
+    expect(fs.statSync(file()).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a Redis URL that does not answer PING, with the reason, and asks again', async () => {
+    const { prompter, refused } = tablePrompter({ redis_url: ['redis://127.0.0.1:1', 'http://nope', redis.url] });
+    await configure({}, { prompter, home, env: {} });
+    expect(refused.redis_url).toMatch(/^config key "redis_url" must start with redis:\/\//);
+    expect(saved().redis_url).toBe(redis.url);
+    const second = tablePrompter({ redis_url: ['redis://127.0.0.1:1', redis.url] });
+    await configure({}, { prompter: second.prompter, home, env: {} });
+    expect(second.refused.redis_url).toBe('Redis at 127.0.0.1:1 did not answer PING: nothing listens at 127.0.0.1:1 (connection refused) (fix it, or configure a VPC if Redis is inside one)');
+  });
+
+  it('takes every answer from flags with --yes, and writes nothing when one is wrong', async () => {
+    const flags: ConfigureOptions = { yes: true, redisUrl: redis.url, region: 'us-west-2', counting: 'exact', subnetIds: 's-1', securityGroupIds: 'sg-1', rateLimit: 10, burstLimit: 20 };
+    await configure(flags, { home, env: {} });
+    expect(saved()).toMatchObject({ redis_url: redis.url, region: 'us-west-2', counting: 'exact', namespace: 'alephbet', vpc: { subnet_ids: ['s-1'], security_group_ids: ['sg-1'] }, throttle: { rate_limit: 10, burst_limit: 20 } });
+    fs.rmSync(file());
+    await expect(configure({ ...flags, redisUrl: 'redis://127.0.0.1:1' }, { home, env: {} })).rejects.toThrow('Redis URL refused: Redis at 127.0.0.1:1 did not answer PING: nothing listens at 127.0.0.1:1');
+    await expect(configure({ ...flags, region: 'mars' }, { home, env: {} })).rejects.toThrow('config key "region" must be an AWS region such as us-east-1, got "mars"');
+    await expect(configure({ yes: true }, { home, env: {} })).rejects.toThrow('a Redis URL is needed');
+    expect(fs.existsSync(file())).toBe(false);
+  });
+
+  it('writes nothing when the user stops at a prompt (Ctrl-C)', async () => {
+    const prompter: Prompter = {
+      input: async (q) => {
+        if (q.name === 'stage') throw Object.assign(new Error('User force closed the prompt'), { name: 'ExitPromptError' });
+        return q.name === 'redis_url' ? redis.url : (q.default ?? '');
+      },
+      select: async (q) => q.default!,
+      confirm: async () => false,
+    };
+    await expect(configure({ config: path.join(home, 'c.json') }, { prompter, home, env: {} })).rejects.toMatchObject({ name: 'ExitPromptError' });
+    expect(fs.existsSync(path.join(home, 'c.json'))).toBe(false);
+  });
+});
