@@ -24,7 +24,8 @@ function explainAws(e: unknown): { message: string; hint?: string } | null {
   if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(text)) {
     return { message: 'no AWS credentials found', hint: 'run `aws configure` (or `aws sso login`), pass --profile or set AWS_PROFILE, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY' };
   }
-  if (!err?.$metadata) return null;
+  // Connection failures carry $metadata too; they are explained as network errors.
+  if (!err?.$metadata || /^E[A-Z_]+$/.test((e as NodeJS.ErrnoException).code ?? '')) return null;
   if (/^(InvalidClientTokenId|UnrecognizedClientException|SignatureDoesNotMatch|ExpiredToken(Exception)?|InvalidSignatureException)$/.test(name)) {
     return { message: `the AWS credentials were refused (${name})`, hint: 'refresh them (`aws sso login`, or new access keys) or pass another --profile' };
   }

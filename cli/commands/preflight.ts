@@ -1,4 +1,5 @@
 import type { Wiring } from '../../src/config';
+import { ConfigError } from '../../src/errors';
 import { commandConfig, loadWiring } from '../context';
 import { buildZips, type Zips } from '../deploy/desired';
 import { pingRedisUrl } from '../deploy/redis-ping';
@@ -35,7 +36,7 @@ export async function run(opts: PreflightOptions, deps: PreflightDeps = {}): Pro
     checks.push({ name: 'AWS credentials', status: 'ok', detail: `account ${session.accountId} as ${session.identity}` });
   } catch (e) {
     const { message, hint } = explain(e);
-    const regionFailed = /region/i.test(message);
+    const regionFailed = e instanceof ConfigError && e.key === 'region';
     checks.push({ name: 'AWS region', status: regionFailed ? 'fail' : 'ok', detail: regionFailed ? message : 'set', fix: regionFailed ? hint : undefined });
     checks.push({ name: 'AWS credentials', status: 'fail', detail: regionFailed ? 'not checked without a region' : message, fix: regionFailed ? 'fix the region first' : hint });
   }
