@@ -203,7 +203,7 @@ withAws(program.command('deploy').description('create or update the Lambda funct
         return;
       }
       if (r.dryRun) out(`dry run: nothing changed (${r.plan.length} change${r.plan.length === 1 ? '' : 's'} planned)`);
-      else out(r.plan.length ? `✔ deployed to ${r.region}, stage ${r.stage} (${r.plan.length} changes)` : `✔ no changes: ${r.region}, stage ${r.stage} is up to date`);
+      else out(r.plan.length ? `✔ deployed to ${r.region}, stage ${r.stage} (${r.plan.length} change${r.plan.length === 1 ? '' : 's'})` : `✔ no changes: ${r.region}, stage ${r.stage} is up to date`);
       if (!r.urls) return;
       out(`  base URL     ${r.urls.baseUrl}`);
       out(`  track        ${r.urls.trackUrl}`);
