@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { configFromEnv, type Config } from './config';
 import { AbtestError, InputError } from './errors';
-import { createRedis, RedisCounterStore, type CounterStore } from './store';
+import { createRedis, RedisCounterStore, type CounterStore, type RedisClient } from './store';
 
 export type ProxyEvent = APIGatewayProxyEvent;
 export type ProxyResult = APIGatewayProxyResult;
@@ -42,9 +42,10 @@ export function errorBody(message: string, field?: string): { status: 'failed'; 
 
 /** Turns any failure into an answer: known errors keep their status and message, the rest is a logged 500. */
 export function errorResult(e: unknown, config: Config): ProxyResult {
-  if (e instanceof AbtestError && e.status < 600) {
-    if (e.status >= 500) console.error(JSON.stringify({ level: 'error', code: e.code, message: e.message }));
-    return json(e.status, errorBody(e.message, e instanceof InputError ? e.field : undefined), config);
+  if (e instanceof AbtestError) {
+    const message = e.hint ? `${e.message}: ${e.hint}` : e.message;
+    if (e.status >= 500) console.error(JSON.stringify({ level: 'error', code: e.code, message }));
+    return json(e.status, errorBody(message, e instanceof InputError ? e.field : undefined), config);
   }
   console.error(JSON.stringify({ level: 'error', message: (e as Error)?.message ?? String(e), stack: (e as Error)?.stack }));
   return json(500, errorBody('internal error'), config);
@@ -77,23 +78,34 @@ export function header(event: ProxyEvent, name: string): string | undefined {
   return undefined;
 }
 
+/** A Lambda handler; `close()` drops its Redis connection (for `abtest dev` and tests). */
+export type Handler = ((event: ProxyEvent) => Promise<ProxyResult>) & { close(): Promise<void> };
+
 /**
  * Wraps a route as a Lambda handler. The config and the Redis client are created on the
  * first call and reused by every later call of the container.
  */
-export function makeHandler(route: Route, env: NodeJS.ProcessEnv = process.env): (event: ProxyEvent) => Promise<ProxyResult> {
+export function makeHandler(route: Route, env: NodeJS.ProcessEnv = process.env): Handler {
   let ctx: Context | undefined;
-  return async (event) => {
+  let redis: RedisClient | undefined;
+  const handler = async (event: ProxyEvent) => {
     try {
       if (!ctx) {
         const config = configFromEnv(env);
-        ctx = { config, store: new RedisCounterStore(createRedis(config), config) };
+        redis = createRedis(config);
+        ctx = { config, store: new RedisCounterStore(redis, config) };
       }
       return await route(event, ctx);
     } catch (e) {
       return errorResult(e, ctx?.config ?? fallbackConfig(env));
     }
   };
+  const close = async () => {
+    redis?.disconnect();
+    ctx = undefined;
+    redis = undefined;
+  };
+  return Object.assign(handler, { close });
 }
 
 /** Enough config to answer an error when the config itself is broken. */

@@ -64,7 +64,7 @@ export async function run(opts: DevOptions, env: NodeJS.ProcessEnv = process.env
     if (opts.build || wiring.functions.some((f) => !fs.existsSync(lambdaBundle(handlerFile(f), root)))) await bundleLambdas(wiring, root);
     // The bundles read their config from the environment, as they do in Lambda.
     for (const [k, v] of Object.entries(configToEnv(config))) env[k] = v;
-    const handlers: Record<string, ProxyHandler> = {};
+    const handlers: Record<string, ProxyHandler & { close?: () => Promise<void> }> = {};
     for (const f of wiring.functions) {
       const mod = require(lambdaBundle(handlerFile(f), root));
       handlers[f.name] = mod[handlerExport(f)];
@@ -94,6 +94,7 @@ export async function run(opts: DevOptions, env: NodeJS.ProcessEnv = process.env
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await Promise.all(Object.values(handlers).map((h) => h.close?.()));
         await privateRedis?.stop();
       },
     };

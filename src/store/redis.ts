@@ -21,6 +21,7 @@ export function createRedis(config: Config): RedisClient {
     connectTimeout: config.redis_connect_timeout_ms,
     commandTimeout: config.redis_command_timeout_ms,
     maxRetriesPerRequest: 0,
+    disconnectTimeout: 200,
     enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
   };

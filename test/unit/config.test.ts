@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CONFIG_KEYS, configFromEnv, configToEnv, DEFAULTS, loadConfig, validateConfig } from '../../src/config';
+import { ConfigError } from '../../src/errors';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'abtest-config-'));
+
+describe('validateConfig', () => {
+  it('fills every default', () => {
+    expect(validateConfig({})).toEqual(DEFAULTS);
+  });
+
+  it('config.example.json lists every key and is valid', () => {
+    const example = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'config.example.json'), 'utf8'));
+    expect(Object.keys(example)).toEqual(CONFIG_KEYS);
+    expect(() => validateConfig(example)).not.toThrow();
+  });
+
+  it.each([
+    [{ countng: 'exact' }, /unknown config key "countng"/],
+    [{ redisUrl: 'redis://x' }, /did you mean "redis_url"/],
+    [{ counting: 'approx' }, /"counting" must be one of "hll", "exact"/],
+    [{ redis_url: 'http://x:6379' }, /"redis_url" must start with redis:\/\/ or rediss:\/\//],
+    [{ redis_url: 'not a url' }, /"redis_url" must be a URL/],
+    [{ redis_url: 'redis://h:6379/abc' }, /"redis_url" has a database "abc"/],
+    [{ redis_command_timeout_ms: 0 }, /"redis_command_timeout_ms" must be a whole number from 10/],
+    [{ max_name_length: 1.5 }, /"max_name_length" must be a whole number/],
+    [{ allowed_experiments: ['a', ''] }, /"allowed_experiments" must be a list of non-empty strings/],
+    [{ api_key: 'short' }, /"api_key" must be 20 to 128 printable characters/],
+    [{ key_prefix: 'a{b' }, /"key_prefix" must be at most 64 characters without spaces or braces/],
+    [{ vpc: { subnet_ids: ['s'] } }, /"vpc.security_group_ids" must be a list/],
+    [{ throttle: { rate_limit: 1, burst_limit: 2, extra: 1 } }, /"throttle.extra" is not a known key/],
+    [{ region: 'moon-1' }, /"region" must be an AWS region/],
+  ])('refuses %j naming the key', (input, message) => {
+    expect(() => validateConfig(input, 'f.json')).toThrow(ConfigError);
+    expect(() => validateConfig(input, 'f.json')).toThrow(message);
+  });
+
+  it('accepts TLS, passwords and a database number', () => {
+    expect(validateConfig({ redis_url: 'rediss://:p%40ss@cache.example.com:6380/2' }).redis_url).toBe('rediss://:p%40ss@cache.example.com:6380/2');
+  });
+});
+
+describe('environment', () => {
+  it('ABTEST_* variables override keys, typed', () => {
+    const c = configFromEnv({
+      ABTEST_REDIS_URL: 'redis://h:1/0',
+      ABTEST_COUNTING: 'exact',
+      ABTEST_MAX_NAME_LENGTH: '64',
+      ABTEST_REDIS_CLUSTER: 'true',
+      ABTEST_ALLOWED_EXPERIMENTS: 'a, b',
+      ABTEST_THROTTLE: '{"rate_limit":5,"burst_limit":10}',
+      PATH: '/bin',
+    });
+    expect(c).toMatchObject({ redis_url: 'redis://h:1/0', counting: 'exact', max_name_length: 64, redis_cluster: true, allowed_experiments: ['a', 'b'], throttle: { rate_limit: 5, burst_limit: 10 } });
+  });
+
+  it('refuses an unknown ABTEST_ variable and a bad value, naming it', () => {
+    expect(() => configFromEnv({ ABTEST_COUNT: 'hll' })).toThrow(/unknown environment variable ABTEST_COUNT/);
+    expect(() => configFromEnv({ ABTEST_MAX_NAME_LENGTH: 'ten' })).toThrow(/"max_name_length" must be a whole number/);
+    expect(() => configFromEnv({ ABTEST_VPC: '{bad' })).toThrow(/ABTEST_VPC is not valid JSON/);
+  });
+
+  it('configToEnv carries exactly the runtime keys that differ from defaults, and round-trips', () => {
+    const c = validateConfig({ redis_url: 'redis://h:1', counting: 'exact', allowed_experiments: ['x'], region: 'eu-west-1', max_goals_per_experiment: 3 });
+    const env = configToEnv(c);
+    expect(env).toEqual({ ABTEST_REDIS_URL: 'redis://h:1', ABTEST_COUNTING: 'exact', ABTEST_ALLOWED_EXPERIMENTS: '["x"]', ABTEST_MAX_GOALS_PER_EXPERIMENT: '3' });
+    expect(configFromEnv(env)).toMatchObject({ redis_url: 'redis://h:1', counting: 'exact', allowed_experiments: ['x'], max_goals_per_experiment: 3 });
+  });
+});
+
+describe('loadConfig', () => {
+  it('reads --config, else ./abtest.config.json, else ~/.abtest/config.json; env overrides', () => {
+    const cwd = tmp();
+    const home = tmp();
+    fs.mkdirSync(path.join(home, '.abtest'));
+    fs.writeFileSync(path.join(home, '.abtest', 'config.json'), JSON.stringify({ namespace: 'home' }));
+    expect(loadConfig({ cwd, home, env: {} }).config.namespace).toBe('home');
+    fs.writeFileSync(path.join(cwd, 'abtest.config.json'), JSON.stringify({ namespace: 'cwd' }));
+    expect(loadConfig({ cwd, home, env: {} })).toMatchObject({ config: { namespace: 'cwd' }, path: path.join(cwd, 'abtest.config.json') });
+    fs.writeFileSync(path.join(cwd, 'other.json'), JSON.stringify({ namespace: 'flag' }));
+    expect(loadConfig({ file: 'other.json', cwd, home, env: {} }).config.namespace).toBe('flag');
+    expect(loadConfig({ file: 'other.json', cwd, home, env: { ABTEST_NAMESPACE: 'env' } }).config.namespace).toBe('env');
+  });
+
+  it('with no file at all gives the defaults', () => {
+    expect(loadConfig({ cwd: tmp(), home: tmp(), env: {} })).toEqual({ config: DEFAULTS, path: null });
+  });
+
+  it('names the file and the fix when it is missing, not JSON or wrong', () => {
+    const cwd = tmp();
+    expect(() => loadConfig({ file: 'nope.json', cwd, env: {} })).toThrow(/cannot read config file .*nope\.json/);
+    fs.writeFileSync(path.join(cwd, 'bad.json'), '{ "namespace": ');
+    expect(() => loadConfig({ file: 'bad.json', cwd, env: {} })).toThrow(/bad\.json is not valid JSON/);
+    fs.writeFileSync(path.join(cwd, 'typo.json'), '{ "namspace": "x" }');
+    expect(() => loadConfig({ file: 'typo.json', cwd, env: {} })).toThrow(/typo\.json: unknown config key "namspace"/);
+  });
+});
