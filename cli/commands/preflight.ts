@@ -51,7 +51,8 @@ export async function run(opts: PreflightOptions, deps: PreflightDeps = {}): Pro
   try {
     const zips = await (deps.buildZips ?? ((w) => buildZips(w, packageRoot())))(loadWiring(config));
     const kb = Object.values(zips).reduce((n, z) => n + z.zip.length, 0) / 1024;
-    checks.push({ name: 'bundles', status: 'ok', detail: `${Object.keys(zips).length} functions, ${kb.toFixed(1)} KB zipped` });
+    const n = Object.keys(zips).length;
+    checks.push({ name: 'bundles', status: 'ok', detail: `${n} function${n === 1 ? '' : 's'}, ${kb.toFixed(1)} KB zipped` });
   } catch (e) {
     checks.push({ name: 'bundles', status: 'fail', detail: explain(e).message, fix: 'fix the error above, then run abtest build' });
   }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Wiring } from '../../src/config';
+import { DEFAULTS, type Wiring } from '../../src/config';
 import { run as deploy, type DeployOptions } from '../../cli/commands/deploy';
 import { run as destroy } from '../../cli/commands/destroy';
 import { run as rollback } from '../../cli/commands/rollback';
@@ -101,7 +101,8 @@ describe('abtest deploy against a fake account', () => {
     });
     expect(r.apiKey.command).toContain('aws apigateway get-api-key --api-key ');
     expect(r.snippet).toContain(r.urls!.trackUrl);
-    expect(await describeDeployment({ config: { ...(await import('../../src/config')).DEFAULTS, region: 'us-east-1' } })).toEqual({ ...r.urls, apiKey: [...fake.apiKeys.values()][0].value });
+    expect(await describeDeployment({ config: { ...DEFAULTS, region: 'us-east-1' } })).toEqual({ ...r.urls, apiKey: [...fake.apiKeys.values()][0].value });
+    expect(await describeDeployment({ config: { ...DEFAULTS, region: 'us-east-1', app_name: 'other' } })).toBeNull();
   });
 
   it('waits for a new function and retries while a new role cannot be assumed yet', async () => {
@@ -164,6 +165,23 @@ describe('abtest deploy against a fake account', () => {
     expect(r.plan[0]).toBe('~ update IAM role abtest-lambda (attach AWSLambdaVPCAccessExecutionRole)');
     expect(r.plan[1]).toBe('~ update function abtest-track (vpc)');
     expect(fake.functions.get('abtest-track')!.latest.config.VpcConfig.SubnetIds).toEqual(['subnet-1']);
+  });
+
+  it('changes the throttle in place and replaces the key when config api_key changes', async () => {
+    await run();
+    const oldKey = [...fake.apiKeys.keys()][0];
+    writeConfig({ throttle: { rate_limit: 10, burst_limit: 20 }, api_key: 'a-key-of-twenty-chars-at-least' });
+    const r = await run();
+    expect(r.plan).toEqual([
+      '± replace API key abtest-prod (value from config api_key)',
+      '~ update usage plan abtest-prod (10 requests/s, bursts of 20)',
+      '+ create binding of API key abtest-prod to usage plan abtest-prod',
+    ]);
+    const [key] = fake.apiKeys.values();
+    expect(key.id).not.toBe(oldKey);
+    expect(key.value).toBe('a-key-of-twenty-chars-at-least');
+    expect([...fake.usagePlans.values()][0]).toMatchObject({ throttle: { rateLimit: 10, burstLimit: 20 }, keys: [key.id] });
+    expect((await run()).plan).toEqual([]);
   });
 
   it('keeps the newest 5 versions', async () => {
