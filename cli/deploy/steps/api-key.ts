@@ -26,6 +26,7 @@ export async function createApiKey(ctx: DeployContext, name: string, value: stri
   return out.id!;
 }
 
+/** Deletes an API key; usage plans drop it. */
 export async function deleteApiKey(ctx: DeployContext, id: string): Promise<void> {
   await send(ctx, 'apigateway', new DeleteApiKeyCommand({ apiKey: id }));
 }

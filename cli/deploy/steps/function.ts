@@ -107,6 +107,7 @@ export async function waitReady(ctx: DeployContext, name: string, maxWaitMs = 5 
   }
 }
 
+/** Deletes the function with all its versions, aliases and permissions. */
 export async function deleteFunction(ctx: DeployContext, name: string): Promise<void> {
   await send(ctx, 'lambda', new DeleteFunctionCommand({ FunctionName: name }));
 }

@@ -64,6 +64,7 @@ export async function putCorsMethod(ctx: DeployContext, at: { apiId: string; res
   );
 }
 
+/** Deletes a method (and its integration) of a resource. */
 export async function deleteMethod(ctx: DeployContext, apiId: string, resourceId: string, verb: string): Promise<void> {
   await send(ctx, 'apigateway', new DeleteMethodCommand({ restApiId: apiId, resourceId, httpMethod: verb }));
 }

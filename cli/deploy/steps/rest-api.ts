@@ -23,6 +23,7 @@ export async function createApi(ctx: DeployContext, name: string): Promise<{ id:
   return { id: out.id!, rootId: out.rootResourceId! };
 }
 
+/** Deletes the REST API with its resources, stages and deployments. */
 export async function deleteApi(ctx: DeployContext, id: string): Promise<void> {
   await send(ctx, 'apigateway', new DeleteRestApiCommand({ restApiId: id }));
 }

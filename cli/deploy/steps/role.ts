@@ -30,10 +30,12 @@ export async function createRole(ctx: DeployContext, name: string): Promise<stri
   return out.Role!.Arn!;
 }
 
+/** Attaches a managed policy to the role. */
 export async function attachPolicy(ctx: DeployContext, role: string, policyArn: string): Promise<void> {
   await send(ctx, 'iam', new AttachRolePolicyCommand({ RoleName: role, PolicyArn: policyArn }));
 }
 
+/** Detaches a managed policy from the role. */
 export async function detachPolicy(ctx: DeployContext, role: string, policyArn: string): Promise<void> {
   await send(ctx, 'iam', new DetachRolePolicyCommand({ RoleName: role, PolicyArn: policyArn }));
 }

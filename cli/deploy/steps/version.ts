@@ -28,6 +28,7 @@ export function versionsToPrune(versions: string[], protect: string[], keep = KE
   return newestFirst.slice(keep).filter((v) => !protect.includes(v));
 }
 
+/** Deletes one published version (never one an alias points at: Lambda refuses). */
 export async function deleteVersion(ctx: DeployContext, name: string, version: string): Promise<void> {
   await send(ctx, 'lambda', new DeleteFunctionCommand({ FunctionName: name, Qualifier: version }));
 }
