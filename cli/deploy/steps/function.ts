@@ -60,21 +60,26 @@ const settings = (spec: FunctionSpec, roleArn: string) => ({
 });
 
 /**
- * Creates the function and waits until it is Active. A role made seconds ago may not be
- * assumable yet: that one error is retried with backoff (about a minute in all).
+ * Runs `call` again while IAM has not propagated a role (or its VPC policy) made seconds ago:
+ * Lambda answers exactly these errors then. Backs off for about a minute in all.
  */
-export async function createFunction(ctx: DeployContext, spec: FunctionSpec, roleArn: string): Promise<string> {
+async function whileRolePropagates<T>(ctx: DeployContext, call: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const out = await send(ctx, 'lambda', new CreateFunctionCommand({ ...settings(spec, roleArn), Code: { ZipFile: spec.zip.zip }, Publish: false }));
-      await waitReady(ctx, spec.name);
-      return out.FunctionArn!;
+      return await call();
     } catch (e) {
-      const propagating = isAwsError(e, 'InvalidParameterValueException') && /cannot be assumed by Lambda/i.test((e as Error).message);
+      const propagating = isAwsError(e, 'InvalidParameterValueException') && /cannot be assumed by Lambda|does not have permissions to call/i.test((e as Error).message);
       if (!propagating || attempt >= 12) throw e;
       await ctx.sleep(Math.min(1000 * attempt, 8000));
     }
   }
+}
+
+/** Creates the function and waits until it is Active. */
+export async function createFunction(ctx: DeployContext, spec: FunctionSpec, roleArn: string): Promise<string> {
+  const out = await whileRolePropagates(ctx, () => send(ctx, 'lambda', new CreateFunctionCommand({ ...settings(spec, roleArn), Code: { ZipFile: spec.zip.zip }, Publish: false })));
+  await waitReady(ctx, spec.name);
+  return out.FunctionArn!;
 }
 
 /** Uploads new code to $LATEST and waits for the update to finish. */
@@ -85,7 +90,7 @@ export async function updateCode(ctx: DeployContext, spec: FunctionSpec): Promis
 
 /** Sets runtime, handler, memory, timeout, role, environment and VPC, and waits. */
 export async function updateConfiguration(ctx: DeployContext, spec: FunctionSpec, roleArn: string): Promise<void> {
-  await send(ctx, 'lambda', new UpdateFunctionConfigurationCommand(settings(spec, roleArn)));
+  await whileRolePropagates(ctx, () => send(ctx, 'lambda', new UpdateFunctionConfigurationCommand(settings(spec, roleArn))));
   await waitReady(ctx, spec.name);
 }
 
