@@ -125,9 +125,21 @@ describe('abtest deploy against a fake account', () => {
     await run();
     code.track = 'exports.handler = async () => ({ statusCode: 201 });';
     const mark = fake.calls.length;
-    const r = await run();
+    const reporter = arrayReporter();
+    const r = await run({}, reporter);
     expect(r.plan).toEqual(['~ update function abtest-track (code)', '~ publish a version of abtest-track and point live at it (changed)']);
     expect(fake.ops(mark, true)).toEqual(['lambda UpdateFunctionCode', 'lambda PublishVersion', 'lambda UpdateAlias']);
+    const applied = reporter.events.slice(reporter.events.indexOf('plan: 2 changes'));
+    expect(applied).toEqual([
+      'plan: 2 changes',
+      'stage: ~ update function abtest-track (code)',
+      'call: lambda UpdateFunctionCode',
+      'call: lambda GetFunctionConfiguration',
+      'call: lambda GetFunctionConfiguration',
+      'stage: ~ publish a version of abtest-track and point live at it (changed)',
+      'call: lambda PublishVersion',
+      'call: lambda UpdateAlias',
+    ]);
     expect(fake.functions.get('abtest-track')!.aliases.live).toBe('2');
     expect(fake.functions.get('abtest-experiments')!.aliases.live).toBe('1');
   });
