@@ -1,0 +1,173 @@
+/**
+ * `npm run bench`: the track endpoint through `abtest dev` against a bare Node HTTP server on
+ * the same box in the same run (interleaved, so noise hits both), the handler in-process per
+ * event, bundle sizes, and the cold start of a bundle. Prints a Markdown table.
+ *
+ * Environment: BENCH_SECONDS (per HTTP round, default 8), BENCH_ROUNDS (default 2).
+ */
+import autocannon from 'autocannon';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, startRedisServer } from '../../cli/dev/redis-server';
+import { configToEnv, validateConfig } from '../../src/config';
+
+const root = path.join(__dirname, '..', '..');
+const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+const CONNECTIONS = 50;
+
+const BARE_SERVER = `
+const http = require('node:http');
+http.createServer((req, res) => {
+  const body = '{"status":"ok","stored":1}';
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+  res.end(body);
+}).listen(Number(process.argv[1]), '127.0.0.1', () => console.log('ready'));
+`;
+
+async function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${out}`)), 20_000);
+    const on = (d: Buffer) => {
+      out += d;
+      if (pattern.test(out)) {
+        clearTimeout(timer);
+        resolve(out);
+      }
+    };
+    child.stdout!.on('data', on);
+    child.stderr!.on('data', on);
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
+  });
+}
+
+/** Requests per second of GET /track with a new uuid each time, 50 connections. */
+async function load(base: string): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
+  let n = 0;
+  const result = await autocannon({
+    url: base,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/track?experiment=bench&variant=${n % 2 ? 'a' : 'b'}&event=participate&uuid=u${n++}` }) }],
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  const redis = await startRedisServer();
+  const children: ChildProcess[] = [];
+  try {
+    const config = validateConfig({ redis_url: redis.url, key_prefix: 'bench:' });
+    const env = { ...process.env, ...configToEnv(config) };
+
+    // 1. HTTP: abtest dev vs a bare Node server, interleaved rounds.
+    const barePort = await freePort();
+    const bare = spawn(process.execPath, ['-e', BARE_SERVER, String(barePort)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(bare);
+    await waitFor(bare, /ready/);
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'abtest-bench-'));
+    const devPort = await freePort();
+    const dev = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'dev', '--port', String(devPort), '--redis-url', redis.url], {
+      cwd: home,
+      env: { ...env, HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(dev);
+    await waitFor(dev, /Press Ctrl-C/);
+    const bareRuns: Awaited<ReturnType<typeof load>>[] = [];
+    const devRuns: Awaited<ReturnType<typeof load>>[] = [];
+    await load(`http://127.0.0.1:${devPort}`); // warm-up: JIT, script load, connections
+    for (let r = 0; r < rounds; r++) {
+      bareRuns.push(await load(`http://127.0.0.1:${barePort}`));
+      devRuns.push(await load(`http://127.0.0.1:${devPort}`));
+    }
+    const bareRps = median(bareRuns.map((r) => r.rps));
+    const devRps = median(devRuns.map((r) => r.rps));
+
+    // 2. The handler in-process (the bundle deploy ships), one event at a time and 64 in flight.
+    const perEvent = JSON.parse(
+      execFileSync(process.execPath, ['-e', IN_PROCESS, path.join(root, 'dist', 'lambdas', 'track.js')], { env, encoding: 'utf8' }),
+    ) as { sequentialUs: number; concurrentUs: number };
+
+    // 3. Bundle sizes and 4. cold start of each bundle in a fresh process (median of 5).
+    const bundles = fs.readdirSync(path.join(root, 'dist', 'lambdas')).filter((f) => f.endsWith('.js')).sort();
+    const cold = bundles.map((file) => {
+      const samples = Array.from({ length: 5 }, () =>
+        JSON.parse(execFileSync(process.execPath, ['-e', COLD_START, path.join(root, 'dist', 'lambdas', file), file], { env, encoding: 'utf8' })),
+      );
+      return { file, bytes: fs.statSync(path.join(root, 'dist', 'lambdas', file)).size, requireMs: median(samples.map((s) => s.requireMs)), firstMs: median(samples.map((s) => s.firstMs)) };
+    });
+
+    const ratio = devRps / bareRps;
+    const rows: [string, string, string][] = [
+      [`track req/s via abtest dev (GET /track, ${CONNECTIONS} conns, median of ${rounds}×${seconds}s)`, fmt(devRps), 'absolute, this box'],
+      [`bare Node http server req/s (same run, same load)`, fmt(bareRps), 'absolute, this box'],
+      ['**ratio abtest dev / bare Node**', ratio.toFixed(2), `target ≥ 0.6 ${ratio >= 0.6 ? '✔' : '✖'}`],
+      ['abtest dev latency p50 / p99 (ms)', `${median(devRuns.map((r) => r.p50))} / ${median(devRuns.map((r) => r.p99))}`, 'absolute'],
+      ['errors or non-2xx during load', String(devRuns.reduce((s, r) => s + r.errors, 0) + bareRuns.reduce((s, r) => s + r.errors, 0)), 'must be 0'],
+      ['track handler µs/event in-process, 64 in flight (bundle → local Redis)', perEvent.concurrentUs.toFixed(1), `target ≤ 30 ${perEvent.concurrentUs <= 30 ? '✔' : '✖'}`],
+      ['track handler µs/event in-process, one at a time (includes a Redis round trip)', perEvent.sequentialUs.toFixed(1), 'absolute'],
+      ...cold.flatMap((c): [string, string, string][] => [
+        [`bundle ${c.file}`, `${(c.bytes / 1024).toFixed(1)} KB`, `target ≤ 150 KB ${c.bytes <= 150 * 1024 ? '✔' : '✖'}`],
+        [`${c.file}: require + first event served (ms, fresh process, median of 5)`, `${c.firstMs.toFixed(1)} (require ${c.requireMs.toFixed(1)})`, `target ≤ 60 ms ${c.firstMs <= 60 ? '✔' : '✖'}`],
+      ]),
+    ];
+    console.log(`\nabtest bench — ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
+    console.log('| measure | value | note |\n|---|---|---|');
+    for (const [a, b, c] of rows) console.log(`| ${a} | ${b} | ${c} |`);
+  } finally {
+    for (const c of children) c.kill('SIGINT');
+    await redis.stop();
+  }
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** Runs in a fresh process: the handler of a bundle, called directly with proxy events. */
+const IN_PROCESS = `
+const { handler } = require(process.argv[1]);
+const ev = (i) => ({ httpMethod: 'GET', path: '/track', resource: '/track', headers: {}, body: null, isBase64Encoded: false,
+  queryStringParameters: { experiment: 'inproc', variant: i % 2 ? 'a' : 'b', event: 'participate', uuid: 'u' + i } });
+(async () => {
+  for (let i = 0; i < 2000; i++) await handler(ev(i));
+  const n = 20000;
+  let t = process.hrtime.bigint();
+  for (let i = 0; i < 5000; i++) await handler(ev(i));
+  const sequentialUs = Number(process.hrtime.bigint() - t) / 1000 / 5000;
+  t = process.hrtime.bigint();
+  let next = 0;
+  await Promise.all(Array.from({ length: 64 }, async () => { while (next < n) await handler(ev(next++)); }));
+  const concurrentUs = Number(process.hrtime.bigint() - t) / 1000 / n;
+  console.log(JSON.stringify({ sequentialUs, concurrentUs }));
+  process.exit(0);
+})();
+`;
+
+/** Runs in a fresh process: require a bundle, then serve its first event (Redis connect included). */
+const COLD_START = `
+const t0 = process.hrtime.bigint();
+const mod = require(process.argv[1]);
+const t1 = process.hrtime.bigint();
+const name = process.argv[2];
+const ev = name === 'track.js'
+  ? { httpMethod: 'GET', path: '/track', headers: {}, body: null, queryStringParameters: { experiment: 'cold', variant: 'a', event: 'participate', uuid: 'c' } }
+  : name === 'delete.js'
+    ? { httpMethod: 'DELETE', path: '/delete', headers: {}, body: null, queryStringParameters: { experiment: 'no-such-experiment' } }
+    : { httpMethod: 'GET', path: '/experiments', headers: {}, body: null, queryStringParameters: { scope: 'cold' } };
+mod.handler(ev).then((r) => {
+  const t2 = process.hrtime.bigint();
+  if (r.statusCode >= 500) { console.error(r.body); process.exit(1); }
+  console.log(JSON.stringify({ requireMs: Number(t1 - t0) / 1e6, firstMs: Number(t2 - t0) / 1e6 }));
+  process.exit(0);
+});
+`;
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
