@@ -60,18 +60,19 @@ const TRACK_SCRIPT = `
 local mode = redis.call('HGET', KEYS[1], 'mode')
 local fresh = 0
 if not mode then mode = ARGV[4]; fresh = 1 end
-if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0 then
+local newVariant = redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0
+if newVariant then
   local cap = tonumber(ARGV[5])
   if cap > 0 and redis.call('SCARD', KEYS[2]) >= cap then return {-1, fresh} end
 end
-local goal = ARGV[7] == '1'
-if goal and redis.call('SISMEMBER', KEYS[3], ARGV[3]) == 0 then
+local newGoal = ARGV[7] == '1' and redis.call('SISMEMBER', KEYS[3], ARGV[3]) == 0
+if newGoal then
   local cap = tonumber(ARGV[6])
   if cap > 0 and redis.call('SCARD', KEYS[3]) >= cap then return {-2, fresh} end
 end
 if fresh == 1 then redis.call('HSET', KEYS[1], 'mode', mode) end
-redis.call('SADD', KEYS[2], ARGV[2])
-if goal then redis.call('SADD', KEYS[3], ARGV[3]) end
+if newVariant then redis.call('SADD', KEYS[2], ARGV[2]) end
+if newGoal then redis.call('SADD', KEYS[3], ARGV[3]) end
 if mode == 'exact' then
   return {redis.call('SADD', KEYS[4], ARGV[1]), fresh}
 end
@@ -122,47 +123,50 @@ export class RedisCounterStore implements CounterStore {
   }
 
   async track(events: TrackEvent[]): Promise<TrackOutcome> {
-    const { config } = this;
-    const prefix = config.key_prefix;
     return guard(async () => {
-      const rejected: TrackOutcome['rejected'] = [];
       // 1. Index experiments not yet known to this process (the cap on experiments is here).
+      const fresh = new Set<string>();
       const refused = new Map<string, string>();
-      const unknown = [...new Set(events.map(indexId))].filter((id) => !this.indexed.has(id));
-      await Promise.all(
-        unknown.map(async (id) => {
-          const [namespace, experiment] = id.split('\n');
-          const ok = await this.redis.abtestIndex(namespacesKey(prefix), namespaceKey(prefix, namespace), namespace, experiment, String(config.max_experiments_per_namespace), String(config.max_namespaces));
-          if (ok === 1) this.indexed.add(id);
-          else if (ok === 0) refused.set(id, `experiment "${experiment}" would exceed max_experiments_per_namespace (${config.max_experiments_per_namespace}) in namespace "${namespace}"`);
-          else refused.set(id, `namespace "${namespace}" would exceed max_namespaces (${config.max_namespaces})`);
-        }),
-      );
+      for (const e of events) {
+        const id = indexId(e);
+        if (!this.indexed.has(id)) fresh.add(id);
+      }
+      if (fresh.size > 0) await Promise.all([...fresh].map((id) => this.index(id, refused)));
       // 2. Count every event of an admitted experiment: one script call each, pipelined.
-      const outcomes = await Promise.all(
-        events.map(async (e, index) => {
-          const refusal = refused.get(indexId(e));
-          if (refusal) return { index, message: refusal };
-          const keys = experimentKeys(prefix, e.namespace, e.experiment);
-          const goal = e.event !== PARTICIPATE;
-          const [added, fresh] = await this.redis.abtestTrack(
-            keys.meta, keys.variants, keys.goals, keys.counter(e.event, e.variant),
-            e.uuid, e.variant, e.event, config.counting,
-            String(config.max_variants_per_experiment), String(config.max_goals_per_experiment), goal ? '1' : '0',
-          );
-          if (added === -1) return { index, message: `variant "${e.variant}" would exceed max_variants_per_experiment (${config.max_variants_per_experiment}) in experiment "${e.experiment}"` };
-          if (added === -2) return { index, message: `goal "${e.event}" would exceed max_goals_per_experiment (${config.max_goals_per_experiment}) in experiment "${e.experiment}"` };
-          // The experiment was deleted (by anyone) since this process indexed it: index it again.
-          if (fresh === 1 && !unknown.includes(indexId(e))) {
-            await this.redis.sadd(namespaceKey(prefix, e.namespace), e.experiment);
-            await this.redis.sadd(namespacesKey(prefix), e.namespace);
-          }
-          return null;
-        }),
-      );
-      for (const o of outcomes) if (o) rejected.push(o);
+      const outcomes = await Promise.all(events.map((e, index) => this.count(e, index, refused, fresh)));
+      const rejected = outcomes.filter((o): o is TrackOutcome['rejected'][number] => o !== null);
       return { stored: events.length - rejected.length, rejected };
     });
+  }
+
+  private async index(id: string, refused: Map<string, string>): Promise<void> {
+    const { config } = this;
+    const [namespace, experiment] = id.split('\n');
+    const prefix = config.key_prefix;
+    const ok = await this.redis.abtestIndex(namespacesKey(prefix), namespaceKey(prefix, namespace), namespace, experiment, String(config.max_experiments_per_namespace), String(config.max_namespaces));
+    if (ok === 1) this.indexed.add(id);
+    else if (ok === 0) refused.set(id, `experiment "${experiment}" would exceed max_experiments_per_namespace (${config.max_experiments_per_namespace}) in namespace "${namespace}"`);
+    else refused.set(id, `namespace "${namespace}" would exceed max_namespaces (${config.max_namespaces})`);
+  }
+
+  private async count(e: TrackEvent, index: number, refused: Map<string, string>, justIndexed: Set<string>): Promise<TrackOutcome['rejected'][number] | null> {
+    const { config } = this;
+    const id = indexId(e);
+    const refusal = refused.get(id);
+    if (refusal) return { index, message: refusal };
+    const keys = experimentKeys(config.key_prefix, e.namespace, e.experiment);
+    const [added, fresh] = await this.redis.abtestTrack(
+      keys.meta, keys.variants, keys.goals, keys.counter(e.event, e.variant),
+      e.uuid, e.variant, e.event, config.counting,
+      String(config.max_variants_per_experiment), String(config.max_goals_per_experiment), e.event === PARTICIPATE ? '0' : '1',
+    );
+    if (added === -1) return { index, message: `variant "${e.variant}" would exceed max_variants_per_experiment (${config.max_variants_per_experiment}) in experiment "${e.experiment}"` };
+    if (added === -2) return { index, message: `goal "${e.event}" would exceed max_goals_per_experiment (${config.max_goals_per_experiment}) in experiment "${e.experiment}"` };
+    // The experiment was deleted (by anyone) since this process indexed it: index it again.
+    if (fresh === 1 && !justIndexed.has(id)) {
+      await Promise.all([this.redis.sadd(namespaceKey(config.key_prefix, e.namespace), e.experiment), this.redis.sadd(namespacesKey(config.key_prefix), e.namespace)]);
+    }
+    return null;
   }
 
   async results(namespace: string, scope?: string[]): Promise<ExperimentCounts[]> {
