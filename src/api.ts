@@ -1,6 +1,7 @@
 import { checkName, nameParam, namespaceParam, parseTrack } from './events';
 import { LimitError } from './errors';
 import { allowMethods, json, type Route } from './http';
+import { experimentStats } from './stats';
 import { standardError } from './store';
 
 /**
@@ -26,6 +27,10 @@ export const track: Route = async (event, { config, store }) => {
  * `GET /experiments?namespace&scope=a,b`: results in a superset of Gimel's shape,
  * `[{"meta":{...}}, {"experiment","goals":[{"goal","results":[{"label","successes","trials"}]}],
  * "variants":[{"label","participants"}],"counting","standard_error"}, ...]`.
+ * With `stats=1`, each experiment also gets `srm` (the sample-ratio check against an equal
+ * split), each variant its `counting_error` (± one standard error of its participants), and
+ * each goal `stats` (src/stats GoalStats against `control`, default the first variant),
+ * all allowing for the counting error.
  */
 export const experiments: Route = async (event, { config, store }) => {
   const early = allowMethods(event, config, ['GET']);
@@ -33,7 +38,20 @@ export const experiments: Route = async (event, { config, store }) => {
   const namespace = namespaceParam(event, config);
   const scopeText = event.queryStringParameters?.scope;
   const scope = scopeText ? scopeText.split(',').map((s, i) => checkName(s.replace(/\+/g, ' '), `scope[${i}]`, config)) : undefined;
-  const results = await store.results(namespace, scope);
+  const counts = await store.results(namespace, scope);
+  const query = event.queryStringParameters ?? {};
+  const control = query.control?.replace(/\+/g, ' ');
+  const results = query.stats === '1'
+    ? counts.map((c) => {
+        const { srm, goals } = experimentStats(c, { control });
+        return {
+          ...c,
+          variants: c.variants.map((v) => ({ ...v, counting_error: Math.round(v.participants * c.standard_error) })),
+          goals: c.goals.map((g, i) => ({ ...g, stats: { control: goals[i].control, variants: goals[i].variants } })),
+          srm,
+        };
+      })
+    : counts;
   const meta = {
     namespace,
     scope: scopeText ?? null,

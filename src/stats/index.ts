@@ -310,3 +310,32 @@ export function sampleRatioCheck(participants: number[], opts: { weights?: numbe
   const pValue = chiSquareSurvival(chiSquare, df);
   return { chiSquare, df, pValue, mismatch: pValue < (opts.alpha ?? 0.001), expectedShares: shares };
 }
+
+/** One experiment's counts, as the store reports them (a structural copy, to keep this module free of imports). */
+export interface ExperimentCountsInput {
+  /** Relative standard error of each count: 0 when exact. */
+  standard_error: number;
+  variants: { label: string; participants: number }[];
+  goals: { goal: string; results: VariantInput[] }[];
+}
+
+/** The statistics of one experiment: the sample-ratio check and each goal's statistics. */
+export interface ExperimentStats {
+  srm: SrmResult;
+  goals: ({ goal: string } & GoalStats)[];
+}
+
+/**
+ * Statistics of one experiment's counts: the sample-ratio check of its participants and
+ * {@link goalStats} for each goal, both allowing for the counts' standard error.
+ * @param opts.control the control's label; ignored when the experiment has no such variant. @default the first variant
+ * @param opts.weights expected weights of the variants, in the order of `counts.variants`. @default equal
+ */
+export function experimentStats(counts: ExperimentCountsInput, opts: { control?: string; weights?: number[] } = {}): ExperimentStats {
+  const standardError = counts.standard_error;
+  const control = counts.variants.some((v) => v.label === opts.control) ? opts.control : undefined;
+  return {
+    srm: sampleRatioCheck(counts.variants.map((v) => v.participants), { weights: opts.weights, standardError }),
+    goals: counts.goals.map((g) => ({ goal: g.goal, ...goalStats(g.results, { control, standardError }) })),
+  };
+}
