@@ -71,7 +71,7 @@ let loading = false;
 
 /** Shows one state message (empty, error, setup) in place of the results. */
 function showState(kind: 'empty' | 'forbidden' | 'unreachable' | 'error' | 'setup', title: string, ...body: (Node | string)[]) {
-  $('results').replaceChildren(h('div', { class: `state state-${kind}`, 'data-state': kind, role: kind === 'empty' || kind === 'setup' ? 'status' : 'alert' }, h('h2', {}, title), ...body.map((b) => h('p', {}, b))));
+  $('results').replaceChildren(h('div', { class: `state state-${kind}`, 'data-state': kind, role: kind === 'empty' || kind === 'setup' ? 'status' : 'alert' }, h('h2', {}, title), h('p', {}, ...body)));
 }
 
 const code = (text: string) => h('code', {}, text);
@@ -230,13 +230,15 @@ function start() {
   saveSettings(settings);
   const form = $<HTMLFormElement>('settings');
   const field = (id: keyof Settings) => $<HTMLInputElement>(id);
-  field('api').value = settings.api ? apiBase(settings.api, location.href) : '';
+  field('api').value = settings.api || location.protocol !== 'file:' ? apiBase(settings.api, location.href) : '';
   field('key').value = settings.key;
   field('namespace').value = settings.namespace;
+  $('namespace-shown').textContent = settings.namespace || '(default)';
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     settings = { api: field('api').value.trim(), key: field('key').value.trim(), namespace: field('namespace').value.trim() };
     saveSettings(settings);
+    $('namespace-shown').textContent = settings.namespace || '(default)';
     void refresh();
   });
   $('refresh').addEventListener('click', () => void refresh());

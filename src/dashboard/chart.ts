@@ -36,10 +36,13 @@ export function rateChart(stats: GoalStats): SVGElement {
   const x = (v: number) => LEFT + (Math.min(v, max) / max) * (WIDTH - LEFT - RIGHT);
   const svg = el('svg', { viewBox: `0 0 ${WIDTH} ${height}`, class: 'chart', role: 'img', 'aria-label': 'conversion rate of each variant with its 95% interval' });
   const axisY = TOP + rows.length * ROW;
-  for (let i = 0; i <= 4; i++) {
-    const v = (max * i) / 4;
+  // Five steps of a 1-2-2.5-5 maximum are round numbers: 0, 4, 8 … 20% or 0, 0.2 … 1%.
+  let digits = 0;
+  while (digits < 3 && Math.abs(Math.round((max / 5) * 100 * 10 ** digits) - (max / 5) * 100 * 10 ** digits) > 1e-6) digits++;
+  for (let i = 0; i <= 5; i++) {
+    const v = (max * i) / 5;
     svg.append(el('line', { x1: x(v), x2: x(v), y1: TOP, y2: axisY, class: 'grid' }));
-    svg.append(el('text', { x: x(v), y: axisY + 16, 'text-anchor': 'middle', class: 'tick' }, percent(v, max < 0.04 ? 1 : 0)));
+    svg.append(el('text', { x: x(v), y: axisY + 16, 'text-anchor': 'middle', class: 'tick' }, percent(v, digits)));
   }
   const control = rows.find((r) => r.label === stats.control);
   if (control) svg.append(el('line', { x1: x(control.rate), x2: x(control.rate), y1: TOP, y2: axisY, class: 'control-line' }));

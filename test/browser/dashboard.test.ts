@@ -1,0 +1,185 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { run as dashboard } from '../../cli/commands/dashboard';
+import { freePort } from '../../cli/dev/redis-server';
+import { formatP, percent, signedPercent } from '../../src/dashboard/model';
+import { goalStats } from '../../src/stats';
+import { closeAllProfiles, eventually, openProfile, outputDir, startDev, type DevFixture, type Profile } from '../helpers/browser';
+
+/**
+ * The dashboard in Chromium against `abtest dev`, with data this test writes: the numbers it
+ * shows, its states (empty, wrong key, unreachable), delete, and the page `abtest dashboard`
+ * writes. Screenshots go to test-output/.
+ */
+
+jest.setTimeout(60_000);
+
+let fx: DevFixture;
+let p: Profile;
+
+/** `n` participants of `variant`, the first `goals[goal]` of them completing `goal`. */
+function visitors(experiment: string, variant: string, n: number, goals: Record<string, number> = {}) {
+  const events = [];
+  for (let i = 0; i < n; i++) {
+    const uuid = `${experiment}-${variant}-${i}`;
+    events.push({ experiment, variant, event: 'participate', uuid });
+    for (const [goal, k] of Object.entries(goals)) if (i < k) events.push({ experiment, variant, event: goal, uuid });
+  }
+  return events;
+}
+
+beforeAll(async () => {
+  fx = await startDev({ namespace: 'shop' });
+  await fx.track([
+    ...visitors('checkout flow', 'control', 1000, { purchase: 100, signup: 300 }),
+    ...visitors('checkout flow', 'one page', 1000, { purchase: 135, signup: 290 }),
+    ...visitors('pricing copy', 'old', 500),
+    ...visitors('pricing copy', 'new', 520),
+    ...visitors('hero image', 'a', 1000, { click: 50 }),
+    ...visitors('hero image', 'b', 800, { click: 41 }),
+  ]);
+  p = await openProfile();
+  await p.page.setViewportSize({ width: 1200, height: 900 });
+});
+
+afterAll(async () => {
+  await closeAllProfiles();
+  await fx?.stop();
+});
+
+const cell = (experiment: string, goal: string, variant: string, col: string) =>
+  p.page.textContent(`[data-experiment="${experiment}"] [data-goal="${goal}"] tr[data-variant="${variant}"] td[data-col="${col}"]`);
+
+test('shows the numbers of the data written, with the statistics of src/stats', async () => {
+  await p.page.goto(`${fx.dev.url}/dashboard`);
+  await p.page.waitForSelector('[data-experiment="checkout flow"]');
+  expect(await p.page.textContent('#namespace-shown')).toBe('shop');
+  const names = await p.page.$$eval('section.experiment', (els) => els.map((e) => e.getAttribute('data-experiment')));
+  expect(names.sort()).toEqual(['checkout flow', 'hero image', 'pricing copy']);
+
+  const stats = goalStats([{ label: 'control', successes: 100, trials: 1000 }, { label: 'one page', successes: 135, trials: 1000 }]);
+  const v = stats.variants[1];
+  expect(await cell('checkout flow', 'purchase', 'one page', 'conversions')).toBe('135');
+  expect(await cell('checkout flow', 'purchase', 'one page', 'trials')).toBe('1,000');
+  expect(await cell('checkout flow', 'purchase', 'one page', 'rate')).toBe(`13.50% ${percent(v.interval[0])}\u2013${percent(v.interval[1])}`);
+  expect(await cell('checkout flow', 'purchase', 'one page', 'uplift')).toBe(`${signedPercent(v.uplift!.value)} (${signedPercent(v.uplift!.interval[0])} to ${signedPercent(v.uplift!.interval[1])})`);
+  expect(await cell('checkout flow', 'purchase', 'one page', 'p')).toBe(formatP(v.pValue!));
+  expect(await cell('checkout flow', 'purchase', 'one page', 'beat')).toBe(percent(v.probBeatControl!, 0));
+  expect(await cell('checkout flow', 'purchase', 'control', 'uplift')).toBe('control');
+  expect(await p.page.getAttribute('[data-experiment="checkout flow"] [data-goal="purchase"] tr[data-variant="one page"]', 'class')).toBe('better');
+  expect(await p.page.textContent('[data-experiment="checkout flow"] .badge')).toBe('exact counts');
+  expect(await p.page.$$('[data-experiment="checkout flow"] [data-goal] svg.chart')).toHaveLength(2);
+
+  // Participants only: still shown, with no goal table.
+  expect(await p.page.textContent('[data-experiment="pricing copy"] tr[data-variant="new"] td[data-col="participants"]')).toBe('520');
+  expect(await p.page.textContent('[data-experiment="pricing copy"] .no-goals')).toContain('participants only');
+
+  // 1000 vs 800 where an even split is expected: a sample-ratio mismatch; 500 vs 520 is not.
+  expect(await p.page.textContent('[data-experiment="hero image"] [data-srm]')).toContain('Sample ratio mismatch');
+  expect(await p.page.$('[data-experiment="pricing copy"] [data-srm]')).toBeNull();
+  expect(await p.page.$('[data-experiment="checkout flow"] [data-srm]')).toBeNull();
+
+  await p.page.screenshot({ path: path.join(outputDir(), 'dashboard.png'), fullPage: true });
+});
+
+test('the control can be switched', async () => {
+  await p.page.selectOption('[data-experiment="checkout flow"] select.control', 'one page');
+  await p.page.waitForSelector('[data-experiment="checkout flow"] [data-goal="purchase"] th:has-text("uplift vs one page")');
+  expect(await cell('checkout flow', 'purchase', 'one page', 'uplift')).toBe('control');
+  expect(await p.page.getAttribute('[data-experiment="checkout flow"] [data-goal="purchase"] tr[data-variant="control"]', 'class')).toBe('worse');
+  await p.page.click('#refresh');
+  await p.page.waitForTimeout(300);
+  expect(await cell('checkout flow', 'purchase', 'one page', 'uplift')).toBe('control');
+});
+
+test('a wrong key shows the refused-key state, and the key leaves the URL', async () => {
+  await p.page.goto(`${fx.dev.url}/dashboard?key=wrong-key-123&namespace=shop`);
+  await p.page.waitForSelector('[data-state="forbidden"]');
+  expect(await p.page.textContent('[data-state="forbidden"] h2')).toBe('The API key was refused');
+  expect(p.page.url()).not.toContain('wrong-key');
+  expect(p.page.url()).toContain('namespace=shop');
+  expect(await p.page.evaluate(() => sessionStorage.getItem('abtest-dashboard'))).toContain('wrong-key-123');
+  await p.page.screenshot({ path: path.join(outputDir(), 'dashboard-forbidden.png') });
+  // Fixing the key in the form loads the results.
+  await p.page.fill('#key', fx.apiKey);
+  await p.page.click('button[type=submit]');
+  await p.page.waitForSelector('[data-experiment="checkout flow"]');
+});
+
+test('an unreachable endpoint and an empty namespace have their own states', async () => {
+  const closed = await freePort();
+  await p.page.goto(`${fx.dev.url}/dashboard?url=${encodeURIComponent(`http://127.0.0.1:${closed}`)}`);
+  await p.page.waitForSelector('[data-state="unreachable"]');
+  expect(await p.page.textContent('[data-state="unreachable"]')).toContain(`http://127.0.0.1:${closed}/experiments`);
+  await p.page.screenshot({ path: path.join(outputDir(), 'dashboard-unreachable.png') });
+
+  await p.page.fill('#api', fx.dev.url);
+  await p.page.fill('#namespace', 'nothing-here');
+  await p.page.click('button[type=submit]');
+  await p.page.waitForSelector('[data-state="empty"]');
+  expect(await p.page.textContent('[data-state="empty"] h2')).toContain('nothing-here');
+  expect(p.page.url()).toContain('namespace=nothing-here');
+  await p.page.screenshot({ path: path.join(outputDir(), 'dashboard-empty.png') });
+});
+
+test('delete asks first, then removes the experiment', async () => {
+  await p.page.goto(`${fx.dev.url}/dashboard?namespace=shop`);
+  await p.page.waitForSelector('[data-experiment="pricing copy"]');
+  p.page.once('dialog', (d) => void d.dismiss());
+  await p.page.click('[data-experiment="pricing copy"] button.delete');
+  await p.page.waitForTimeout(200);
+  expect(await fx.counts('pricing copy')).not.toBeNull();
+
+  let asked = '';
+  p.page.once('dialog', (d) => {
+    asked = d.message();
+    void d.accept();
+  });
+  await p.page.click('[data-experiment="pricing copy"] button.delete');
+  await p.page.waitForSelector('[data-experiment="pricing copy"]', { state: 'detached' });
+  expect(asked).toContain('pricing copy');
+  expect(await fx.counts('pricing copy')).toBeNull();
+  expect(await p.page.$('[data-experiment="checkout flow"]')).not.toBeNull();
+});
+
+test('auto-refresh picks up new data', async () => {
+  await p.page.goto(`${fx.dev.url}/dashboard?namespace=shop`);
+  await p.page.waitForSelector('[data-experiment="checkout flow"]');
+  await p.page.clock.install();
+  await p.page.check('#auto');
+  await fx.track(visitors('late arrival', 'x', 3));
+  await p.page.clock.runFor(10_500);
+  await p.page.waitForSelector('[data-experiment="late arrival"]');
+});
+
+test('abtest dashboard writes a page that works from file://, holding the key', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'abtest-dash-'));
+  const out = path.join(dir, 'dashboard.html');
+  const opened: string[] = [];
+  const r = await dashboard({ url: `${fx.dev.url}/experiments`, key: fx.apiKey, namespace: 'shop', out }, { env: { ABTEST_CONFIG: path.join(fx.dev.configPath ? path.dirname(fx.dev.configPath) : dir, 'config.json') }, open: async (u) => (opened.push(u), true) });
+  expect(r.api).toBe(fx.dev.url);
+  expect(r.keyIncluded).toBe(true);
+  expect(opened).toEqual([r.pageUrl]);
+  expect(r.pageUrl.startsWith('file://')).toBe(true);
+  expect(fs.statSync(out).mode & 0o777).toBe(0o600);
+  const html = fs.readFileSync(out, 'utf8');
+  expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
+  const q = await openProfile();
+  await q.page.goto(r.pageUrl);
+  await q.page.waitForSelector('[data-experiment="checkout flow"]');
+  await q.close();
+
+  const served = await dashboard({ url: fx.dev.url, key: fx.apiKey, out, serve: true, open: false }, { env: { ABTEST_CONFIG: fx.dev.configPath! } });
+  try {
+    expect(served.opened).toBe(false);
+    const s = await openProfile();
+    await s.page.goto(served.pageUrl);
+    await s.page.waitForSelector('[data-experiment="checkout flow"]');
+    await s.close();
+  } finally {
+    await served.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  expect(await eventually(async () => fs.existsSync(dir), (x) => !x)).toBe(false);
+});
