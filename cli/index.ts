@@ -236,4 +236,36 @@ withAws(program.command('destroy').description('remove everything abtest deploy 
     }),
   );
 
+const shareOption = (flag: string) => (value: string) => {
+  const n = Number(value);
+  if (!/^\d*\.?\d+$/.test(value) || n > 1) throw new InvalidArgumentError(`${flag} must be a share from 0 to 1`);
+  return n;
+};
+
+program
+  .command('simulate')
+  .description('send a reproducible stream of visitors to abtest over HTTP and check the counts and statistics against what was sent')
+  .option('--url <base>', 'base URL of a running abtest (default: start abtest dev for the run)')
+  .option('--api-key <key>', 'x-api-key of the experiments and delete routes (default: config api_key)')
+  .option('--counting <mode>', 'counting mode of the abtest dev started here: hll or exact')
+  .option('--namespace <name>', 'namespace of the simulated experiments (they are deleted there first)', 'simulate')
+  .option('--visitors <n>', 'distinct visitors', intOption('--visitors', 1, 10_000_000), 10_000)
+  .option('--seed <n>', 'seed of the generator: the same seed sends the same traffic', intOption('--seed', 0, 2 ** 32 - 1), 1)
+  .option('--concurrency <n>', 'requests in flight at once', intOption('--concurrency', 1, 256), 8)
+  .option('--duplicates <share>', 'share of requests sent twice', shareOption('--duplicates'), 0.05)
+  .option('--lost <share>', 'share of requests cut off in flight and resent', shareOption('--lost'), 0.03)
+  .option('--experiment <spec>', 'name[/goal]:label=weight@rate,... (repeat it; default: button and pricing)', (v: string, all: string[]) => [...all, v], [] as string[])
+  .option('--json', 'print the result as one JSON object')
+  .action(
+    action(async (o: Omit<import('./commands/simulate').SimulateOptions, 'experiments' | 'counting'> & { counting?: string; experiment: string[]; json?: boolean }) => {
+      const { run, parseExperiment, formatSimulation } = await import('./commands/simulate');
+      if (o.counting !== undefined && o.counting !== 'hll' && o.counting !== 'exact') throw new InvalidArgumentError('--counting must be hll or exact');
+      const experiments = o.experiment.length ? o.experiment.map(parseExperiment) : undefined;
+      const r = await run({ ...globals(), ...o, counting: o.counting, experiments });
+      if (o.json) out(JSON.stringify(r, null, 2));
+      else for (const line of formatSimulation(r)) out(line);
+      if (r.problems.length) process.exitCode = 1;
+    }),
+  );
+
 program.parseAsync(process.argv).catch(fail);
