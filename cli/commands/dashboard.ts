@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { defaultConfigPath } from '../../src/config';
 import { dashboardHtml } from '../build/dashboard';
 import { commandConfig } from '../context';
-import { resolveApi, type ApiOptions, type ApiTarget } from './snippet';
+import { resolveApi, type ApiOptions, type ApiTarget, type Describe } from './snippet';
 
 export interface DashboardOptions extends ApiOptions {
   /** Where to write the page. @default ~/.abtest/dashboard.html */
@@ -54,10 +54,10 @@ export function openInBrowser(url: string): Promise<boolean> {
  * `abtest dashboard`: writes the dashboard page for the API (deployed, `--url` or `--dev`),
  * holding the key (file mode 600), and opens it; with `serve` it hosts the page on localhost.
  */
-export async function run(opts: DashboardOptions, deps: { env?: NodeJS.ProcessEnv; open?: (url: string) => Promise<boolean> } = {}): Promise<DashboardResult> {
+export async function run(opts: DashboardOptions, deps: { env?: NodeJS.ProcessEnv; open?: (url: string) => Promise<boolean>; describe?: Describe } = {}): Promise<DashboardResult> {
   const { config } = commandConfig(opts, deps.env ?? process.env);
-  const api = await resolveApi(opts, config);
-  const key = opts.key ?? api.apiKey ?? config.api_key;
+  const api = await resolveApi(opts, config, deps.describe);
+  const key = opts.key ?? api.apiKey;
   const namespace = opts.namespace ?? config.namespace;
   const html = dashboardHtml({ api: api.base, key, namespace });
   const file = path.resolve(opts.out ?? path.join(path.dirname(defaultConfigPath()), 'dashboard.html'));

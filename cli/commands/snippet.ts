@@ -40,16 +40,25 @@ export function apiBaseOf(url: string): string {
   return parsed.href.replace(/\/+$/, '').replace(/\/(track|experiments|delete)$/, '');
 }
 
+/** Reads the deployed API from AWS (cli/deploy/describe.ts); tests pass a fake. */
+export type Describe = (opts: { config: Config; region?: string; profile?: string; endpointUrl?: string }) => Promise<{ baseUrl: string; apiKey: string | null } | null>;
+
+const describeDeployed: Describe = async (opts) => (await import('../deploy/describe')).describeDeployment(opts);
+
 /**
  * Finds the API: `--url`, else `abtest dev`'s address with `--dev`, else the deployed API as
- * `describeDeployment` reads it from AWS.
+ * `describeDeployment` reads it from AWS (its key too).
  */
-export async function resolveApi(opts: ApiOptions, config: Config): Promise<ApiTarget> {
+export async function resolveApi(opts: ApiOptions, config: Config, describe: Describe = describeDeployed): Promise<ApiTarget> {
   if (opts.url) return { base: apiBaseOf(opts.url), apiKey: config.api_key, source: 'url' };
   if (opts.dev) return { base: `http://127.0.0.1:${opts.devPort ?? 8787}`, apiKey: config.api_key, source: 'dev' };
-  throw new AbtestError('no-api', 'no API URL: pass --url with the URL abtest deploy printed, or --dev for abtest dev on this machine', {
-    hint: 'abtest deploy prints the URL; abtest dev prints its own',
-  });
+  const found = await describe({ config, region: opts.region, profile: opts.profile, endpointUrl: opts.endpointUrl });
+  if (!found) {
+    throw new AbtestError('not-deployed', `no deployed API "${config.app_name}" (stage ${config.stage}) was found in the account`, {
+      hint: 'run abtest deploy first, pass --url with your API URL, or --dev for abtest dev on this machine',
+    });
+  }
+  return { base: apiBaseOf(found.baseUrl), apiKey: found.apiKey ?? config.api_key, source: 'deployed' };
 }
 
 export interface SnippetResult {
@@ -60,9 +69,9 @@ export interface SnippetResult {
 }
 
 /** `abtest snippet`: the `<script>` block for the deployed API (or `--url`, or `--dev`). */
-export async function run(opts: ApiOptions, env: NodeJS.ProcessEnv = process.env): Promise<SnippetResult> {
+export async function run(opts: ApiOptions, env: NodeJS.ProcessEnv = process.env, describe?: Describe): Promise<SnippetResult> {
   const { config } = commandConfig(opts, env);
-  const api = await resolveApi(opts, config);
+  const api = await resolveApi(opts, config, describe);
   const namespace = opts.namespace ?? config.namespace;
   const trackUrl = `${api.base}/track`;
   return { html: snippet({ trackUrl, namespace }), trackUrl, namespace, source: api.source };

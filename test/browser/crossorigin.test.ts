@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { snippet } from '../../cli/snippet';
+import cases from '../unit/assign.cases.json';
 import { closeAllProfiles, eventually, openProfile, outputDir, startDev, type DevFixture } from '../helpers/browser';
 
 /**
@@ -101,5 +102,24 @@ test('Alephbet with its GimelAdapter shows up in the dashboard', async () => {
   expect(await p.page.textContent(`${row} td[data-col="conversions"]`)).toBe('\u22481');
   expect(await p.page.textContent('[data-experiment="alephbet test"] .badge')).toBe('HLL \u00b10.81% per count');
   await p.page.screenshot({ path: path.join(outputDir(), 'dashboard-hll.png'), fullPage: true });
+  await p.close();
+});
+
+test('the built client assigns users as the versioned table of src/assign cases says', async () => {
+  const p = await openProfile();
+  await p.page.goto(`${siteUrl}/snippet.html`);
+  const got = await p.page.evaluate(
+    ({ list, url }) => {
+      const w = window as unknown as { abtest: { init(o: unknown): void; experiment(o: unknown): { variant: string | null; tracked: boolean } } };
+      return list.map((c) => {
+        w.abtest.init({ url, namespace: 'assign-cases', userId: c.visitor });
+        const variants = Object.fromEntries(c.variants.map((v) => [v.label, { weight: (v as { weight?: number }).weight }]));
+        const e = w.abtest.experiment({ name: c.experiment, variants, sample: c.sample });
+        return { variant: e.variant, inSample: e.tracked };
+      });
+    },
+    { list: cases.assign, url: fx.dev.trackUrl },
+  );
+  expect(got).toEqual(cases.assign.map((c) => ({ variant: c.variant, inSample: c.inSample })));
   await p.close();
 });

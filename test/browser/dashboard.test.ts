@@ -157,7 +157,7 @@ test('abtest dashboard writes a page that works from file://, holding the key', 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'abtest-dash-'));
   const out = path.join(dir, 'dashboard.html');
   const opened: string[] = [];
-  const r = await dashboard({ url: `${fx.dev.url}/experiments`, key: fx.apiKey, namespace: 'shop', out }, { env: { ABTEST_CONFIG: path.join(fx.dev.configPath ? path.dirname(fx.dev.configPath) : dir, 'config.json') }, open: async (u) => (opened.push(u), true) });
+  const r = await dashboard({ config: fx.dev.configPath!, url: `${fx.dev.url}/experiments`, key: fx.apiKey, namespace: 'shop', out }, { env: {}, open: async (u) => (opened.push(u), true) });
   expect(r.api).toBe(fx.dev.url);
   expect(r.keyIncluded).toBe(true);
   expect(opened).toEqual([r.pageUrl]);
@@ -170,9 +170,10 @@ test('abtest dashboard writes a page that works from file://, holding the key', 
   await q.page.waitForSelector('[data-experiment="checkout flow"]');
   await q.close();
 
-  const served = await dashboard({ url: fx.dev.url, key: fx.apiKey, out, serve: true, open: false }, { env: { ABTEST_CONFIG: fx.dev.configPath! } });
+  // The key the deployment reports, when none is passed.
+  const served = await dashboard({ config: fx.dev.configPath!, out, serve: true, open: false }, { env: {}, describe: async () => ({ baseUrl: fx.dev.url, apiKey: fx.apiKey }) });
   try {
-    expect(served.opened).toBe(false);
+    expect(served).toMatchObject({ opened: false, source: 'deployed', keyIncluded: true });
     const s = await openProfile();
     await s.page.goto(served.pageUrl);
     await s.page.waitForSelector('[data-experiment="checkout flow"]');
