@@ -14,7 +14,8 @@ ${scriptSafe(clientScript(root).trim())}
 abtest.init(${config.slice(0, -1)} /* , userId: "a stable user id, for the same variant on every device" */ });
 </script>
 <script>
-/* An example experiment and goal; change the names and selectors, then remove the comment marks.
+/* An example experiment and goal: change the names and selectors, then delete this line and the last one.
+// QA: open a page with ?abtest_force=buy%20button%20colour:orange to see that variant, untracked.
 abtest.experiment({
   name: "buy button colour",
   variants: {
@@ -27,7 +28,6 @@ abtest.experiment({
 document.querySelector("#buy").addEventListener("click", function () {
   abtest.complete("bought");                         // once per visitor; { unique: false } counts every time
 });
-QA: add ?abtest_force=buy%20button%20colour:orange to a page URL to see a variant without tracking.
 */
 </script>
 `;

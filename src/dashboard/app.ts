@@ -167,7 +167,7 @@ function experimentCard(v: ExperimentView): HTMLElement {
     const expected = v.srm.expectedShares.map((s) => percent(s, 0)).join(' / ');
     const actual = v.variants.map((x) => percent(x.share)).join(' / ');
     card.append(
-      h('div', { class: 'srm', role: 'alert', 'data-srm': 'mismatch' }, h('strong', {}, '\u26a0 Sample ratio mismatch. '), `Participants split ${actual}, expected ${expected} (\u03c7\u00b2 p = ${formatP(v.srm.pValue)}). Assignment or tracking is broken for some visitors; do not trust these results until it is fixed. (If the variants have different weights on purpose, this warning does not apply.)`),
+      h('div', { class: 'srm', role: 'alert', 'data-srm': 'mismatch' }, h('strong', {}, '\u26a0 Sample ratio mismatch. '), `Participants split ${actual}, expected ${expected} (\u03c7\u00b2 test p ${v.srm.pValue < 0.001 ? '< 0.001' : `= ${formatP(v.srm.pValue)}`}). Assignment or tracking is broken for some visitors; do not trust these results until it is fixed. (If the variants have different weights on purpose, this warning does not apply.)`),
     );
   }
   card.append(

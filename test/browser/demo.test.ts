@@ -1,5 +1,6 @@
+import path from 'node:path';
 import { assign } from '../../src/assign';
-import { closeAllProfiles, eventually, openProfile, startDev, type DevFixture, type Profile } from '../helpers/browser';
+import { closeAllProfiles, eventually, openProfile, outputDir, startDev, type DevFixture, type Profile } from '../helpers/browser';
 
 /**
  * The demo page of `abtest dev` in Chromium: the snippet's client assigns, activates and
@@ -81,6 +82,7 @@ test('variants render, participation and goals arrive once, reloads keep the var
   }, bodies);
   expect(new Set(statuses)).toEqual(new Set([200]));
   expect(await totals()).toEqual({ banner: 1, button: 1, bannerBooked: 1, buttonBooked: 1 });
+  await p.page.screenshot({ path: path.join(outputDir(), 'demo.png') });
   await p.close();
 });
 

@@ -31,6 +31,9 @@ test('the block inlines the client, starts it with the URL and namespace, and sh
   expect(html).toContain('abtest.experiment({');
   expect(html).toContain('abtest.complete("bought")');
   expect(scripts(html)).toHaveLength(2);
+  // The example runs once its first and last comment lines are deleted.
+  const example = scripts(html)[1].trim().split('\n').slice(1, -1).join('\n');
+  expect(() => new Function(example)).not.toThrow();
 });
 
 test('running the block defines window.abtest and sends to the track URL as text/plain', async () => {
