@@ -1,6 +1,7 @@
 import type { Config } from '../../src/config';
 import { AbtestError } from '../../src/errors';
 import { commandConfig, type GlobalOptions } from '../context';
+import { explain } from '../explain';
 import { snippet } from '../snippet';
 
 /** How a command finds the API: an explicit URL, the deployed API, or `abtest dev`. */
@@ -52,7 +53,13 @@ const describeDeployed: Describe = async (opts) => (await import('../deploy/desc
 export async function resolveApi(opts: ApiOptions, config: Config, describe: Describe = describeDeployed): Promise<ApiTarget> {
   if (opts.url) return { base: apiBaseOf(opts.url), apiKey: config.api_key, source: 'url' };
   if (opts.dev) return { base: `http://127.0.0.1:${opts.devPort ?? 8787}`, apiKey: config.api_key, source: 'dev' };
-  const found = await describe({ config, region: opts.region, profile: opts.profile, endpointUrl: opts.endpointUrl });
+  let found: Awaited<ReturnType<Describe>>;
+  try {
+    found = await describe({ config, region: opts.region, profile: opts.profile, endpointUrl: opts.endpointUrl });
+  } catch (e) {
+    const { message, hint } = explain(e);
+    throw new AbtestError('describe', `cannot look up the deployed API: ${message}`, { hint: `${hint ? `${hint}; ` : ''}or pass --url with your API URL, or --dev for abtest dev`, cause: e });
+  }
   if (!found) {
     throw new AbtestError('not-deployed', `no deployed API "${config.app_name}" (stage ${config.stage}) was found in the account`, {
       hint: 'run abtest deploy first, pass --url with your API URL, or --dev for abtest dev on this machine',

@@ -78,6 +78,7 @@ test('the track URL: --url (base or route), --dev, else an error that names the 
     return { baseUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod', apiKey: 'k' };
   });
   expect(deployed).toMatchObject({ trackUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod/track', source: 'deployed' });
+  await expect(run({ config }, {}, async () => Promise.reject(new Error('AWS region is missing')))).rejects.toMatchObject({ message: 'cannot look up the deployed API: AWS region is missing', hint: expect.stringContaining('--dev') });
   await expect(run({ config }, {}, async () => null)).rejects.toMatchObject({ message: expect.stringContaining('no deployed API'), hint: expect.stringContaining('--url') });
   expect(() => apiBaseOf('ftp://x')).toThrow(/http/);
   expect(() => apiBaseOf('not a url')).toThrow(/not a URL/);
