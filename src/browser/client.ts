@@ -224,8 +224,8 @@ export function createClient(env: ClientEnv) {
         if (!visitor) save(VISITOR_KEY, (visitor = env.randomId()));
       }
       stateKey = `abtest:${o.namespace ?? ''}`;
-      state = load<VisitorState>(stateKey, state);
-      if (state.id !== visitor) state = { id: visitor, a: {}, in: {}, done: {} };
+      const saved = load<VisitorState | null>(stateKey, null);
+      state = saved && saved.id === visitor && saved.a && saved.in && saved.done ? saved : { id: visitor, a: {}, in: {}, done: {} };
       failures = 0;
       schedule(0);
     } catch (e) {

@@ -137,8 +137,26 @@ async function refresh() {
   }
 }
 
+const RECENT_KEY = 'abtest-dashboard-namespaces';
+
+/** Namespaces loaded before (in this browser), offered by the namespace field. */
+function rememberNamespace(namespace?: string) {
+  let recent: string[] = [];
+  try {
+    recent = JSON.parse(localStorage.getItem(RECENT_KEY) || '[]');
+    if (namespace) {
+      recent = [namespace, ...recent.filter((n) => n !== namespace)].slice(0, 10);
+      localStorage.setItem(RECENT_KEY, JSON.stringify(recent));
+    }
+  } catch {
+    // no localStorage: no suggestions
+  }
+  $('namespaces').replaceChildren(...recent.map((n) => h('option', { value: n })));
+}
+
 function draw(meta: Meta, views: ExperimentView[]) {
   $('namespace-shown').textContent = meta.namespace;
+  rememberNamespace(meta.namespace);
   if (views.length === 0) {
     showState('empty', `No experiments in namespace \u201c${meta.namespace}\u201d yet`, 'Experiments appear here once a page with the snippet has a visitor. ', 'Print the snippet with ', code('abtest snippet'), '; try it locally with ', code('abtest dev'), '.');
     return;
@@ -234,6 +252,7 @@ function start() {
   field('key').value = settings.key;
   field('namespace').value = settings.namespace;
   $('namespace-shown').textContent = settings.namespace || '(default)';
+  rememberNamespace();
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     settings = { api: field('api').value.trim(), key: field('key').value.trim(), namespace: field('namespace').value.trim() };

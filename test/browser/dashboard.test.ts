@@ -120,6 +120,8 @@ test('an unreachable endpoint and an empty namespace have their own states', asy
   await p.page.waitForSelector('[data-state="empty"]');
   expect(await p.page.textContent('[data-state="empty"] h2')).toContain('nothing-here');
   expect(p.page.url()).toContain('namespace=nothing-here');
+  // Namespaces loaded before are offered by the field.
+  expect(await p.page.$$eval('#namespaces option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['nothing-here', 'shop']);
   await p.page.screenshot({ path: path.join(outputDir(), 'dashboard-empty.png') });
 });
 

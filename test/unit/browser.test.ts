@@ -266,3 +266,17 @@ test('names the server would refuse are not queued; misuse is warned about', asy
   expect(() => bare.init(undefined as never)).not.toThrow();
   expect(b.warnings.length).toBeGreaterThanOrEqual(3);
 });
+
+test('each namespace keeps its own experiments; a broken saved state starts afresh', async () => {
+  const b = new FakeBrowser();
+  page(b, { namespace: 'one' }).experiment({ name: 'exp', variants });
+  await b.runTimers();
+  const other = page(b, { namespace: 'two' });
+  other.complete('goal');
+  await b.runTimers();
+  expect(b.sent().map((e) => [e.namespace, e.event])).toEqual([['one', 'participate']]);
+  b.store.set('abtest:three', JSON.stringify({ id: JSON.parse(b.store.get('abtest:visitor')!) }));
+  b.store.set('abtest:four', 'not json');
+  for (const namespace of ['three', 'four']) expect(page(b, { namespace }).experiment({ name: 'exp', variants }).tracked).toBe(true);
+  expect(b.warnings).toEqual([]);
+});
