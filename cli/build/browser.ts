@@ -16,6 +16,14 @@ export interface BrowserFile {
   gzipBytes: number;
 }
 
+/** Writes a file whole or not at all: a page served meanwhile never reads half a build. */
+export function writeAtomic(file: string, contents: string | Uint8Array): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  fs.writeFileSync(tmp, contents);
+  fs.renameSync(tmp, file);
+}
+
 /** Makes text safe inside an inline `<script>`: it must not close the element or open a comment. */
 export const scriptSafe = (code: string): string => code.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
 
@@ -52,7 +60,8 @@ function measure(name: string, file: string): BrowserFile {
  * gzipped size; a client over {@link CLIENT_GZIP_LIMIT} fails the build.
  */
 export async function buildBrowser(root = packageRoot()): Promise<BrowserFile[]> {
-  await Promise.all([build(options(root, 'iife')), build(options(root, 'esm'))]);
+  const results = await Promise.all([build({ ...options(root, 'iife'), write: false }), build({ ...options(root, 'esm'), write: false })]);
+  for (const r of results) for (const f of r.outputFiles) writeAtomic(f.path, f.contents);
   return [measure('abtest.js', clientFile(root)), measure('abtest.mjs', path.join(root, 'dist', 'browser', 'abtest.mjs'))];
 }
 
@@ -60,7 +69,7 @@ export async function buildBrowser(root = packageRoot()): Promise<BrowserFile[]>
 export function clientScript(root = packageRoot()): string {
   const file = clientFile(root);
   if (!fs.existsSync(file)) {
-    buildSync(options(root, 'iife'));
+    for (const f of buildSync({ ...options(root, 'iife'), write: false }).outputFiles) writeAtomic(f.path, f.contents);
     measure('abtest.js', file);
   }
   return fs.readFileSync(file, 'utf8');

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { packageRoot } from '../paths';
-import { scriptSafe, type BrowserFile } from './browser';
+import { scriptSafe, writeAtomic, type BrowserFile } from './browser';
 
 /** What the dashboard page is started with; every field can be changed in the page. */
 export interface DashboardSettings {
@@ -49,8 +49,7 @@ function compile(root: string): string {
 export function buildDashboard(root = packageRoot()): BrowserFile {
   const file = dashboardFile(root);
   const html = compile(root);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, html);
+  writeAtomic(file, html);
   return { name: 'dashboard', file, bytes: Buffer.byteLength(html), gzipBytes: gzipSync(html, { level: 9 }).length };
 }
 
