@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { dashboardFile } from '../../cli/build/dashboard';
 import { run as dashboard } from '../../cli/commands/dashboard';
 import { freePort } from '../../cli/dev/redis-server';
 import { formatP, percent, signedPercent } from '../../src/dashboard/model';
@@ -123,6 +125,19 @@ test('an unreachable endpoint and an empty namespace have their own states', asy
   // Namespaces loaded before are offered by the field.
   expect(await p.page.$$eval('#namespaces option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['nothing-here', 'shop']);
   await p.page.screenshot({ path: path.join(outputDir(), 'dashboard-empty.png') });
+});
+
+test('the bare built page (no settings) asks where the API is', async () => {
+  const q = await openProfile();
+  await q.page.goto(pathToFileURL(dashboardFile()).href);
+  await q.page.waitForSelector('[data-state="setup"]');
+  expect(await q.page.inputValue('#api')).toBe('');
+  await q.page.fill('#api', fx.dev.url);
+  await q.page.fill('#key', fx.apiKey);
+  await q.page.fill('#namespace', 'shop');
+  await q.page.click('button[type=submit]');
+  await q.page.waitForSelector('[data-experiment="checkout flow"]');
+  await q.close();
 });
 
 test('delete asks first, then removes the experiment', async () => {
