@@ -13,7 +13,8 @@ interface Settings {
   namespace: string;
 }
 
-const SESSION_KEY = 'abtest-dashboard';
+// Per page and embedded API: two dashboard files opened in one tab keep their own settings.
+let sessionKey = 'abtest-dashboard';
 const AUTO_REFRESH_MS = 10_000;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -34,9 +35,10 @@ function readSettings(): Settings {
   } catch {
     // a hand-edited page with a broken config: start from the form
   }
+  sessionKey = `abtest-dashboard ${location.pathname} ${embedded.api ?? ''}`;
   let session: Partial<Settings> = {};
   try {
-    session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || '{}');
+    session = JSON.parse(sessionStorage.getItem(sessionKey) || '{}');
   } catch {
     // no sessionStorage (file:// in some browsers, privacy settings): keep it in memory only
   }
@@ -52,7 +54,7 @@ function readSettings(): Settings {
 
 function saveSettings(s: Settings) {
   try {
-    sessionStorage.setItem(SESSION_KEY, JSON.stringify(s));
+    sessionStorage.setItem(sessionKey, JSON.stringify(s));
   } catch {
     // kept in memory for this page
   }
