@@ -1,4 +1,4 @@
-import { apiBase, experimentView, formatCount, formatP, parseResults, percent, signedPercent, verdict, type ExperimentResult, type ExperimentView, type Meta } from './model';
+import { apiBase, chance, experimentView, formatCount, formatP, parseResults, percent, signedPercent, verdict, type ExperimentResult, type ExperimentView, type Meta } from './model';
 import { rateChart } from './chart';
 
 /**
@@ -69,7 +69,8 @@ let settings: Settings;
 const controls = new Map<string, string>();
 const lastResults = new Map<string, ExperimentResult>();
 let timer: ReturnType<typeof setInterval> | null = null;
-let loading = false;
+/** The latest load: an older one that answers late draws nothing. */
+let latest = 0;
 
 /** Shows one state message (empty, error, setup) in place of the results. */
 function showState(kind: 'empty' | 'forbidden' | 'unreachable' | 'error' | 'setup', title: string, ...body: (Node | string)[]) {
@@ -96,12 +97,11 @@ async function failure(res: Response): Promise<string> {
 
 /** Loads and draws the results. */
 async function refresh() {
-  if (loading) return;
+  const mine = ++latest;
   if (!settings.api && location.protocol === 'file:') {
     showState('setup', 'Where are your results?', 'Enter the API URL (printed by ', code('abtest deploy'), ' or ', code('abtest dev'), ') and the API key above, then Load.');
     return;
   }
-  loading = true;
   $('refresh').setAttribute('aria-busy', 'true');
   const base = apiBase(settings.api, location.href);
   try {
@@ -109,9 +109,11 @@ async function refresh() {
     try {
       res = await request('GET', '/experiments', { namespace: settings.namespace });
     } catch {
+      if (mine !== latest) return;
       showState('unreachable', 'Cannot reach the API', 'Nothing answered at ', code(`${base}/experiments`), '. Check the URL, your network, and that the API is deployed (', code('abtest deploy'), ') or running (', code('abtest dev'), ').');
       return;
     }
+    if (mine !== latest) return;
     if (res.status === 403 || res.status === 401) {
       showState('forbidden', 'The API key was refused', `${base} answered ${res.status}: the key is missing or wrong. Enter the key printed by `, code('abtest deploy'), ' or ', code('abtest dev'), ' above.');
       $<HTMLInputElement>('key').focus();
@@ -125,17 +127,19 @@ async function refresh() {
     try {
       parsed = parseResults(await res.json());
     } catch (e) {
-      showState('error', 'Unexpected answer', (e as Error).message);
+      if (mine === latest) showState('error', 'Unexpected answer', (e as Error).message);
       return;
     }
+    if (mine !== latest) return;
     // Kept so that switching a control redraws without a request.
     lastResults.clear();
     for (const e of parsed.experiments) lastResults.set(e.experiment, e);
     draw(parsed.meta, parsed.experiments.map((e) => experimentView(e, controls.get(e.experiment))));
   } finally {
-    loading = false;
-    $('refresh').removeAttribute('aria-busy');
-    $('updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+    if (mine === latest) {
+      $('refresh').removeAttribute('aria-busy');
+      $('updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+    }
   }
 }
 
@@ -212,7 +216,7 @@ function goalBlock(v: ExperimentView, goal: string, stats: ExperimentView['goals
       h('td', { class: 'num', 'data-col': 'rate' }, percent(s.rate, 2), h('span', { class: 'ci' }, ` ${percent(s.interval[0], 1)}\u2013${percent(s.interval[1], 1)}`)),
       h('td', { class: 'num', 'data-col': 'uplift' }, uplift),
       h('td', { class: 'num', 'data-col': 'p' }, s.pValue === null ? '' : formatP(s.pValue)),
-      h('td', { class: 'num', 'data-col': 'beat' }, s.probBeatControl === null ? '' : percent(s.probBeatControl, 0)),
+      h('td', { class: 'num', 'data-col': 'beat' }, s.probBeatControl === null ? '' : chance(s.probBeatControl)),
     );
   });
   return h(

@@ -92,6 +92,11 @@ export function formatP(p: number): string {
   return p < 0.001 ? '< 0.001' : p.toFixed(3);
 }
 
+/** A probability as a whole percentage that never rounds to certainty: `> 99%`, `< 1%`. */
+export function chance(p: number): string {
+  return p > 0.99 ? '> 99%' : p < 0.01 ? '< 1%' : percent(p, 0);
+}
+
 /** A count with thousands separators; HyperLogLog counts are estimates and say so with `≈`. */
 export function formatCount(n: number, counting: 'hll' | 'exact'): string {
   const text = Math.round(n).toLocaleString('en-US');

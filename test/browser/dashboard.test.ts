@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { dashboardFile } from '../../cli/build/dashboard';
 import { run as dashboard } from '../../cli/commands/dashboard';
 import { freePort } from '../../cli/dev/redis-server';
-import { formatP, percent, signedPercent } from '../../src/dashboard/model';
+import { chance, formatP, percent, signedPercent } from '../../src/dashboard/model';
 import { goalStats } from '../../src/stats';
 import { closeAllProfiles, eventually, openProfile, outputDir, startDev, type DevFixture, type Profile } from '../helpers/browser';
 
@@ -67,7 +67,7 @@ test('shows the numbers of the data written, with the statistics of src/stats', 
   expect(await cell('checkout flow', 'purchase', 'one page', 'rate')).toBe(`13.50% ${percent(v.interval[0])}\u2013${percent(v.interval[1])}`);
   expect(await cell('checkout flow', 'purchase', 'one page', 'uplift')).toBe(`${signedPercent(v.uplift!.value)} (${signedPercent(v.uplift!.interval[0])} to ${signedPercent(v.uplift!.interval[1])})`);
   expect(await cell('checkout flow', 'purchase', 'one page', 'p')).toBe(formatP(v.pValue!));
-  expect(await cell('checkout flow', 'purchase', 'one page', 'beat')).toBe(percent(v.probBeatControl!, 0));
+  expect(await cell('checkout flow', 'purchase', 'one page', 'beat')).toBe(chance(v.probBeatControl!));
   expect(await cell('checkout flow', 'purchase', 'control', 'uplift')).toBe('control');
   expect(await p.page.getAttribute('[data-experiment="checkout flow"] [data-goal="purchase"] tr[data-variant="one page"]', 'class')).toBe('better');
   expect(await p.page.textContent('[data-experiment="checkout flow"] .badge')).toBe('exact counts');

@@ -1,6 +1,6 @@
 import { buildDashboard, dashboardHtml } from '../../cli/build/dashboard';
 import { axisMax } from '../../src/dashboard/chart';
-import { apiBase, experimentView, formatCount, formatP, parseResults, percent, signedPercent, verdict, type ExperimentResult } from '../../src/dashboard/model';
+import { apiBase, chance, experimentView, formatCount, formatP, parseResults, percent, signedPercent, verdict, type ExperimentResult } from '../../src/dashboard/model';
 import { goalStats, sampleRatioCheck } from '../../src/stats';
 
 /** The dashboard's pure parts: the view of an experiment, formatting, the built page. */
@@ -58,6 +58,9 @@ test('formatting', () => {
   expect(formatCount(12345, 'exact')).toBe('12,345');
   expect(formatCount(12345, 'hll')).toBe('\u224812,345');
   expect(formatCount(0, 'hll')).toBe('0');
+  expect(chance(0.9996)).toBe('> 99%');
+  expect(chance(0.004)).toBe('< 1%');
+  expect(chance(0.555)).toBe('56%');
   expect(verdict(0.01, 0.02)).toBe('better');
   expect(verdict(0.01, -0.02)).toBe('worse');
   expect(verdict(0.2, 0.02)).toBe('unclear');
