@@ -59,9 +59,6 @@ export async function closeAllProfiles(): Promise<void> {
   await Promise.all([...open].map((p) => p.close()));
 }
 
-/** Whether Chromium is installed; browser tests say why they skip when it is not. */
-export const hasChromium = (): boolean => fs.existsSync(CHROMIUM);
-
 /** Where tests put screenshots (git-ignored). */
 export function outputDir(): string {
   const dir = path.join(__dirname, '..', '..', 'test-output');
