@@ -103,7 +103,7 @@ program
   .option('--out <file>', 'where to write the page (default: ~/.abtest/dashboard.html)')
   .option('--no-open', 'do not open the page')
   .option('--serve', 'serve the page on localhost until Ctrl-C')
-  .option('--port <n>', 'port of --serve', intOption('--port', 0, 65535), 0)
+  .option('--port <n>', 'port of --serve (default: any free port)', intOption('--port', 0, 65535))
   .option('--url <url>', 'the API URL (default: the deployed API)')
   .option('--key <key>', 'the API key (default: the deployment\'s, else the configured api_key)')
   .option('--dev', 'use abtest dev on this machine (http://127.0.0.1:8787)')
@@ -112,7 +112,7 @@ program
   .option('--profile <name>', 'AWS named profile')
   .option('--endpoint-url <url>', 'AWS API endpoint (LocalStack or another emulator)')
   .action(
-    action(async (o: { out?: string; open: boolean; serve?: boolean; port: number; url?: string; key?: string; dev?: boolean; namespace?: string; region?: string; profile?: string; endpointUrl?: string }) => {
+    action(async (o: { out?: string; open: boolean; serve?: boolean; port?: number; url?: string; key?: string; dev?: boolean; namespace?: string; region?: string; profile?: string; endpointUrl?: string }) => {
       const { run } = await import('./commands/dashboard');
       const r = await run({ ...globals(), ...o });
       out(`✔ dashboard written to ${r.file}${r.keyIncluded ? ' (it holds the API key: keep it private)' : ''}`);
