@@ -147,6 +147,34 @@ test('events queued while the endpoint is down arrive later, once', async () => 
   await p.close();
 });
 
+test('what is still queued when the page goes away leaves with sendBeacon', async () => {
+  const before = await totals();
+  const p = await openProfile();
+  // Every fetch to /track fails. Playwright neither routes nor reports beacons, so a spy
+  // notes each sendBeacon call in localStorage, which outlives the page.
+  await p.context.route('**/track', (route) => route.abort('connectionrefused'));
+  await p.context.addInitScript(() => {
+    const send = navigator.sendBeacon.bind(navigator);
+    navigator.sendBeacon = (url, data) => {
+      localStorage.setItem('beacon-spy', JSON.stringify({ url: String(url), type: typeof data, body: String(data) }));
+      return send(url, data);
+    };
+  });
+  await p.page.goto(`${fx.dev.url}/`);
+  const seen = await variants(p);
+  expect(await eventually(() => queued(p), (n) => n === 2)).toBe(2);
+  await p.page.goto('about:blank');
+  const after = await eventually(totals, (t) => t.banner === before.banner + 1 && t.button === before.button + 1);
+  expect(after).toEqual({ ...before, banner: before.banner + 1, button: before.button + 1 });
+  await p.context.unroute('**/track');
+  await p.page.goto(`${fx.dev.url}/`);
+  const spy = JSON.parse((await p.page.evaluate(() => localStorage.getItem('beacon-spy')))!);
+  // A string body: the browser sends it as text/plain, a request without CORS preflight.
+  expect(spy).toMatchObject({ url: '/track', type: 'string' });
+  expect(JSON.parse(spy.body).map((e: { variant: string }) => e.variant).sort()).toEqual([seen.banner, seen.button].sort());
+  await p.close();
+});
+
 test('the client works without localStorage (private mode) and never throws into the page', async () => {
   const p = await openProfile();
   const errors: string[] = [];
