@@ -1,5 +1,5 @@
 import {
-  betaCdf, bayesProbabilities, chiSquareSurvival, goalStats, lnGamma, normalTwoSided, posterior, sampleRatioCheck,
+  betaCdf, bayesProbabilities, chiSquareSurvival, countError, goalStats, lnGamma, normalTwoSided, posterior, sampleRatioCheck,
   twoProportionTest, wilsonInterval, type VariantInput,
 } from '../../src/stats';
 import { InputError } from '../../src/errors';
@@ -45,6 +45,24 @@ describe('special functions', () => {
   });
 });
 
+describe('countError', () => {
+  it('is 0 for exact counts and for 0', () => {
+    expect(countError(1000, 0)).toBe(0);
+    expect(countError(0, HLL)).toBe(0);
+  });
+
+  it('is σ = 1.04/√m for large counts and 1/√(2m) for small ones (linear counting)', () => {
+    expect(countError(1_000_000, HLL)).toBe(HLL);
+    expect(countError(100_000, HLL)).toBe(HLL);
+    expect(countError(10, HLL)).toBeCloseTo(1 / Math.sqrt(2 * 16384), 5);
+    // Whang et al. 1990: sd = √(m(e^t − t − 1))/n at t = n/m
+    const t = 10_000 / 16384;
+    expect(countError(10_000, HLL)).toBeCloseTo(Math.sqrt(16384 * (Math.exp(t) - t - 1)) / 10_000, 12);
+    expect(countError(2_000, HLL)).toBeLessThan(countError(10_000, HLL));
+    expect(countError(10_000, HLL)).toBeLessThan(HLL);
+  });
+});
+
 describe('wilsonInterval', () => {
   it.each(wilsonCases)('$source', ({ successes, trials, lower, upper }) => {
     const [l, u] = wilsonInterval(successes, trials);
@@ -57,8 +75,9 @@ describe('wilsonInterval', () => {
     const [l1, u1] = wilsonInterval(10_000, 100_000, undefined, HLL);
     expect(l1).toBeLessThan(l0);
     expect(u1).toBeGreaterThan(u0);
-    // binomial sd 0.000949, counting sd 0.1·√2·σ = 0.00115: about √(0.9+1.32)/√0.9 ≈ 1.57 times wider
-    expect((u1 - l1) / (u0 - l0)).toBeCloseTo(Math.sqrt((0.09 / 1e5 + 2 * HLL * HLL * 0.01) / (0.09 / 1e5)), 2);
+    // binomial variance 0.09/1e5; counting variance 0.1²·(σ(10,000)² + σ(100,000)²)
+    const counting = 0.01 * (countError(10_000, HLL) ** 2 + HLL ** 2);
+    expect((u1 - l1) / (u0 - l0)).toBeCloseTo(Math.sqrt((0.09 / 1e5 + counting) / (0.09 / 1e5)), 2);
   });
 
   it('has defined answers at the edges', () => {
