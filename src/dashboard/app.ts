@@ -195,8 +195,8 @@ function experimentCard(v: ExperimentView): HTMLElement {
     );
   }
   card.append(
-    h('table', { class: 'participants' }, h('thead', {}, h('tr', {}, h('th', {}, 'variant'), h('th', { class: 'num' }, 'participants'), h('th', { class: 'num' }, 'share'))),
-      h('tbody', {}, ...v.variants.map((x) => h('tr', { 'data-variant': x.label }, h('th', {}, x.label), h('td', { class: 'num', 'data-col': 'participants' }, formatCount(x.participants, v.counting)), h('td', { class: 'num' }, percent(x.share)))))),
+    h('div', { class: 'scroll' }, h('table', { class: 'participants' }, h('thead', {}, h('tr', {}, h('th', {}, 'variant'), h('th', { class: 'num' }, 'participants'), h('th', { class: 'num' }, 'share'))),
+      h('tbody', {}, ...v.variants.map((x) => h('tr', { 'data-variant': x.label }, h('th', {}, x.label), h('td', { class: 'num', 'data-col': 'participants' }, formatCount(x.participants, v.counting)), h('td', { class: 'num' }, percent(x.share))))))),
   );
   if (v.goals.length === 0) card.append(h('p', { class: 'muted no-goals' }, 'No goal completed yet: participants only.'));
   for (const g of v.goals) card.append(goalBlock(v, g.goal, g.stats));
@@ -223,8 +223,9 @@ function goalBlock(v: ExperimentView, goal: string, stats: ExperimentView['goals
     'div',
     { class: 'goal', 'data-goal': goal },
     h('h3', {}, 'goal ', h('q', {}, goal)),
-    h('table', {}, h('thead', {}, h('tr', {}, ...['variant', 'conversions', 'participants', 'rate (95% interval)', `uplift vs ${stats.control}`, 'p-value', 'chance to beat control'].map((t, i) => h('th', i ? { class: 'num' } : {}, t)))), h('tbody', {}, ...rows)),
-    rateChart(stats),
+    // Narrow screens scroll the table and chart sideways instead of squeezing them.
+    h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ...['variant', 'conversions', 'participants', 'rate (95% interval)', `uplift vs ${stats.control}`, 'p-value', 'chance to beat control'].map((t, i) => h('th', i ? { class: 'num' } : {}, t)))), h('tbody', {}, ...rows))),
+    h('div', { class: 'scroll' }, rateChart(stats)),
   );
 }
 
