@@ -180,7 +180,7 @@ function experimentCard(v: ExperimentView): HTMLElement {
   del.addEventListener('click', () => remove(v.name));
   const counting =
     v.counting === 'hll'
-      ? h('span', { class: 'badge hll', title: 'HyperLogLog counting: every count is an estimate; the intervals and p-values include this error' }, `HLL \u00b1${percent(v.standardError, 2)} per count`)
+      ? h('span', { class: 'badge hll', title: 'HyperLogLog counting: every count is an estimate (relative standard error up to this, smaller for small counts); the intervals and p-values include this error' }, `HLL counts, error \u2264 \u00b1${percent(v.standardError, 2)}`)
       : h('span', { class: 'badge exact' }, 'exact counts');
   const card = h(
     'section',

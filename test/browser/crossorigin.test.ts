@@ -100,7 +100,7 @@ test('Alephbet with its GimelAdapter shows up in the dashboard', async () => {
   await p.page.waitForSelector('[data-experiment="alephbet test"]');
   const row = `[data-experiment="alephbet test"] [data-goal="signed up"] tr[data-variant="${variant}"]`;
   expect(await p.page.textContent(`${row} td[data-col="conversions"]`)).toBe('\u22481');
-  expect(await p.page.textContent('[data-experiment="alephbet test"] .badge')).toBe('HLL \u00b10.81% per count');
+  expect(await p.page.textContent('[data-experiment="alephbet test"] .badge')).toBe('HLL counts, error \u2264 \u00b10.81%');
   await p.page.screenshot({ path: path.join(outputDir(), 'dashboard-hll.png'), fullPage: true });
   await p.close();
 });
