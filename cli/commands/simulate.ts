@@ -432,7 +432,7 @@ export function formatSimulation(r: SimulateResult): string[] {
   lines.push(`  ${int(q.sent)} requests in ${r.seconds.toFixed(1)} s, ${r.concurrency} at a time: ${int(q.duplicates)} duplicate sends, ${int(q.lostAndRetried)} cut off in flight and resent, ${int(q.retries)} retries, ${int(q.failed)} failed`);
   for (const e of r.experiments) {
     lines.push('');
-    lines.push(`${e.name} (goal ${e.goal}), counting ${e.counting}${e.standardError > 0 ? ` (±${pct(e.standardError)} per counter)` : ''}`);
+    lines.push(`${e.name} (goal ${e.goal}), counting ${e.counting}${e.standardError > 0 ? ` (relative error up to ${pct(e.standardError)} per counter)` : ''}`);
     const rows = [['variant', 'weight', 'expected', 'share', 'participants', 'sent', 'conversions', 'sent', 'rate [95% interval]', 'true rate', 'true rate is']];
     for (const v of e.variants) {
       rows.push([
