@@ -278,8 +278,8 @@ function difference(v: Estimate, c: Estimate): { value: number; interval: [numbe
 
 /**
  * MOVER-R (Donner & Zou 2012): Fieller's interval for p1/p2 with the variances recovered from
- * each rate's interval; minus 1. A lower limit the quadratic leaves unbounded (a control with
- * very few conversions) becomes a ratio of 0.
+ * each rate's interval; minus 1. As in Fagerland, Lydersen & Laake (2017), a lower limit the
+ * formula leaves undefined becomes a ratio of 0, and no lower limit is below 0.
  */
 function uplift(v: Estimate, c: Estimate): { value: number; interval: [number, number] } | null {
   const p1 = v.rate;
@@ -288,11 +288,10 @@ function uplift(v: Estimate, c: Estimate): { value: number; interval: [number, n
   const [l1, u1] = v.interval;
   const [l2, u2] = c.interval;
   const prod = p1 * p2;
-  const lowDen = u2 * (2 * p2 - u2);
-  const low = lowDen > 0 ? (prod - Math.sqrt(Math.max(0, prod * prod - l1 * u2 * (2 * p1 - l1) * (2 * p2 - u2)))) / lowDen : 0;
-  const highDen = l2 * (2 * p2 - l2);
-  const high = (prod + Math.sqrt(Math.max(0, prod * prod - u1 * l2 * (2 * p1 - u1) * (2 * p2 - l2)))) / highDen;
-  return { value: p1 / p2 - 1, interval: [Math.max(0, low) - 1, high - 1] };
+  const low = (prod - Math.sqrt(Math.max(0, prod * prod - l1 * u2 * (2 * p1 - l1) * (2 * p2 - u2)))) / (u2 * (2 * p2 - u2));
+  // l2 > 0 whenever p2 > 0, and l2 < p2, so this denominator is positive
+  const high = (prod + Math.sqrt(Math.max(0, prod * prod - u1 * l2 * (2 * p1 - u1) * (2 * p2 - l2)))) / (l2 * (2 * p2 - l2));
+  return { value: p1 / p2 - 1, interval: [(Number.isFinite(low) ? Math.max(0, low) : 0) - 1, high - 1] };
 }
 
 /**

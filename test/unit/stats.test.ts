@@ -3,7 +3,7 @@ import {
   twoProportionTest, wilsonInterval, type VariantInput,
 } from '../../src/stats';
 import { InputError } from '../../src/errors';
-import { bayesCases, chiSquareCases, differenceCases, normalCases, wilsonCases, zTestCases } from './stats.cases';
+import { bayesCases, chiSquareCases, differenceCases, normalCases, ratioCases, wilsonCases, zTestCases } from './stats.cases';
 
 const HLL = 1.04 / Math.sqrt(16384);
 const v = (label: string, successes: number, trials: number): VariantInput => ({ label, successes, trials });
@@ -102,6 +102,21 @@ describe('differences against the control', () => {
     expect(round(p, digits)).toBe(pValue);
     const [, variant] = goalStats([v('a', x1, n1), v('b', x2, n2)]).variants;
     expect(variant.pValue).toBe(p);
+  });
+
+  it.each(ratioCases)('uplift: $source', ({ x1, n1, x2, n2, lower, upper }) => {
+    const [, variant] = goalStats([v('control', x2, n2), v('variant', x1, n1)]).variants;
+    expect(variant.uplift!.value).toBeCloseTo(x1 / n1 / (x2 / n2) - 1, 12);
+    expect(round(variant.uplift!.interval[0] + 1, 4)).toBe(lower);
+    expect(round(variant.uplift!.interval[1] + 1, 4)).toBe(upper);
+  });
+
+  it('uplift is null against a control rate of 0, and never below −100%', () => {
+    expect(goalStats([v('a', 0, 50), v('b', 5, 50)]).variants[1].uplift).toBeNull();
+    const [, b] = goalStats([v('a', 1, 3), v('b', 0, 40)]).variants;
+    expect(b.uplift!.value).toBe(-1);
+    expect(b.uplift!.interval[0]).toBe(-1);
+    expect(b.uplift!.interval[1]).toBeGreaterThan(-1);
   });
 
   it('uplift is relative, with an interval around it that agrees with the difference in sign', () => {
