@@ -74,8 +74,8 @@ export interface SrmResult {
 /**
  * The relative standard error of a HyperLogLog count n whose asymptotic error is σ = 1.04/√m
  * (Flajolet et al. 2007): σ, or less for small counts, where a HyperLogLog estimates like
- * linear counting, with variance m(e^t − t − 1), t = n/m (Whang et al. 1990); e.g. 0.55% for
- * 2,000 and 0.62% for 10,000 against 0.81% from 25,000 on, for Redis's 16384 registers.
+ * linear counting, with variance m(e^t − t − 1), t = n/m (Whang et al. 1990); e.g. 0.56% for
+ * 2,000 and 0.62% for 10,000 against 0.81% from 32,000 on, for Redis's 16384 registers.
  * Returns 0 when σ = 0 (exact counting) or n = 0.
  */
 export function countError(n: number, standardError: number): number {
