@@ -1,7 +1,7 @@
 import { checkName, nameParam, namespaceParam, parseTrack } from './events';
 import { LimitError } from './errors';
 import { allowMethods, json, type Route } from './http';
-import { experimentStats } from './stats';
+import { countError, experimentStats } from './stats';
 import { standardError } from './store';
 
 /**
@@ -46,7 +46,7 @@ export const experiments: Route = async (event, { config, store }) => {
         const { srm, goals } = experimentStats(c, { control });
         return {
           ...c,
-          variants: c.variants.map((v) => ({ ...v, counting_error: Math.round(v.participants * c.standard_error) })),
+          variants: c.variants.map((v) => ({ ...v, counting_error: Math.round(v.participants * countError(v.participants, c.standard_error)) })),
           goals: c.goals.map((g, i) => ({ ...g, stats: { control: goals[i].control, variants: goals[i].variants } })),
           srm,
         };

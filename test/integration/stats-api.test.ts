@@ -1,7 +1,7 @@
 import { experiments, track } from '../../src/api';
 import { configToEnv, type Config } from '../../src/config';
 import { makeHandler, type Handler, type ProxyResult } from '../../src/http';
-import { goalStats, sampleRatioCheck } from '../../src/stats';
+import { countError, goalStats, sampleRatioCheck } from '../../src/stats';
 import { HLL_STANDARD_ERROR } from '../../src/store';
 import { proxyEvent } from '../helpers/events';
 import { startTestRedis, testConfig, type PrivateRedis } from '../helpers/redis';
@@ -50,8 +50,8 @@ describe('GET /experiments?stats=1', () => {
     const sigma = counting === 'hll' ? HLL_STANDARD_ERROR : 0;
     expect(exp).toMatchObject({ experiment: 'colour', counting, standard_error: sigma });
     expect(exp.variants).toEqual([
-      { label: 'blue', participants: 40, counting_error: Math.round(40 * sigma) },
-      { label: 'red', participants: 60, counting_error: Math.round(60 * sigma) },
+      { label: 'blue', participants: 40, counting_error: 0 },
+      { label: 'red', participants: 60, counting_error: 0 },
     ]);
     const results = [{ label: 'blue', successes: 14, trials: 40 }, { label: 'red', successes: 12, trials: 60 }];
     expect(exp.goals).toEqual([{ goal: 'buy', results, stats: goalStats(results, { standardError: sigma }) }]);
@@ -60,6 +60,19 @@ describe('GET /experiments?stats=1', () => {
     expect(exp.srm.mismatch).toBe(false);
     // the plain answer is the stats answer without the added fields
     expect(plain[1]).toEqual({ ...exp, srm: undefined, variants: exp.variants.map((v: object) => ({ ...v, counting_error: undefined })), goals: [{ goal: 'buy', results }] });
+  });
+
+  it('counting_error is one standard error of the participants count (HLL: ±11 at 2,000)', async () => {
+    const c = container(testConfig(redis.url, { counting: 'hll' }));
+    for (let i = 0; i < 2_000; i += 100) {
+      const batch = Array.from({ length: 100 }, (_, j) => ({ experiment: 'big', variant: 'a', event: 'participate', uuid: `v${i + j}` }));
+      await c.track(proxyEvent('POST', '/track', { body: JSON.stringify(batch) }));
+    }
+    const [, big] = body(await c.experiments(proxyEvent('GET', '/experiments', { query: { stats: '1' } })));
+    const { participants, counting_error } = big.variants[0];
+    expect(Math.abs(participants - 2_000)).toBeLessThan(50);
+    expect(counting_error).toBe(Math.round(participants * countError(participants, HLL_STANDARD_ERROR)));
+    expect(counting_error).toBe(11);
   });
 
   it('takes the control from ?control= when the experiment has it', async () => {

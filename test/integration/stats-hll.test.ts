@@ -39,8 +39,8 @@ describe('HyperLogLog counting error (real redis-server)', () => {
   const PAIRS = 20;
   const PER_ARM = 50_000;
   const CONVERSIONS = 15_000; // a 30% goal, where the counting error weighs most
-  let arms: [number, number][] = [];
-  let goals: [number, number][] = [];
+  const arms: [number, number][] = [];
+  const goals: [number, number][] = [];
 
   beforeAll(async () => {
     for (let k = 0; k < PAIRS; k++) {
