@@ -17,20 +17,24 @@ export type Route = (event: ProxyEvent, ctx: Context) => Promise<ProxyResult>;
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
-export function corsHeaders(config: Config, methods: string): Record<string, string> {
+/**
+ * The headers of a CORS preflight answer for a route that answers `methods`: what the
+ * handlers, `abtest dev` and the deployed MOCK integration all send.
+ */
+export function preflightHeaders(origin: string, methods: string[]): Record<string, string> {
   return {
-    'Access-Control-Allow-Origin': config.cors_origin,
-    'Access-Control-Allow-Methods': methods,
+    'Access-Control-Allow-Origin': origin,
+    'Access-Control-Allow-Methods': [...methods, 'OPTIONS'].join(','),
     'Access-Control-Allow-Headers': 'Content-Type,X-Api-Key',
     'Access-Control-Max-Age': '600',
   };
 }
 
-/** A JSON answer with CORS headers. */
+/** A JSON answer. Only preflights need more CORS headers than the allowed origin. */
 export function json(status: number, body: unknown, config: Config, headers: Record<string, string> = {}): ProxyResult {
   return {
     statusCode: status,
-    headers: { 'Content-Type': 'application/json; charset=utf-8', ...corsHeaders(config, headers['Allow'] ?? 'GET,POST,DELETE,OPTIONS'), ...headers },
+    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Access-Control-Allow-Origin': config.cors_origin, ...headers },
     body: JSON.stringify(body),
   };
 }
@@ -53,12 +57,11 @@ export function errorResult(e: unknown, config: Config): ProxyResult {
 
 /** The methods one route answers, as a guard at the top of a route. */
 export function allowMethods(event: ProxyEvent, config: Config, methods: string[]): ProxyResult | null {
-  const allow = [...methods, 'OPTIONS'].join(',');
   if (event.httpMethod === 'OPTIONS') {
-    return { statusCode: 204, headers: corsHeaders(config, allow), body: '' };
+    return { statusCode: 204, headers: preflightHeaders(config.cors_origin, methods), body: '' };
   }
   if (!methods.includes(event.httpMethod)) {
-    return json(405, errorBody(`method ${event.httpMethod} is not allowed here; use ${methods.join(' or ')}`), config, { Allow: allow });
+    return json(405, errorBody(`method ${event.httpMethod} is not allowed here; use ${methods.join(' or ')}`), config, { Allow: [...methods, 'OPTIONS'].join(',') });
   }
   return null;
 }

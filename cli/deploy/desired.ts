@@ -5,7 +5,8 @@ import { partition } from '../aws';
 import { bundleLambdas } from './bundle';
 import { resourceNames, type ResourceNames } from './names';
 import type { FunctionSpec } from './steps/function';
-import { corsHeaders, lambdaUri } from './steps/methods';
+import { preflightHeaders } from '../../src/http';
+import { lambdaUri } from './steps/methods';
 import { managedPolicy } from './steps/role';
 import { zipBundle, type LambdaZip } from './zip';
 
@@ -75,7 +76,7 @@ export function desiredState(config: Config, wiring: Wiring, zips: Zips, at: { r
     .sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b))
     .map((path) => {
       const methods = byPath.get(path) ?? [];
-      return { path, methods, cors: methods.length ? corsHeaders(config.cors_origin, methods.map((m) => m.verb)) : {} };
+      return { path, methods, cors: methods.length ? preflightHeaders(config.cors_origin, methods.map((m) => m.verb)) : {} };
     });
   const apiHash = createHash('sha256').update(JSON.stringify(paths)).digest('hex').slice(0, 16);
   return {

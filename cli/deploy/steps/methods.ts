@@ -34,16 +34,6 @@ export async function putProxyMethod(
   }
 }
 
-/** The `Access-Control-*` headers of the preflight answer of a route with `verbs`. */
-export function corsHeaders(origin: string, verbs: string[]): Record<string, string> {
-  return {
-    'Access-Control-Allow-Origin': origin,
-    'Access-Control-Allow-Methods': [...verbs, 'OPTIONS'].join(','),
-    'Access-Control-Allow-Headers': 'Content-Type,X-Api-Key',
-    'Access-Control-Max-Age': '600',
-  };
-}
-
 /** Makes OPTIONS on the resource a MOCK integration that answers the CORS preflight with `headers`. */
 export async function putCorsMethod(ctx: DeployContext, at: { apiId: string; resourceId: string }, headers: Record<string, string>, exists: boolean): Promise<void> {
   const ids = { restApiId: at.apiId, resourceId: at.resourceId, httpMethod: 'OPTIONS' };
