@@ -117,9 +117,17 @@ function withScripts(redis: RedisClient): ScriptClient {
 export class RedisCounterStore implements CounterStore {
   private readonly redis: ScriptClient;
   private readonly indexed = new Set<string>();
+  /** The script arguments that come from the config, as strings once. */
+  private readonly caps: { variants: string; goals: string; experiments: string; namespaces: string };
 
   constructor(redis: RedisClient, private readonly config: Config) {
     this.redis = withScripts(redis);
+    this.caps = {
+      variants: String(config.max_variants_per_experiment),
+      goals: String(config.max_goals_per_experiment),
+      experiments: String(config.max_experiments_per_namespace),
+      namespaces: String(config.max_namespaces),
+    };
   }
 
   async track(events: TrackEvent[]): Promise<TrackOutcome> {
@@ -143,7 +151,7 @@ export class RedisCounterStore implements CounterStore {
     const { config } = this;
     const [namespace, experiment] = id.split('\n');
     const prefix = config.key_prefix;
-    const ok = await this.redis.abtestIndex(namespacesKey(prefix), namespaceKey(prefix, namespace), namespace, experiment, String(config.max_experiments_per_namespace), String(config.max_namespaces));
+    const ok = await this.redis.abtestIndex(namespacesKey(prefix), namespaceKey(prefix, namespace), namespace, experiment, this.caps.experiments, this.caps.namespaces);
     if (ok === 1) this.indexed.add(id);
     else if (ok === 0) refused.set(id, `experiment "${experiment}" would exceed max_experiments_per_namespace (${config.max_experiments_per_namespace}) in namespace "${namespace}"`);
     else refused.set(id, `namespace "${namespace}" would exceed max_namespaces (${config.max_namespaces})`);
@@ -157,8 +165,7 @@ export class RedisCounterStore implements CounterStore {
     const keys = experimentKeys(config.key_prefix, e.namespace, e.experiment);
     const [added, fresh] = await this.redis.abtestTrack(
       keys.meta, keys.variants, keys.goals, keys.counter(e.event, e.variant),
-      e.uuid, e.variant, e.event, config.counting,
-      String(config.max_variants_per_experiment), String(config.max_goals_per_experiment), e.event === PARTICIPATE ? '0' : '1',
+      e.uuid, e.variant, e.event, config.counting, this.caps.variants, this.caps.goals, e.event === PARTICIPATE ? '0' : '1',
     );
     if (added === -1) return { index, message: `variant "${e.variant}" would exceed max_variants_per_experiment (${config.max_variants_per_experiment}) in experiment "${e.experiment}"` };
     if (added === -2) return { index, message: `goal "${e.event}" would exceed max_goals_per_experiment (${config.max_goals_per_experiment}) in experiment "${e.experiment}"` };

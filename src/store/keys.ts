@@ -5,7 +5,9 @@
  * script that checks the caps can touch both. Names are escaped so that `:`, `{`, `}` and `%`
  * in a name cannot move a key into another experiment or another slot.
  */
-const escapeName = (name: string): string => name.replace(/[%:{}]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+const SPECIAL = /[%:{}]/;
+const escapeName = (name: string): string =>
+  SPECIAL.test(name) ? name.replace(/[%:{}]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()) : name;
 
 export interface ExperimentKeys {
   /** Hash: `mode` (hll | exact) fixed when the experiment is first seen. */
