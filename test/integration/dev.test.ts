@@ -1,16 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pingRedis } from '../../cli/dev/redis-server';
+import { startDevProcess } from '../helpers/dev-process';
 
 /**
  * `abtest dev` as a user runs it: the built binary, no config anywhere (so it starts its own
  * redis-server), spoken to over HTTP.
  */
-const root = path.join(__dirname, '..', '..');
 let child: ChildProcess;
-let stdout = '';
+let output: () => string;
 let base = '';
 let key = '';
 let redisPort = 0;
@@ -18,17 +18,10 @@ let redisPort = 0;
 beforeAll(async () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'abtest-dev-home-'));
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ABTEST_')));
-  child = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'dev', '--port', '0'], { cwd: home, env: { ...env, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stdout += d));
-  const deadline = Date.now() + 20_000;
-  while (!/Press Ctrl-C/.test(stdout)) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`abtest dev did not start:\n${stdout}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  base = stdout.match(/serving the Lambda bundles on (http:\/\/\S+)/)![1];
-  key = stdout.match(/x-api-key: ([0-9a-f]+)/)![1];
-  redisPort = Number(stdout.match(/redis +redis:\/\/127\.0\.0\.1:(\d+) \(private/)![1]);
+  const dev = await startDevProcess(['--port', '0'], { cwd: home, env: { ...env, HOME: home } });
+  ({ child, base, apiKey: key } = dev);
+  output = dev.output;
+  redisPort = Number(output().match(/redis +redis:\/\/127\.0\.0\.1:(\d+) \(private/)![1]);
 });
 
 afterAll(() => {
@@ -44,9 +37,9 @@ const admin = (p: string, init: RequestInit = {}) => api(p, { ...init, headers: 
 
 describe('abtest dev over HTTP', () => {
   it('prints where it serves and what it runs on', () => {
-    expect(stdout).toMatch(/track +http:\/\/127\.0\.0\.1:\d+\/track/);
-    expect(stdout).toMatch(/experiments +http:\/\/127\.0\.0\.1:\d+\/experiments/);
-    expect(stdout).toMatch(/private redis-server, removed on exit/);
+    expect(output()).toMatch(/track +http:\/\/127\.0\.0\.1:\d+\/track/);
+    expect(output()).toMatch(/experiments +http:\/\/127\.0\.0\.1:\d+\/experiments/);
+    expect(output()).toMatch(/private redis-server, removed on exit/);
   });
 
   it('tracks through the built bundles and reports results behind the API key', async () => {
@@ -130,7 +123,7 @@ describe('abtest dev over HTTP', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(stdout).toMatch(/stopped/);
+    expect(output()).toMatch(/stopped/);
     expect(await pingRedis('127.0.0.1', redisPort)).toBe(false);
   });
 });

@@ -1,13 +1,13 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseExperiment, type SimulateResult } from '../../cli/commands/simulate';
 import { InputError } from '../../src/errors';
+import { CLI, startDevProcess } from '../helpers/dev-process';
 
 /** `abtest simulate` as a user runs it: the built binary, a clean HOME, no ABTEST_* variables. */
-const root = path.join(__dirname, '..', '..');
-const cli = path.join(root, 'dist', 'cli.js');
+const cli = CLI;
 let home: string;
 let env: NodeJS.ProcessEnv;
 
@@ -93,17 +93,7 @@ describe('abtest simulate --url (an abtest dev already running)', () => {
   let key = '';
 
   beforeAll(async () => {
-    let out = '';
-    child = spawn(process.execPath, [cli, 'dev', '--port', '0'], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
-    const deadline = Date.now() + 20_000;
-    while (!/Press Ctrl-C/.test(out)) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`abtest dev did not start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    base = out.match(/serving the Lambda bundles on (http:\/\/\S+)/)![1];
-    key = out.match(/x-api-key: ([0-9a-f]+)/)![1];
+    ({ child, base, apiKey: key } = await startDevProcess(['--port', '0'], { cwd: home, env }));
   });
   afterAll(() => {
     if (child.exitCode === null) child.kill('SIGTERM');
