@@ -23,7 +23,7 @@ const action =
   (...args: A) =>
     fn(...args).catch(fail);
 
-export const intOption = (flag: string, min: number, max: number) => (value: string) => {
+const intOption = (flag: string, min: number, max: number) => (value: string) => {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`${flag} must be a whole number from ${min} to ${max}`);
   return n;

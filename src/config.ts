@@ -221,7 +221,7 @@ export function validateConfig(input: unknown, source = 'config'): Config {
     try {
       out[key] = SCHEMA[key as keyof Config](value, key);
     } catch (e) {
-      if (e instanceof ConfigError) throw new ConfigError(e.key, `${source}: ${e.message}`, e.hint);
+      if (e instanceof ConfigError) throw new ConfigError(e.key, `${source}: ${e.message}`, source.startsWith('--') ? `pass a corrected ${source}` : e.hint);
       throw e;
     }
   }

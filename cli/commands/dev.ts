@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { configToEnv, type Config } from '../../src/config';
+import { configToEnv, validateConfig, type Config } from '../../src/config';
 import { handlerExport, handlerFile } from '../../src/wiring';
 import { commandConfig, loadWiring, type GlobalOptions } from '../context';
 import { bundleLambdas } from '../deploy/bundle';
@@ -46,7 +46,7 @@ export async function run(opts: DevOptions, env: NodeJS.ProcessEnv = process.env
 
   let privateRedis: PrivateRedis | null = null;
   let redis: DevResult['redis'] = 'configured';
-  let redisUrl = opts.redisUrl ?? loaded.redis_url;
+  let redisUrl = opts.redisUrl ? validateConfig({ ...loaded, redis_url: opts.redisUrl }, '--redis-url').redis_url : loaded.redis_url;
   if (!redisUrl) {
     if (!hasRedisServer() && (await pingRedis('127.0.0.1', 6379))) {
       redisUrl = 'redis://127.0.0.1:6379';

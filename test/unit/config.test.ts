@@ -37,6 +37,17 @@ describe('validateConfig', () => {
     expect(() => validateConfig(input, 'f.json')).toThrow(message);
   });
 
+  it('names the flag, not the file, when a flag carried the value', () => {
+    let err: ConfigError | undefined;
+    try {
+      validateConfig({ redis_url: 'http://x:1' }, '--redis-url');
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err?.message).toMatch(/^--redis-url: config key "redis_url" must start with redis:\/\//);
+    expect(err?.hint).toBe('pass a corrected --redis-url');
+  });
+
   it('accepts TLS, passwords and a database number', () => {
     expect(validateConfig({ redis_url: 'rediss://:p%40ss@cache.example.com:6380/2' }).redis_url).toBe('rediss://:p%40ss@cache.example.com:6380/2');
   });
