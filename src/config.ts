@@ -229,10 +229,10 @@ export function validateConfig(input: unknown, source = 'config'): Config {
 }
 
 /** Reads the `ABTEST_*` variables that name config keys; unknown `ABTEST_*` names are errors. */
-export function envOverrides(env: NodeJS.ProcessEnv, ignore: readonly string[] = ENV_NOT_CONFIG): Partial<Config> {
+function envOverrides(env: NodeJS.ProcessEnv): Partial<Config> {
   const out: Record<string, unknown> = {};
   for (const [name, text] of Object.entries(env)) {
-    if (!name.startsWith('ABTEST_') || text === undefined || ignore.includes(name)) continue;
+    if (!name.startsWith('ABTEST_') || text === undefined || name === CONFIG_FILE_VAR) continue;
     const key = name.slice(7).toLowerCase() as keyof Config;
     if (!(key in SCHEMA)) throw new ConfigError(name, `unknown environment variable ${name}`, `the ABTEST_* variables are: ${CONFIG_KEYS.map(envName).join(', ')}`);
     out[key] = fromEnv(key, text);
@@ -240,8 +240,8 @@ export function envOverrides(env: NodeJS.ProcessEnv, ignore: readonly string[] =
   return out as Partial<Config>;
 }
 
-/** `ABTEST_*` variables that are not config keys. */
-export const ENV_NOT_CONFIG = ['ABTEST_CONFIG'] as const;
+/** The one `ABTEST_*` variable that is not a config key: the path of the config file. */
+const CONFIG_FILE_VAR = 'ABTEST_CONFIG';
 
 /** The configuration of a Lambda container: its environment only (deploy writes it there). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -288,7 +288,7 @@ export function loadConfig(opts: { file?: string; cwd?: string; home?: string; e
   const path = require('node:path') as typeof import('node:path');
   const os = require('node:os') as typeof import('node:os');
   const env = opts.env ?? process.env;
-  const explicit = opts.file ?? env.ABTEST_CONFIG;
+  const explicit = opts.file ?? env[CONFIG_FILE_VAR];
   const candidates = explicit
     ? [path.resolve(opts.cwd ?? process.cwd(), explicit)]
     : [path.join(opts.cwd ?? process.cwd(), 'abtest.config.json'), path.join(opts.home ?? os.homedir(), '.abtest', 'config.json')];
