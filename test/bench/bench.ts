@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, startRedisServer } from '../../cli/dev/redis-server';
 import { configToEnv, validateConfig } from '../../src/config';
+import { startDevProcess } from '../helpers/dev-process';
 
 const root = path.join(__dirname, '..', '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
@@ -72,13 +73,8 @@ async function main() {
     await waitFor(bare, /ready/);
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'abtest-bench-'));
     const devPort = await freePort();
-    const dev = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'dev', '--port', String(devPort), '--redis-url', redis.url], {
-      cwd: home,
-      env: { ...env, HOME: home },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(dev);
-    await waitFor(dev, /Press Ctrl-C/);
+    const dev = await startDevProcess(['--port', String(devPort), '--redis-url', redis.url], { cwd: home, env: { ...env, HOME: home } });
+    children.push(dev.child);
     const bareRuns: Awaited<ReturnType<typeof load>>[] = [];
     const devRuns: Awaited<ReturnType<typeof load>>[] = [];
     await load(`http://127.0.0.1:${devPort}`); // warm-up: JIT, script load, connections
