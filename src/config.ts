@@ -60,7 +60,7 @@ export interface Config {
   region: string | null;
   /** AWS named profile. @default null (the SDK's default chain) */
   profile: string | null;
-  /** Lambda runtime. @default "nodejs20.x" */
+  /** Lambda runtime, one of {@link LAMBDA_RUNTIMES}. @default "nodejs24.x" */
   runtime: string;
   /** VPC for a Redis inside a VPC. @default null */
   vpc: { subnet_ids: string[]; security_group_ids: string[] } | null;
@@ -90,7 +90,7 @@ export const DEFAULTS: Config = {
   app_name: 'abtest',
   region: null,
   profile: null,
-  runtime: 'nodejs20.x',
+  runtime: 'nodejs24.x',
   vpc: null,
   throttle: { rate_limit: 100, burst_limit: 200 },
   extra_wiring: null,
@@ -151,13 +151,33 @@ const wiringCheck: Check = (v, k) => {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/;
 
+/**
+ * The Lambda runtimes deploy accepts, with the day AWS Lambda ends their support (after it,
+ * AWS blocks creating and then updating functions on them). nodejs20.x ended on 2026-04-30.
+ */
+export const LAMBDA_RUNTIMES: Readonly<Record<string, string>> = { 'nodejs24.x': '2028-04-30', 'nodejs22.x': '2027-04-30' };
+
+const runtime: Check = (v, k) => {
+  const s = str()(v, k) as string;
+  if (Object.hasOwn(LAMBDA_RUNTIMES, s)) return s;
+  const supported = Object.entries(LAMBDA_RUNTIMES).map(([r, until]) => `${r} (supported until ${until})`).join(' or ');
+  return fail(k, `is "${s}", a runtime AWS Lambda no longer supports or abtest does not know: use ${supported}`);
+};
+
+/** `*`, or one origin: scheme://host[:port], nothing after it. */
+const corsOrigin: Check = (v, k) => {
+  const s = str()(v, k) as string;
+  if (s === '*' || /^[a-z][a-z0-9+.-]*:\/\/(\[[0-9a-f:.]+\]|[a-z0-9_~-]+(\.[a-z0-9_~-]+)*)(:\d{1,5})?$/i.test(s)) return s;
+  return fail(k, `must be "*" or an origin such as https://shop.example (scheme://host[:port], no path), got "${s}"`);
+};
+
 const SCHEMA: { [K in keyof Config]: Check } = {
   redis_url: nullable(redisUrl),
   redis_cluster: bool,
   key_prefix: str(/^[^\s{}]{1,64}$/, 'at most 64 characters without spaces or braces'),
   counting: oneOf('hll', 'exact'),
   namespace: str(/^[^\x00-\x1f\x7f]{1,128}$/, 'at most 128 characters without control characters'),
-  cors_origin: str(),
+  cors_origin: corsOrigin,
   redis_connect_timeout_ms: int(10, 60_000),
   redis_command_timeout_ms: int(10, 60_000),
   max_namespaces: int(0, 1_000_000),
@@ -171,7 +191,7 @@ const SCHEMA: { [K in keyof Config]: Check } = {
   app_name: str(NAME, 'a name of letters, digits, - and _ (at most 40)'),
   region: nullable(str(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1')),
   profile: nullable(str()),
-  runtime: str(/^nodejs\d+\.x$/, 'a Node.js Lambda runtime such as nodejs20.x'),
+  runtime,
   vpc: nullable(object({ subnet_ids: strList, security_group_ids: strList })),
   throttle: object({ rate_limit: int(1, 1_000_000), burst_limit: int(1, 1_000_000) }),
   extra_wiring: nullable(wiringCheck),

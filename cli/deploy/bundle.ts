@@ -14,9 +14,10 @@ export interface Bundle {
 }
 
 /**
- * Bundles each wired Lambda entry (`lambdas/<file>.ts`) into one minified CommonJS file for
- * node20 with everything it imports inside and no AWS SDK. These files are what `abtest dev`
- * loads and what deploy zips.
+ * Bundles each wired Lambda entry (`lambdas/<file>.ts`) into one minified CommonJS file with
+ * everything it imports inside and no AWS SDK. These files are what `abtest dev` loads and
+ * what deploy zips; they target node20, the oldest Node that runs abtest locally, and run the
+ * same on Lambda's newer runtime (config `runtime`).
  */
 export async function bundleLambdas(wiring: Wiring, root = packageRoot()): Promise<Bundle[]> {
   const outdir = path.join(root, 'dist', 'lambdas');

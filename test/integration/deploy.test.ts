@@ -75,7 +75,7 @@ describe('abtest deploy against a fake account', () => {
     expect([...fake.functions.keys()]).toEqual(['abtest-track', 'abtest-experiments', 'abtest-delete']);
     for (const f of fake.functions.values()) {
       expect(f.aliases.live).toBe('1');
-      expect(f.latest.config).toMatchObject({ Runtime: 'nodejs20.x', Environment: { Variables: { ABTEST_REDIS_URL: 'redis://redis.example:6379' } } });
+      expect(f.latest.config).toMatchObject({ Runtime: 'nodejs24.x', Environment: { Variables: { ABTEST_REDIS_URL: 'redis://redis.example:6379' } } });
       expect(f.policies.live).toEqual([{ Sid: 'abtest-apigateway', SourceArn: `arn:aws:execute-api:us-east-1:${ACCOUNT}:${r.urls!.baseUrl.split('//')[1].split('.')[0]}/*/*/*` }]);
     }
     expect(fake.functions.get('abtest-track')!.latest.config).toMatchObject({ MemorySize: 256, Timeout: 5, Handler: 'track.handler' });

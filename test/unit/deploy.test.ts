@@ -69,9 +69,9 @@ describe('planDeploy', () => {
     const lines = planDeploy(ctx, desiredState(config, wiring, zips, at), empty).map(describeChange);
     expect(lines).toEqual([
       '+ create IAM role abtest-lambda (AWSLambdaBasicExecutionRole)',
-      '+ create function abtest-track (nodejs20.x, 256 MB, 5 s)',
+      '+ create function abtest-track (nodejs24.x, 256 MB, 5 s)',
       '~ publish a version of abtest-track and point live at it (first version)',
-      '+ create function abtest-experiments (nodejs20.x, 256 MB, 15 s)',
+      '+ create function abtest-experiments (nodejs24.x, 256 MB, 15 s)',
       '~ publish a version of abtest-experiments and point live at it (first version)',
       '+ create REST API abtest',
       '+ create resource /admin',
@@ -95,7 +95,7 @@ describe('planDeploy', () => {
 describe('configurationDiff', () => {
   const spec = desiredState(config, wiring, zips, at).functions[0];
   const live = {
-    Runtime: 'nodejs20.x', Handler: 'track.handler', MemorySize: 256, Timeout: 5, Role: 'arn:role',
+    Runtime: 'nodejs24.x', Handler: 'track.handler', MemorySize: 256, Timeout: 5, Role: 'arn:role',
     Environment: { Variables: { ABTEST_NAMESPACE: 'shop', ABTEST_REDIS_URL: 'redis://h:6379' } }, VpcConfig: { SubnetIds: [], SecurityGroupIds: [], VpcId: '' },
   } satisfies FunctionConfiguration;
   it('finds nothing when only the order of variables differs', () => expect(configurationDiff(spec, 'arn:role', { ...live })).toEqual([]));
@@ -134,4 +134,28 @@ describe('apiUrls', () => {
     expect(apiUrls('abc123', 'eu-west-1', 'prod', null).trackUrl).toBe('https://abc123.execute-api.eu-west-1.amazonaws.com/prod/track');
     expect(apiUrls('abc123', 'us-east-1', 'prod', 'http://localhost:4566/').experimentsUrl).toBe('http://localhost:4566/restapis/abc123/prod/_user_request_/experiments');
   });
+});
+
+describe('config keys deploy depends on', () => {
+  it('defaults to nodejs24.x, accepts nodejs22.x, and refuses a runtime Lambda no longer supports, naming the supported ones', () => {
+    expect(validateConfig({}).runtime).toBe('nodejs24.x');
+    expect(validateConfig({ runtime: 'nodejs22.x' }).runtime).toBe('nodejs22.x');
+    for (const old of ['nodejs20.x', 'nodejs18.x', 'nodejs26.x', 'python3.12']) {
+      expect(() => validateConfig({ runtime: old }, 'abtest.config.json')).toThrow(
+        `abtest.config.json: config key "runtime" is "${old}", a runtime AWS Lambda no longer supports or abtest does not know: ` +
+          'use nodejs24.x (supported until 2028-04-30) or nodejs22.x (supported until 2027-04-30)',
+      );
+    }
+  });
+
+  it.each(['*', 'https://shop.example', 'http://localhost:8080', 'https://[::1]:3000', 'capacitor://localhost'])('accepts cors_origin %s', (origin) => {
+    expect(validateConfig({ cors_origin: origin }).cors_origin).toBe(origin);
+  });
+
+  it.each(['https://shop.example/', 'https://shop.example/path', 'shop.example', 'https://a.example, https://b.example', '**', 'https://shop.example?x=1'])(
+    'refuses cors_origin %s, naming the key',
+    (origin) => {
+      expect(() => validateConfig({ cors_origin: origin })).toThrow(`config key "cors_origin" must be "*" or an origin such as https://shop.example (scheme://host[:port], no path), got "${origin}"`);
+    },
+  );
 });
