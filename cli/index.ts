@@ -170,8 +170,8 @@ program
   .option('--burst-limit <n>', 'usage-plan burst', intOption('--burst-limit', 1, 1_000_000))
   .action(
     action(async (o: import('./commands/configure').ConfigureOptions) => {
-      const { run } = await import('./commands/configure');
-      const r = await run({ ...globals(), ...o });
+      const { run, terminalPrompter } = await import('./commands/configure');
+      const r = await run({ ...globals(), ...o }, { prompter: process.stdin.isTTY ? await terminalPrompter() : undefined });
       out(`✔ wrote ${r.path} (mode 0600: it holds the Redis password)`);
       out('  next: abtest preflight, then abtest deploy');
     }),

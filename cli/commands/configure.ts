@@ -33,6 +33,7 @@ export interface Prompter {
 }
 
 export interface ConfigureDeps {
+  /** Asks the questions; needed unless `yes` (the CLI passes one only on a terminal). */
   prompter?: Prompter;
   ping?: typeof pingRedisUrl;
   home?: string;
@@ -48,6 +49,7 @@ export interface ConfigureResult {
  * `abtest configure`: asks for the deploy settings with the current values as defaults (or
  * takes them from flags with `yes`), tests the Redis URL with PING, and writes the config
  * file with mode 0600 since it holds secrets. Keys it does not ask about are kept.
+ * Without `yes` and without a prompter (no terminal) it refuses rather than guess.
  */
 export async function run(opts: ConfigureOptions, deps: ConfigureDeps = {}): Promise<ConfigureResult> {
   const env = deps.env ?? process.env;
@@ -55,7 +57,14 @@ export async function run(opts: ConfigureOptions, deps: ConfigureDeps = {}): Pro
   const raw = readRaw(file);
   const current = validateConfig(raw, file);
   const ping = deps.ping ?? pingRedisUrl;
-  const p = opts.yes ? null : (deps.prompter ?? (await inquirer()));
+  if (!opts.yes && !deps.prompter) {
+    throw new ConfigError('--yes', 'abtest configure asks questions and there is no terminal to ask them in', 'run it in a terminal, or pass --yes with the answers as flags');
+  }
+  if (opts.vpc === false && (opts.subnetIds !== undefined || opts.securityGroupIds !== undefined)) {
+    const flag = opts.subnetIds !== undefined ? '--subnet-ids' : '--security-group-ids';
+    throw new ConfigError(flag, `${flag} contradicts --no-vpc: subnets and security groups are those of a VPC`, `pass ${flag} without --no-vpc, or --no-vpc alone`);
+  }
+  const p = opts.yes ? null : deps.prompter!;
   const check = (key: keyof Config, value: unknown): string | true => {
     try {
       // A throttle answer is one number; it is checked as both limits.
@@ -69,8 +78,10 @@ export async function run(opts: ConfigureOptions, deps: ConfigureDeps = {}): Pro
     if (flag !== undefined || !p) {
       const value = toValue(flag ?? def);
       const ok = check(key, value);
-      if (ok !== true) throw new ConfigError(key, ok, 'pass a valid value');
-      return value;
+      if (ok === true) return value;
+      // A flag's value is refused naming the flag; a value kept from the file was checked above.
+      const name = flag === undefined ? key : `--${key.replace(/_/g, '-')}`;
+      throw new ConfigError(name, flag === undefined ? ok : ok.replace(`config key "${key}"`, name), `pass a valid ${name}`);
     }
     return toValue(await p.input({ name: key, message, default: def, validate: (s) => check(key, toValue(s)) }));
   };
@@ -152,8 +163,8 @@ function readRaw(file: string): Record<string, unknown> {
   }
 }
 
-/** The interactive prompter. */
-async function inquirer(): Promise<Prompter> {
+/** The interactive prompter, for a terminal. */
+export async function terminalPrompter(): Promise<Prompter> {
   const { input, select, confirm } = await import('@inquirer/prompts');
   return {
     input: ({ message, default: def, validate }) => input({ message, default: def, validate }),

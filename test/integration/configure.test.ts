@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -86,8 +87,42 @@ describe('abtest configure', () => {
     expect(saved()).toMatchObject({ redis_url: redis.url, region: 'us-west-2', counting: 'exact', namespace: 'alephbet', vpc: { subnet_ids: ['s-1'], security_group_ids: ['sg-1'] }, throttle: { rate_limit: 10, burst_limit: 20 } });
     fs.rmSync(file());
     await expect(configure({ ...flags, redisUrl: 'redis://127.0.0.1:1' }, { home, env: {} })).rejects.toThrow('Redis URL refused: Redis at 127.0.0.1:1 did not answer PING: nothing listens at 127.0.0.1:1');
-    await expect(configure({ ...flags, region: 'mars' }, { home, env: {} })).rejects.toThrow('config key "region" must be an AWS region such as us-east-1, got "mars"');
+    await expect(configure({ ...flags, region: 'mars' }, { home, env: {} })).rejects.toThrow('--region must be an AWS region such as us-east-1, got "mars"');
     await expect(configure({ yes: true }, { home, env: {} })).rejects.toThrow('a Redis URL is needed');
+    expect(fs.existsSync(file())).toBe(false);
+  });
+
+  it('refuses contradictory flags and a cors_origin that is not an origin, naming the flag or the key and file', async () => {
+    const flags: ConfigureOptions = { yes: true, redisUrl: redis.url };
+    await expect(configure({ ...flags, subnetIds: 's-1', vpc: false }, { home, env: {} })).rejects.toMatchObject({
+      key: '--subnet-ids',
+      message: '--subnet-ids contradicts --no-vpc: subnets and security groups are those of a VPC',
+    });
+    await expect(configure({ ...flags, securityGroupIds: 'sg-1', vpc: false }, { home, env: {} })).rejects.toMatchObject({ key: '--security-group-ids' });
+    await expect(configure({ ...flags, corsOrigin: 'https://shop.example/app' }, { home, env: {} })).rejects.toMatchObject({
+      key: '--cors-origin',
+      message: '--cors-origin must be "*" or an origin such as https://shop.example (scheme://host[:port], no path), got "https://shop.example/app"',
+    });
+    expect(fs.existsSync(file())).toBe(false);
+    fs.mkdirSync(path.dirname(file()), { recursive: true });
+    fs.writeFileSync(file(), JSON.stringify({ redis_url: redis.url, cors_origin: 'shop.example' }));
+    await expect(configure(flags, { home, env: {} })).rejects.toMatchObject({
+      key: 'cors_origin',
+      message: `${file()}: config key "cors_origin" must be "*" or an origin such as https://shop.example (scheme://host[:port], no path), got "shop.example"`,
+    });
+    fs.rmSync(file());
+    await configure({ ...flags, corsOrigin: 'https://shop.example:8443' }, { home, env: {} });
+    expect(saved().cors_origin).toBe('https://shop.example:8443');
+  });
+
+  it('refuses, writing nothing, without a terminal and without --yes (the built CLI exits 1)', async () => {
+    await expect(configure({ redisUrl: redis.url }, { home, env: {} })).rejects.toThrow('abtest configure asks questions and there is no terminal to ask them in');
+    const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli.js');
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ABTEST_')));
+    const r = spawnSync(process.execPath, [cli, 'configure', '--redis-url', redis.url], { cwd: home, env: { ...clean, HOME: home }, input: '', encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('✖ abtest configure asks questions and there is no terminal to ask them in');
+    expect(r.stderr).toContain('run it in a terminal, or pass --yes with the answers as flags');
     expect(fs.existsSync(file())).toBe(false);
   });
 
