@@ -215,6 +215,7 @@ withAws(program.command('deploy').description('create or update the Lambda funct
 
 withAws(program.command('rollback').description('point alias live of the functions at their previous version'))
   .option('--function <name>', 'only this function (e.g. track)')
+  .option('--stage <name>', 'the stage to roll back (default: config stage)')
   .action(
     action(async (o: import('./commands/rollback').RollbackOptions) => {
       const { run } = await import('./commands/rollback');
@@ -223,8 +224,9 @@ withAws(program.command('rollback').description('point alias live of the functio
     }),
   );
 
-withAws(program.command('destroy').description('remove everything abtest deploy made (asks first)'))
+withAws(program.command('destroy').description('remove everything abtest deploy made for one stage (asks first)'))
   .option('-y, --yes', 'do not ask')
+  .option('--stage <name>', 'the stage to remove (default: config stage)')
   .action(
     action(async (o: import('./commands/destroy').DestroyOptions) => {
       const { run } = await import('./commands/destroy');

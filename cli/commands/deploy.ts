@@ -25,7 +25,7 @@ export interface DeployResult {
   stage: string;
   accountId: string;
   dryRun: boolean;
-  /** The plan, one line per change (`+ create function abtest-track (...)`); empty when nothing changes. */
+  /** The plan, one line per change (`+ create function abtest-prod-track (...)`); empty when nothing changes. */
   plan: string[];
   /** URLs of the stage; null when a dry run finds no API yet. */
   urls: ApiUrls | null;

@@ -13,6 +13,8 @@ import { deleteUsagePlan, findUsagePlans } from '../deploy/steps/usage-plan';
 export interface DestroyOptions extends AwsCommandOptions {
   /** Do not ask first. @default false */
   yes?: boolean;
+  /** The stage to remove; other stages stay. @default config `stage` ("prod") */
+  stage?: string;
 }
 
 export interface DestroyDeps extends AwsDeps {
@@ -27,20 +29,21 @@ export interface DestroyResult {
 }
 
 /**
- * `abtest destroy`: removes what deploy made, in an order AWS accepts: usage plans and keys,
- * the REST API, the functions (found by name and role), then the role.
+ * `abtest destroy`: removes what deploy made for one stage, in an order AWS accepts: its
+ * usage plan and key, its REST API, its functions (found by name and role), then its role.
+ * Other stages have their own of each and are left as they are.
  */
 export async function run(opts: DestroyOptions, deps: DestroyDeps = {}): Promise<DestroyResult> {
   const { config } = commandConfig(opts, deps.env);
-  const names = resourceNames(config, config.stage);
-  const prefix = `${config.app_name}-`;
+  const stage = opts.stage ?? config.stage;
+  const names = resourceNames(config, stage);
   const { ctx } = await openSession(opts, config, deps);
   ctx.report.stage('find what deploy made');
   const apiId = await findApi(ctx, names.api);
-  const plans = apiId ? (await findUsagePlans(ctx, prefix)).filter((p) => p.stages.some((s) => s.startsWith(`${apiId}:`))) : [];
-  const keys = (await findApiKeys(ctx, prefix)).filter((k) => plans.some((p) => p.keyIds.includes(k.id)));
+  const plans = (await findUsagePlans(ctx, names.usagePlan)).filter((p) => p.name === names.usagePlan);
+  const keys = (await findApiKeys(ctx, names.apiKey)).filter((k) => k.name === names.apiKey);
   const role = await readRole(ctx, names.role);
-  const functions = role ? await functionsOfRole(ctx, prefix, role.arn) : [];
+  const functions = role ? await functionsOfRole(ctx, names.prefix, role.arn) : [];
 
   const work: [string, () => Promise<void>][] = [
     ...plans.map((p): [string, () => Promise<void>] => [`usage plan ${p.name}`, () => deleteUsagePlan(ctx, p)]),
@@ -53,7 +56,7 @@ export async function run(opts: DestroyOptions, deps: DestroyDeps = {}): Promise
   if (!removed.length) return { removed, cancelled: false };
   if (!opts.yes) {
     if (!deps.confirm) throw new AbtestError('destroy', 'abtest destroy removes the deployment and needs confirmation', { hint: 'run it in a terminal, or pass --yes' });
-    if (!(await deps.confirm(`Remove ${removed.join(', ')} in ${ctx.aws.region}?`))) return { removed, cancelled: true };
+    if (!(await deps.confirm(`Remove ${removed.join(', ')} (stage ${stage}) in ${ctx.aws.region}?`))) return { removed, cancelled: true };
   }
   for (const [what, remove] of work) {
     ctx.report.stage(`- delete ${what}`);
@@ -62,7 +65,7 @@ export async function run(opts: DestroyOptions, deps: DestroyDeps = {}): Promise
   return { removed, cancelled: false };
 }
 
-/** Functions named `<app>-...` that run with the deploy role: what deploy made, nothing else. */
+/** Functions named `<app>-<stage>-...` that run with the stage's role: what deploy made, nothing else. */
 async function functionsOfRole(ctx: DeployContext, prefix: string, roleArn: string): Promise<string[]> {
   const names: string[] = [];
   let marker: string | undefined;

@@ -8,6 +8,8 @@ import { listVersions } from '../deploy/steps/version';
 export interface RollbackOptions extends AwsCommandOptions {
   /** Only this function (wiring name such as `track`). @default every wired function */
   function?: string;
+  /** The stage whose functions move; other stages stay. @default config `stage` ("prod") */
+  stage?: string;
 }
 
 export interface RollbackResult {
@@ -15,13 +17,13 @@ export interface RollbackResult {
 }
 
 /**
- * `abtest rollback`: points alias `live` of each function at the version before the one it
- * serves. Checks every function first and changes nothing when one has no earlier version.
+ * `abtest rollback`: points alias `live` of each function of one stage at the version before
+ * the one it serves. Checks every function first and changes nothing when one has no earlier version.
  */
 export async function run(opts: RollbackOptions, deps: AwsDeps = {}): Promise<RollbackResult> {
   const { config } = commandConfig(opts, deps.env);
   const wiring = loadWiring(config);
-  const names = resourceNames(config, config.stage);
+  const names = resourceNames(config, opts.stage ?? config.stage);
   const chosen = opts.function ? wiring.functions.filter((f) => f.name === opts.function || names.fn(f.name) === opts.function) : wiring.functions;
   if (!chosen.length) throw new AbtestError('rollback', `there is no function "${opts.function}" in the wiring`, { hint: `use one of ${wiring.functions.map((f) => f.name).join(', ')}` });
   const { ctx } = await openSession(opts, config, deps);

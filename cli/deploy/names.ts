@@ -1,7 +1,10 @@
 import type { Config } from '../../src/config';
+import { ConfigError } from '../../src/errors';
 
 /** The name of every AWS resource deploy makes, from config `app_name` and the stage. */
 export interface ResourceNames {
+  /** What every function name of this app and stage starts with (`abtest-prod-`). */
+  prefix: string;
   role: string;
   api: string;
   apiKey: string;
@@ -10,15 +13,27 @@ export interface ResourceNames {
   fn(wiringName: string): string;
 }
 
-/** Names derived from `app_name` ("abtest"): role abtest-lambda, functions abtest-track, ... */
+/** Lambda function and IAM role names are at most 64 characters. */
+const MAX_NAME = 64;
+
+/**
+ * Names derived from `app_name` and the stage ("abtest", "prod"): role abtest-prod-lambda,
+ * functions abtest-prod-track, ..., REST API, key and usage plan abtest-prod. Every stage has
+ * its own of each, so that deploying, rolling back or destroying one never changes another.
+ */
 export function resourceNames(config: Pick<Config, 'app_name'>, stage: string): ResourceNames {
-  const app = config.app_name;
+  const prefix = `${config.app_name}-${stage}-`;
+  const bounded = (name: string) => {
+    if (name.length <= MAX_NAME) return name;
+    throw new ConfigError('stage', `the AWS name ${name} is longer than ${MAX_NAME} characters`, 'use a shorter stage or config app_name');
+  };
   return {
-    role: `${app}-lambda`,
-    api: app,
-    apiKey: `${app}-${stage}`,
-    usagePlan: `${app}-${stage}`,
+    prefix,
+    role: bounded(`${prefix}lambda`),
+    api: `${config.app_name}-${stage}`,
+    apiKey: `${config.app_name}-${stage}`,
+    usagePlan: `${config.app_name}-${stage}`,
     alias: 'live',
-    fn: (name) => `${app}-${name}`,
+    fn: (name) => bounded(`${prefix}${name}`),
   };
 }

@@ -25,7 +25,7 @@ export interface Change {
   run(state: ApplyState): Promise<void>;
 }
 
-/** The line that shows a change: `+ create function abtest-track`. */
+/** The line that shows a change: `+ create function abtest-prod-track`. */
 export const describeChange = (c: Change): string =>
   `${{ create: '+', delete: '-', replace: '±' }[c.action as string] ?? '~'} ${c.action} ${c.what}${c.why ? ` (${c.why})` : ''}`;
 

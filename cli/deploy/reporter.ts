@@ -1,6 +1,6 @@
 /**
  * Progress of an AWS command: `plan` shows the changes about to be made (before any is),
- * `stage` starts a step people read ("+ create function abtest-track"), `apiCall` is one AWS
+ * `stage` starts a step people read ("+ create function abtest-prod-track"), `apiCall` is one AWS
  * request inside it ("lambda CreateFunction").
  */
 export interface Reporter {

@@ -2,6 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { APIGatewayClient, GetResourcesCommand, GetRestApisCommand, GetStageCommand } from '@aws-sdk/client-api-gateway';
+import { GetAliasCommand, LambdaClient, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
 import { freePort } from '../../cli/dev/redis-server';
 
 /**
@@ -15,15 +17,37 @@ let moto: ChildProcess;
 let endpoint: string;
 let home: string;
 
-function abtest(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function abtest(args: string[], extra: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && !k.startsWith('ABTEST_')));
-  const env = { ...clean, HOME: home, AWS_EC2_METADATA_DISABLED: 'true', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: endpoint };
+  const env = { ...clean, HOME: home, AWS_EC2_METADATA_DISABLED: 'true', ...credentials(), AWS_ENDPOINT_URL: endpoint, ...extra };
   const child = spawn(process.execPath, [cli, ...args], { cwd: home, env });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+const credentials = () => ({ AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' });
+
+/** What moto holds of one stage's functions and API: versions, alias targets, methods and integrations. */
+async function stageState(stage: string): Promise<unknown> {
+  const opts = { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+  const lambda = new LambdaClient(opts);
+  const apigw = new APIGatewayClient(opts);
+  const functions: Record<string, unknown> = {};
+  for (const name of ['track', 'experiments', 'delete'].map((n) => `abtest-${stage}-${n}`)) {
+    const versions = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: name }));
+    const alias = await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }));
+    functions[name] = { versions: versions.Versions!.map((v) => [v.Version, v.CodeSha256, v.Environment]), live: alias.FunctionVersion };
+  }
+  const api = (await apigw.send(new GetRestApisCommand({}))).items!.find((a) => a.name === `abtest-${stage}`)!;
+  const resources = (await apigw.send(new GetResourcesCommand({ restApiId: api.id, embed: ['methods'] }))).items!;
+  const methods = resources.map((r) => [r.path, Object.entries(r.resourceMethods ?? {}).map(([verb, m]) => [verb, m.apiKeyRequired, m.methodIntegration?.uri])]);
+  const deployed = (await apigw.send(new GetStageCommand({ restApiId: api.id, stageName: stage }))).deploymentId;
+  lambda.destroy();
+  apigw.destroy();
+  return { functions, methods, deployed };
 }
 
 (hasMoto ? describe : describe.skip)('abtest deploy against moto', () => {
@@ -50,7 +74,7 @@ function abtest(args: string[]): Promise<{ code: number | null; stdout: string; 
 
   it('deploys, changes nothing the second time, rolls back and destroys', async () => {
     const first = await abtest(['deploy', '--json']);
-    expect(first.stderr).toContain('… + create IAM role abtest-lambda');
+    expect(first.stderr).toContain('… + create IAM role abtest-prod-lambda');
     expect(first.code).toBe(0);
     const r = JSON.parse(first.stdout);
     expect(r.plan).toHaveLength(25);
@@ -66,7 +90,27 @@ function abtest(args: string[]): Promise<{ code: number | null; stdout: string; 
 
     const gone = await abtest(['destroy', '--yes']);
     expect(gone.code).toBe(0);
-    expect(gone.stdout).toContain('✔ removed usage plan abtest-prod, API key abtest-prod, REST API abtest');
+    expect(gone.stdout).toContain('✔ removed usage plan abtest-prod, API key abtest-prod, REST API abtest-prod');
     expect((await abtest(['destroy', '--yes'])).stdout).toContain('✔ nothing to remove');
   }, 60_000);
+
+  it('deploys, rolls back and destroys a beta stage without changing prod', async () => {
+    expect((await abtest(['deploy', '--json'])).code).toBe(0);
+    const before = await stageState('prod');
+    // Another namespace changes every function's environment: new versions for beta only.
+    for (const namespace of ['beta1', 'beta2']) {
+      const beta = await abtest(['deploy', '--stage', 'beta', '--json'], { ABTEST_NAMESPACE: namespace });
+      expect(beta.code).toBe(0);
+      expect(JSON.parse(beta.stdout).urls.trackUrl).toMatch(/\/beta\/_user_request_\/track$/);
+    }
+    expect(await stageState('prod')).toEqual(before);
+    const back = await abtest(['rollback', '--stage', 'beta']);
+    expect(back.stdout).toContain('✔ abtest-beta-track: live now serves version 1 (was 2)');
+    expect(await stageState('prod')).toEqual(before);
+    const gone = await abtest(['destroy', '--stage', 'beta', '--yes']);
+    expect(gone.stdout).toContain('✔ removed usage plan abtest-beta, API key abtest-beta, REST API abtest-beta');
+    expect(await stageState('prod')).toEqual(before);
+    expect(JSON.parse((await abtest(['deploy', '--json'])).stdout).plan).toEqual([]);
+    expect((await abtest(['destroy', '--yes'])).stdout).toContain('✔ removed usage plan abtest-prod');
+  }, 120_000);
 });

@@ -66,20 +66,20 @@ describe('abtest deploy against a fake account', () => {
 
     expect(r.plan).toHaveLength(25);
     const stages = reporter.events.filter((e) => e.startsWith('stage: ')).map((e) => e.slice(7));
-    expect(stages.slice(0, 4)).toEqual(['check AWS credentials (us-east-1)', 'build the function bundles', 'read what exists in the account', '+ create IAM role abtest-lambda (AWSLambdaBasicExecutionRole)']);
+    expect(stages.slice(0, 4)).toEqual(['check AWS credentials (us-east-1)', 'build the function bundles', 'read what exists in the account', '+ create IAM role abtest-prod-lambda (AWSLambdaBasicExecutionRole)']);
     expect(reporter.events.indexOf('plan: 25 changes')).toBeLessThan(reporter.events.findIndex((e) => e === 'call: iam CreateRole'));
     const order = fake.ops(0, true);
     expect(order.indexOf('iam CreateRole')).toBeLessThan(order.indexOf('lambda CreateFunction'));
     expect(order.indexOf('apigateway CreateDeployment')).toBeLessThan(order.indexOf('apigateway CreateUsagePlan'));
 
-    expect([...fake.functions.keys()]).toEqual(['abtest-track', 'abtest-experiments', 'abtest-delete']);
+    expect([...fake.functions.keys()]).toEqual(['abtest-prod-track', 'abtest-prod-experiments', 'abtest-prod-delete']);
     for (const f of fake.functions.values()) {
       expect(f.aliases.live).toBe('1');
       expect(f.latest.config).toMatchObject({ Runtime: 'nodejs24.x', Environment: { Variables: { ABTEST_REDIS_URL: 'redis://redis.example:6379' } } });
       expect(f.policies.live).toEqual([{ Sid: 'abtest-apigateway', SourceArn: `arn:aws:execute-api:us-east-1:${ACCOUNT}:${r.urls!.baseUrl.split('//')[1].split('.')[0]}/*/*/*` }]);
     }
-    expect(fake.functions.get('abtest-track')!.latest.config).toMatchObject({ MemorySize: 256, Timeout: 5, Handler: 'track.handler' });
-    expect(fake.roles.get('abtest-lambda')!.policies).toEqual(['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
+    expect(fake.functions.get('abtest-prod-track')!.latest.config).toMatchObject({ MemorySize: 256, Timeout: 5, Handler: 'track.handler' });
+    expect(fake.roles.get('abtest-prod-lambda')!.policies).toEqual(['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
 
     const [api] = fake.apis.values();
     const methods = Object.fromEntries([...api.resources.values()].map((res) => [res.path, res.resourceMethods]));
@@ -87,7 +87,7 @@ describe('abtest deploy against a fake account', () => {
     expect(Object.keys(methods['/track']).sort()).toEqual(['GET', 'OPTIONS', 'POST']);
     expect(methods['/experiments'].GET.apiKeyRequired).toBe(true);
     expect(methods['/track'].GET.apiKeyRequired).toBe(false);
-    expect(methods['/delete'].DELETE.methodIntegration!.uri).toMatch(/function:abtest-delete:live\/invocations$/);
+    expect(methods['/delete'].DELETE.methodIntegration!.uri).toMatch(/function:abtest-prod-delete:live\/invocations$/);
     expect(methods['/delete'].OPTIONS.methodIntegration!.integrationResponses!['200'].responseParameters!['method.response.header.Access-Control-Allow-Methods']).toBe("'DELETE,OPTIONS'");
     expect(api.stages.has('prod')).toBe(true);
     const [plan] = fake.usagePlans.values();
@@ -127,21 +127,21 @@ describe('abtest deploy against a fake account', () => {
     const mark = fake.calls.length;
     const reporter = arrayReporter();
     const r = await run({}, reporter);
-    expect(r.plan).toEqual(['~ update function abtest-track (code)', '~ publish a version of abtest-track and point live at it (changed)']);
+    expect(r.plan).toEqual(['~ update function abtest-prod-track (code)', '~ publish a version of abtest-prod-track and point live at it (changed)']);
     expect(fake.ops(mark, true)).toEqual(['lambda UpdateFunctionCode', 'lambda PublishVersion', 'lambda UpdateAlias']);
     const applied = reporter.events.slice(reporter.events.indexOf('plan: 2 changes'));
     expect(applied).toEqual([
       'plan: 2 changes',
-      'stage: ~ update function abtest-track (code)',
+      'stage: ~ update function abtest-prod-track (code)',
       'call: lambda UpdateFunctionCode',
       'call: lambda GetFunctionConfiguration',
       'call: lambda GetFunctionConfiguration',
-      'stage: ~ publish a version of abtest-track and point live at it (changed)',
+      'stage: ~ publish a version of abtest-prod-track and point live at it (changed)',
       'call: lambda PublishVersion',
       'call: lambda UpdateAlias',
     ]);
-    expect(fake.functions.get('abtest-track')!.aliases.live).toBe('2');
-    expect(fake.functions.get('abtest-experiments')!.aliases.live).toBe('1');
+    expect(fake.functions.get('abtest-prod-track')!.aliases.live).toBe('2');
+    expect(fake.functions.get('abtest-prod-experiments')!.aliases.live).toBe('1');
   });
 
   it('updates configuration and republishes every function when the runtime config changes', async () => {
@@ -161,7 +161,7 @@ describe('abtest deploy against a fake account', () => {
     const r = await run();
     expect(r.plan).toEqual([
       '+ create resource /hit',
-      '+ create method GET /hit (abtest-track:live)',
+      '+ create method GET /hit (abtest-prod-track:live)',
       '+ create CORS preflight OPTIONS /hit (GET,OPTIONS)',
       '~ deploy the API to stage prod',
     ]);
@@ -174,9 +174,9 @@ describe('abtest deploy against a fake account', () => {
     await run();
     writeConfig({ vpc: { subnet_ids: ['subnet-1'], security_group_ids: ['sg-1'] } });
     const r = await run();
-    expect(r.plan[0]).toBe('~ update IAM role abtest-lambda (attach AWSLambdaVPCAccessExecutionRole)');
-    expect(r.plan[1]).toBe('~ update function abtest-track (vpc)');
-    expect(fake.functions.get('abtest-track')!.latest.config.VpcConfig.SubnetIds).toEqual(['subnet-1']);
+    expect(r.plan[0]).toBe('~ update IAM role abtest-prod-lambda (attach AWSLambdaVPCAccessExecutionRole)');
+    expect(r.plan[1]).toBe('~ update function abtest-prod-track (vpc)');
+    expect(fake.functions.get('abtest-prod-track')!.latest.config.VpcConfig.SubnetIds).toEqual(['subnet-1']);
   });
 
   it('changes the throttle in place and replaces the key when config api_key changes', async () => {
@@ -201,7 +201,7 @@ describe('abtest deploy against a fake account', () => {
       code.track = `exports.handler = async () => ({ statusCode: 200, body: "${i}" });`;
       await run();
     }
-    const track = fake.functions.get('abtest-track')!;
+    const track = fake.functions.get('abtest-prod-track')!;
     expect(track.versions.map((v) => v.version)).toEqual(['3', '4', '5', '6', '7']);
     expect(track.aliases.live).toBe('7');
   });
@@ -214,58 +214,107 @@ describe('abtest deploy against a fake account', () => {
     await run();
     code.delete = 'exports.handler = async () => ({ statusCode: 204 });';
     const mark = fake.calls.length;
-    expect((await run({ dryRun: true })).plan).toEqual(['~ update function abtest-delete (code)', '~ publish a version of abtest-delete and point live at it (changed)']);
+    expect((await run({ dryRun: true })).plan).toEqual(['~ update function abtest-prod-delete (code)', '~ publish a version of abtest-prod-delete and point live at it (changed)']);
     expect(fake.ops(mark, true)).toEqual([]);
   });
 
-  it('deploys another stage of the same API with its own key and usage plan', async () => {
-    await run();
+  it('deploys another stage, with changed code, without changing anything of the first stage', async () => {
+    const prod = await run();
+    const before = stageState('prod');
+    code.track = 'exports.handler = async () => ({ statusCode: 200, body: "beta" });';
+    const mark = fake.calls.length;
     const r = await run({ stage: 'beta' });
-    expect(r.plan).toEqual([
-      '~ deploy the API to stage beta',
+    expect(r.plan).toContain('+ create function abtest-beta-track (nodejs24.x, 256 MB, 5 s)');
+    expect(r.plan).toContain('+ create REST API abtest-beta');
+    expect(r.plan.slice(-3)).toEqual([
       '+ create API key abtest-beta (value made by API Gateway)',
       '+ create usage plan abtest-beta (100 requests/s, bursts of 200)',
       '+ create binding of API key abtest-beta to usage plan abtest-beta',
     ]);
+    expect(stageState('prod')).toEqual(before);
+    const prodApi = [...fake.apis.values()].find((a) => a.name === 'abtest-prod')!.id;
+    const touched = fake.calls.slice(mark).filter((c) => !/^(Get|List)/.test(c.op));
+    expect(touched.filter((c) => String(c.input.FunctionName ?? c.input.RoleName ?? '').startsWith('abtest-prod-') || c.input.restApiId === prodApi)).toEqual([]);
+    expect(fake.functions.get('abtest-beta-track')!.latest.sha).not.toBe(fake.functions.get('abtest-prod-track')!.latest.sha);
     expect(r.urls!.baseUrl).toMatch(/\/beta$/);
+    expect(r.urls!.baseUrl).not.toBe(prod.urls!.baseUrl.replace(/prod$/, 'beta'));
+    delete code.track;
+    expect((await run()).plan).toEqual([]);
   });
 });
+
+/** Everything one stage owns in the fake account (functions, versions, aliases, API, key, plan), to compare. */
+function stageState(stage: string): unknown {
+  const prefix = `abtest-${stage}`;
+  const functions = [...fake.functions.values()].filter((f) => f.name.startsWith(`${prefix}-`));
+  const api = [...fake.apis.values()].find((a) => a.name === prefix);
+  return structuredClone({
+    role: fake.roles.get(`${prefix}-lambda`),
+    functions: functions.map((f) => ({ ...f, latest: { ...f.latest, zip: null }, versions: f.versions.map((v) => ({ ...v, zip: null })) })),
+    api: api && { ...api, resources: [...api.resources.values()], deployments: [...api.deployments.values()], stages: [...api.stages] },
+    keys: [...fake.apiKeys.values()].filter((k) => k.name === prefix),
+    plans: [...fake.usagePlans.values()].filter((p) => p.name === prefix),
+  });
+}
 
 describe('abtest rollback and destroy', () => {
   const opts = () => ({ config: path.join(dir, 'config.json') });
   const deps = () => ({ reporter: arrayReporter(), sleep: async () => {}, env: {} });
 
   it('points live at the previous version, and says so when there is none', async () => {
-    await expect(rollback(opts(), deps())).rejects.toThrow('abtest-track has no alias live: it was never deployed');
+    await expect(rollback(opts(), deps())).rejects.toThrow('abtest-prod-track has no alias live: it was never deployed');
     await run();
     code.track = 'exports.handler = async () => ({ statusCode: 202 });';
     await run();
-    await expect(rollback(opts(), deps())).rejects.toThrow('abtest-experiments has no version before 1, the one live serves: there is nothing to roll back to');
-    expect(fake.functions.get('abtest-track')!.aliases.live).toBe('2');
+    await expect(rollback(opts(), deps())).rejects.toThrow('abtest-prod-experiments has no version before 1, the one live serves: there is nothing to roll back to');
+    expect(fake.functions.get('abtest-prod-track')!.aliases.live).toBe('2');
     const r = await rollback({ ...opts(), function: 'track' }, deps());
-    expect(r.moved).toEqual([{ fn: 'abtest-track', from: '2', to: '1' }]);
-    expect(fake.functions.get('abtest-track')!.aliases.live).toBe('1');
+    expect(r.moved).toEqual([{ fn: 'abtest-prod-track', from: '2', to: '1' }]);
+    expect(fake.functions.get('abtest-prod-track')!.aliases.live).toBe('1');
     // The next deploy brings live back to the current code without publishing a new version.
     const mark = fake.calls.length;
-    expect((await run()).plan).toEqual(['~ publish a version of abtest-track and point live at it (live is not the current code)']);
+    expect((await run()).plan).toEqual(['~ publish a version of abtest-prod-track and point live at it (live is not the current code)']);
     expect(fake.ops(mark, true)).toEqual(['lambda PublishVersion', 'lambda UpdateAlias']);
-    expect(fake.functions.get('abtest-track')!.aliases.live).toBe('2');
+    expect(fake.functions.get('abtest-prod-track')!.aliases.live).toBe('2');
     await expect(rollback({ ...opts(), function: 'nope' }, deps())).rejects.toThrow('there is no function "nope" in the wiring');
+  });
+
+  it('rolls back and destroys one stage, leaving the other as it was', async () => {
+    await run();
+    code.track = 'exports.handler = async () => ({ statusCode: 200, body: "2" });';
+    await run();
+    await run({ stage: 'beta' });
+    code.track = 'exports.handler = async () => ({ statusCode: 200, body: "3" });';
+    await run({ stage: 'beta' });
+    const before = stageState('prod');
+    const back = await rollback({ ...opts(), stage: 'beta', function: 'track' }, deps());
+    expect(back.moved).toEqual([{ fn: 'abtest-beta-track', from: '2', to: '1' }]);
+    expect(stageState('prod')).toEqual(before);
+    expect(fake.functions.get('abtest-prod-track')!.aliases.live).toBe('2');
+
+    const gone = await destroy({ ...opts(), stage: 'beta', yes: true }, deps());
+    expect(gone.removed).toEqual([
+      'usage plan abtest-beta', 'API key abtest-beta', expect.stringMatching(/^REST API abtest-beta \(\w+\)$/),
+      'function abtest-beta-track', 'function abtest-beta-experiments', 'function abtest-beta-delete', 'IAM role abtest-beta-lambda',
+    ]);
+    expect(stageState('beta')).toEqual({ role: undefined, functions: [], api: undefined, keys: [], plans: [] });
+    expect(stageState('prod')).toEqual(before);
+    code.track = 'exports.handler = async () => ({ statusCode: 200, body: "2" });';
+    expect((await run()).plan).toEqual([]);
   });
 
   it('removes everything deploy made, asking first unless --yes', async () => {
     await run();
-    await run({ stage: 'beta' });
     await expect(destroy(opts(), deps())).rejects.toThrow('needs confirmation');
     const asked: string[] = [];
     const mark = fake.calls.length;
     const no = await destroy(opts(), { ...deps(), confirm: async (m) => (asked.push(m), false) });
     expect(no.cancelled).toBe(true);
-    expect(asked[0]).toMatch(/^Remove usage plan abtest-prod, usage plan abtest-beta, API key abtest-prod, API key abtest-beta, REST API abtest \(\w+\), function abtest-track/);
+    expect(asked[0]).toMatch(/^Remove usage plan abtest-prod, API key abtest-prod, REST API abtest-prod \(\w+\), function abtest-prod-track, .* \(stage prod\) in us-east-1\?$/);
     expect(fake.ops(mark, true)).toEqual([]);
 
     const r = await destroy({ ...opts(), yes: true }, deps());
-    expect(r.removed).toHaveLength(9);
+    expect(r.removed).toHaveLength(7);
     expect([fake.roles.size, fake.functions.size, fake.apis.size, fake.apiKeys.size, fake.usagePlans.size]).toEqual([0, 0, 0, 0, 0]);
     expect((await destroy({ ...opts(), yes: true }, deps())).removed).toEqual([]);
   });

@@ -11,12 +11,12 @@ describe('explain: AWS failures as sentences that name the fix', () => {
       'run `aws configure` (or `aws sso login`), pass --profile or set AWS_PROFILE, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
     ],
     [
-      awsError('AccessDeniedException', 'User: arn:aws:iam::123456789012:user/bob is not authorized to perform: lambda:CreateFunction on resource: arn:aws:lambda:us-east-1:123456789012:function:abtest-track'),
+      awsError('AccessDeniedException', 'User: arn:aws:iam::123456789012:user/bob is not authorized to perform: lambda:CreateFunction on resource: arn:aws:lambda:us-east-1:123456789012:function:abtest-prod-track'),
       'AWS denied permission for lambda:CreateFunction to arn:aws:iam::123456789012:user/bob',
       'allow lambda:CreateFunction in an IAM policy of that user or role, or pass a --profile that has it',
     ],
     [
-      awsError('AccessDenied', 'User: arn:aws:sts::1:assumed-role/dev/x is not authorized to perform: iam:CreateRole on resource: role abtest-lambda because no identity-based policy allows the iam:CreateRole action'),
+      awsError('AccessDenied', 'User: arn:aws:sts::1:assumed-role/dev/x is not authorized to perform: iam:CreateRole on resource: role abtest-prod-lambda because no identity-based policy allows the iam:CreateRole action'),
       'AWS denied permission for iam:CreateRole to arn:aws:sts::1:assumed-role/dev/x',
       'allow iam:CreateRole in an IAM policy of that user or role, or pass a --profile that has it',
     ],

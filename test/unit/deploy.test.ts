@@ -4,6 +4,7 @@ import path from 'node:path';
 import { validateConfig, type Wiring } from '../../src/config';
 import type { Actual } from '../../cli/deploy/actual';
 import { desiredState } from '../../cli/deploy/desired';
+import { resourceNames } from '../../cli/deploy/names';
 import { apiUrls } from '../../cli/deploy/describe';
 import { describeChange, planDeploy } from '../../cli/deploy/plan';
 import { silentReporter } from '../../cli/deploy/reporter';
@@ -29,13 +30,13 @@ const zips = { track: zip, experiments: zip };
 const config = validateConfig({ redis_url: 'redis://h:6379', namespace: 'shop' });
 const at = { region: 'eu-west-1', accountId: '111122223333', stage: 'prod' };
 const ctx = { aws: {}, report: silentReporter, sleep: async () => {} } as unknown as DeployContext;
-const empty: Actual = { role: null, functions: { 'abtest-track': null, 'abtest-experiments': null }, apiId: null, resources: [], stage: null, apiKey: null, usagePlan: null };
+const empty: Actual = { role: null, functions: { 'abtest-prod-track': null, 'abtest-prod-experiments': null }, apiId: null, resources: [], stage: null, apiKey: null, usagePlan: null };
 
 describe('desiredState', () => {
   const d = desiredState(config, wiring, zips, at);
 
   it('names resources after app_name and passes only ABTEST_* runtime config to the functions', () => {
-    expect(d.functions.map((f) => f.name)).toEqual(['abtest-track', 'abtest-experiments']);
+    expect(d.functions.map((f) => f.name)).toEqual(['abtest-prod-track', 'abtest-prod-experiments']);
     expect(d.functions[0].environment).toEqual({ ABTEST_REDIS_URL: 'redis://h:6379', ABTEST_NAMESPACE: 'shop' });
     expect(d.policies).toEqual(['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
   });
@@ -52,9 +53,9 @@ describe('desiredState', () => {
     expect(d.paths[0].methods).toEqual([]);
     expect(d.paths[2].methods[0]).toEqual({
       verb: 'GET',
-      fn: 'abtest-experiments',
+      fn: 'abtest-prod-experiments',
       apiKeyRequired: true,
-      uri: 'arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111122223333:function:abtest-experiments:live/invocations',
+      uri: 'arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111122223333:function:abtest-prod-experiments:live/invocations',
     });
   });
 
@@ -68,22 +69,22 @@ describe('planDeploy', () => {
   it('plans everything, in dependency order, for an empty account', () => {
     const lines = planDeploy(ctx, desiredState(config, wiring, zips, at), empty).map(describeChange);
     expect(lines).toEqual([
-      '+ create IAM role abtest-lambda (AWSLambdaBasicExecutionRole)',
-      '+ create function abtest-track (nodejs24.x, 256 MB, 5 s)',
-      '~ publish a version of abtest-track and point live at it (first version)',
-      '+ create function abtest-experiments (nodejs24.x, 256 MB, 15 s)',
-      '~ publish a version of abtest-experiments and point live at it (first version)',
-      '+ create REST API abtest',
+      '+ create IAM role abtest-prod-lambda (AWSLambdaBasicExecutionRole)',
+      '+ create function abtest-prod-track (nodejs24.x, 256 MB, 5 s)',
+      '~ publish a version of abtest-prod-track and point live at it (first version)',
+      '+ create function abtest-prod-experiments (nodejs24.x, 256 MB, 15 s)',
+      '~ publish a version of abtest-prod-experiments and point live at it (first version)',
+      '+ create REST API abtest-prod',
       '+ create resource /admin',
       '+ create resource /track',
-      '+ create method GET /track (abtest-track:live)',
-      '+ create method POST /track (abtest-track:live)',
+      '+ create method GET /track (abtest-prod-track:live)',
+      '+ create method POST /track (abtest-prod-track:live)',
       '+ create CORS preflight OPTIONS /track (GET,POST,OPTIONS)',
       '+ create resource /admin/experiments',
-      '+ create method GET /admin/experiments (abtest-experiments:live, API key required)',
+      '+ create method GET /admin/experiments (abtest-prod-experiments:live, API key required)',
       '+ create CORS preflight OPTIONS /admin/experiments (GET,OPTIONS)',
-      '+ create permission for API Gateway to call abtest-track:live',
-      '+ create permission for API Gateway to call abtest-experiments:live',
+      '+ create permission for API Gateway to call abtest-prod-track:live',
+      '+ create permission for API Gateway to call abtest-prod-experiments:live',
       '~ deploy the API to stage prod',
       '+ create API key abtest-prod (value made by API Gateway)',
       '+ create usage plan abtest-prod (100 requests/s, bursts of 200)',
@@ -158,4 +159,19 @@ describe('config keys deploy depends on', () => {
       expect(() => validateConfig({ cors_origin: origin })).toThrow(`config key "cors_origin" must be "*" or an origin such as https://shop.example (scheme://host[:port], no path), got "${origin}"`);
     },
   );
+});
+
+describe('resourceNames', () => {
+  it('gives every stage its own role, functions, API, key and usage plan', () => {
+    const beta = resourceNames(config, 'beta');
+    expect([beta.role, beta.fn('track'), beta.api, beta.apiKey, beta.usagePlan, beta.alias]).toEqual([
+      'abtest-beta-lambda', 'abtest-beta-track', 'abtest-beta', 'abtest-beta', 'abtest-beta', 'live',
+    ]);
+    expect(resourceNames(config, 'prod').fn('track')).toBe('abtest-prod-track');
+  });
+
+  it('refuses a stage that would make a name longer than AWS allows, naming the key', () => {
+    expect(() => resourceNames(config, 's'.repeat(60))).toThrow(`the AWS name abtest-${'s'.repeat(60)}-lambda is longer than 64 characters`);
+    expect(() => resourceNames(config, 's'.repeat(50)).fn('experiments')).toThrow(/is longer than 64 characters/);
+  });
 });
