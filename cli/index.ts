@@ -166,8 +166,8 @@ program
   .option('--subnet-ids <ids>', 'VPC subnet ids, comma-separated (Redis inside a VPC)')
   .option('--security-group-ids <ids>', 'VPC security group ids, comma-separated')
   .option('--no-vpc', 'run the functions outside any VPC')
-  .option('--rate-limit <n>', 'usage-plan requests per second', intOption('--rate-limit', 1, 1_000_000))
-  .option('--burst-limit <n>', 'usage-plan burst', intOption('--burst-limit', 1, 1_000_000))
+  .option('--rate-limit <n>', 'throttle: requests per second, for every method and per API key', intOption('--rate-limit', 1, 1_000_000))
+  .option('--burst-limit <n>', 'throttle: burst of requests', intOption('--burst-limit', 1, 1_000_000))
   .action(
     action(async (o: import('./commands/configure').ConfigureOptions) => {
       const { run, terminalPrompter } = await import('./commands/configure');

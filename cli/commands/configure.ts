@@ -118,8 +118,8 @@ export async function run(opts: ConfigureOptions, deps: ConfigureDeps = {}): Pro
   const stage = await text('stage', opts.stage, 'API Gateway stage', current.stage);
   const cors_origin = await text('cors_origin', opts.corsOrigin, 'CORS origin allowed to call the API (* for any)', current.cors_origin);
   const vpc = await askVpc(opts, current, p, check);
-  const rate_limit = await text('throttle', opts.rateLimit?.toString(), 'Requests per second (usage-plan throttle)', String(current.throttle.rate_limit), Number);
-  const burst_limit = await text('throttle', opts.burstLimit?.toString(), 'Burst of requests (usage-plan throttle)', String(current.throttle.burst_limit), Number);
+  const rate_limit = await text('throttle', opts.rateLimit?.toString(), 'Requests per second (throttle of the stage and of the API key)', String(current.throttle.rate_limit), Number);
+  const burst_limit = await text('throttle', opts.burstLimit?.toString(), 'Burst of requests (throttle of the stage and of the API key)', String(current.throttle.burst_limit), Number);
 
   const next = { ...raw, redis_url, region, profile, namespace, counting, stage, cors_origin, vpc, throttle: { rate_limit, burst_limit } };
   const config = validateConfig(next, file);

@@ -7,7 +7,7 @@ import { readPermission } from './steps/permission';
 import { readResources, type ResourceState } from './steps/resources';
 import { findApi } from './steps/rest-api';
 import { readRole, type RoleState } from './steps/role';
-import { readStage } from './steps/stage';
+import { readStage, type StageState } from './steps/stage';
 import { findUsagePlans, type UsagePlanState } from './steps/usage-plan';
 import { listVersions } from './steps/version';
 
@@ -26,7 +26,7 @@ export interface Actual {
   functions: Record<string, FunctionActual | null>;
   apiId: string | null;
   resources: ResourceState[];
-  stage: { description: string } | null;
+  stage: StageState | null;
   apiKey: ApiKeyState | null;
   usagePlan: UsagePlanState | null;
 }

@@ -8,7 +8,7 @@ import { deleteMethod, putCorsMethod, putProxyMethod } from './steps/methods';
 import { allowApiGateway } from './steps/permission';
 import { createResource, deleteResource } from './steps/resources';
 import { createApi } from './steps/rest-api';
-import { createDeployment } from './steps/stage';
+import { createDeployment, throttleStage } from './steps/stage';
 import { bindKey, createUsagePlan, updateUsagePlan } from './steps/usage-plan';
 
 /** The ARN API Gateway calls a function from: any stage, method and path of this API only. */
@@ -90,9 +90,24 @@ function planPermissions(ctx: DeployContext, desired: Desired, actual: Actual): 
 
 function planStage(ctx: DeployContext, desired: Desired, actual: Actual, apiChanged: boolean): Change[] {
   const description = deploymentDescription(desired.apiHash);
-  if (!apiChanged && actual.stage?.description === description) return [];
-  return [{ action: 'deploy', what: `the API to stage ${desired.stage}`, run: (s) => createDeployment(ctx, s.apiId!, desired.stage, description) }];
+  const changes: Change[] = [];
+  if (apiChanged || actual.stage?.description !== description) {
+    changes.push({ action: 'deploy', what: `the API to stage ${desired.stage}`, run: (s) => createDeployment(ctx, s.apiId!, desired.stage, description) });
+  }
+  const { rateLimit, burstLimit } = desired.throttle;
+  const have = actual.stage?.throttle;
+  if (have?.rateLimit !== rateLimit || have?.burstLimit !== burstLimit) {
+    changes.push({
+      action: 'update',
+      what: `throttle of every method of stage ${desired.stage}`,
+      why: `${throttleText(desired)}, with or without an API key`,
+      run: (s) => throttleStage(ctx, s.apiId!, desired.stage, desired.throttle),
+    });
+  }
+  return changes;
 }
+
+const throttleText = (desired: Desired): string => `${desired.throttle.rateLimit} requests/s, bursts of ${desired.throttle.burstLimit}`;
 
 function planAccess(ctx: DeployContext, desired: Desired, actual: Actual): Change[] {
   const { apiKey: keyName, usagePlan: planName } = desired.names;
@@ -111,7 +126,7 @@ function planAccess(ctx: DeployContext, desired: Desired, actual: Actual): Chang
     });
   }
   const plan = actual.usagePlan;
-  const throttle = `${desired.throttle.rateLimit} requests/s, bursts of ${desired.throttle.burstLimit}`;
+  const throttle = `${throttleText(desired)} per API key`;
   if (!plan) {
     changes.push({ action: 'create', what: `usage plan ${planName}`, why: throttle, run: async (s) => void (s.usagePlanId = await createUsagePlan(ctx, planName, s.apiId!, desired.stage, desired.throttle)) });
   } else {

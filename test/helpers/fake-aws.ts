@@ -56,6 +56,8 @@ interface Api {
   resources: Map<string, Resource>;
   deployments: Map<string, { id: string; description?: string; snapshot: string }>;
   stages: Map<string, string>;
+  /** Method settings of each stage, by `resource/method` (`*\/*` for all), as GetStage answers them. */
+  methodSettings: Map<string, Record<string, Record<string, number>>>;
 }
 
 const awsError = (name: string, message: string, status = 400) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
@@ -310,7 +312,7 @@ export class FakeAws {
     return {
       GetRestApisCommand: () => ({ items: [...this.apis.values()].map((a) => ({ id: a.id, name: a.name })) }),
       CreateRestApiCommand: (i) => {
-        const api: Api = { id: this.id('api'), name: i.name, resources: new Map(), deployments: new Map(), stages: new Map() };
+        const api: Api = { id: this.id('api'), name: i.name, resources: new Map(), deployments: new Map(), stages: new Map(), methodSettings: new Map() };
         const root: Resource = { id: this.id('r'), path: '/', resourceMethods: {} };
         api.resources.set(root.id, root);
         this.apis.set(api.id, api);
@@ -378,9 +380,24 @@ export class FakeAws {
         return { id };
       },
       GetStageCommand: (i) => {
-        const deploymentId = this.api(i.restApiId).stages.get(i.stageName);
+        const api = this.api(i.restApiId);
+        const deploymentId = api.stages.get(i.stageName);
         if (!deploymentId) throw awsError('NotFoundException', 'Invalid Stage identifier specified', 404);
-        return { stageName: i.stageName, deploymentId };
+        return { stageName: i.stageName, deploymentId, methodSettings: api.methodSettings.get(i.stageName) ?? {} };
+      },
+      UpdateStageCommand: (i) => {
+        const api = this.api(i.restApiId);
+        if (!api.stages.has(i.stageName)) throw awsError('NotFoundException', 'Invalid Stage identifier specified', 404);
+        const settings = api.methodSettings.get(i.stageName) ?? {};
+        for (const op of i.patchOperations) {
+          const m = /^\/([^/]+)\/([^/]+)\/throttling\/(rateLimit|burstLimit)$/.exec(op.path);
+          if (op.op !== 'replace' || !m) throw awsError('BadRequestException', `the fake supports no patch ${op.op} ${op.path}`);
+          const key = `${m[1]}/${m[2]}`;
+          const name = m[3] === 'rateLimit' ? 'throttlingRateLimit' : 'throttlingBurstLimit';
+          settings[key] = { ...(settings[key] ?? { throttlingRateLimit: 10000, throttlingBurstLimit: 5000 }), [name]: Number(op.value) };
+        }
+        api.methodSettings.set(i.stageName, settings);
+        return { stageName: i.stageName, methodSettings: settings };
       },
       GetDeploymentCommand: (i) => {
         const d = this.api(i.restApiId).deployments.get(i.deploymentId);

@@ -64,10 +64,10 @@ describe('abtest deploy against a fake account', () => {
     const reporter = arrayReporter();
     const r = await run({}, reporter);
 
-    expect(r.plan).toHaveLength(25);
+    expect(r.plan).toHaveLength(26);
     const stages = reporter.events.filter((e) => e.startsWith('stage: ')).map((e) => e.slice(7));
     expect(stages.slice(0, 4)).toEqual(['check AWS credentials (us-east-1)', 'build the function bundles', 'read what exists in the account', '+ create IAM role abtest-prod-lambda (AWSLambdaBasicExecutionRole)']);
-    expect(reporter.events.indexOf('plan: 25 changes')).toBeLessThan(reporter.events.findIndex((e) => e === 'call: iam CreateRole'));
+    expect(reporter.events.indexOf('plan: 26 changes')).toBeLessThan(reporter.events.findIndex((e) => e === 'call: iam CreateRole'));
     const order = fake.ops(0, true);
     expect(order.indexOf('iam CreateRole')).toBeLessThan(order.indexOf('lambda CreateFunction'));
     expect(order.indexOf('apigateway CreateDeployment')).toBeLessThan(order.indexOf('apigateway CreateUsagePlan'));
@@ -90,6 +90,9 @@ describe('abtest deploy against a fake account', () => {
     expect(methods['/delete'].DELETE.methodIntegration!.uri).toMatch(/function:abtest-prod-delete:live\/invocations$/);
     expect(methods['/delete'].OPTIONS.methodIntegration!.integrationResponses!['200'].responseParameters!['method.response.header.Access-Control-Allow-Methods']).toBe("'DELETE,OPTIONS'");
     expect(api.stages.has('prod')).toBe(true);
+    // Usage-plan throttling applies only to keyed requests: the stage throttles every method, /track included.
+    expect(api.methodSettings.get('prod')).toEqual({ '*/*': { throttlingRateLimit: 100, throttlingBurstLimit: 200 } });
+    expect(order.indexOf('apigateway UpdateStage')).toBeGreaterThan(order.indexOf('apigateway CreateDeployment'));
     const [plan] = fake.usagePlans.values();
     expect(plan).toMatchObject({ name: 'abtest-prod', apiStages: [{ apiId: api.id, stage: 'prod' }], throttle: { rateLimit: 100, burstLimit: 200 } });
     expect(plan.keys).toEqual([...fake.apiKeys.keys()]);
@@ -185,14 +188,30 @@ describe('abtest deploy against a fake account', () => {
     writeConfig({ throttle: { rate_limit: 10, burst_limit: 20 }, api_key: 'a-key-of-twenty-chars-at-least' });
     const r = await run();
     expect(r.plan).toEqual([
+      '~ update throttle of every method of stage prod (10 requests/s, bursts of 20, with or without an API key)',
       '± replace API key abtest-prod (value from config api_key)',
-      '~ update usage plan abtest-prod (10 requests/s, bursts of 20)',
+      '~ update usage plan abtest-prod (10 requests/s, bursts of 20 per API key)',
       '+ create binding of API key abtest-prod to usage plan abtest-prod',
     ]);
     const [key] = fake.apiKeys.values();
     expect(key.id).not.toBe(oldKey);
     expect(key.value).toBe('a-key-of-twenty-chars-at-least');
     expect([...fake.usagePlans.values()][0]).toMatchObject({ throttle: { rateLimit: 10, burstLimit: 20 }, keys: [key.id] });
+    expect([...fake.apis.values()][0].methodSettings.get('prod')!['*/*']).toEqual({ throttlingRateLimit: 10, throttlingBurstLimit: 20 });
+    expect((await run()).plan).toEqual([]);
+  });
+
+  it('throttles every method of a stage that has no method throttle, and only that', async () => {
+    await run();
+    const [api] = fake.apis.values();
+    api.methodSettings.delete('prod');
+    const mark = fake.calls.length;
+    expect((await run()).plan).toEqual(['~ update throttle of every method of stage prod (100 requests/s, bursts of 200, with or without an API key)']);
+    expect(fake.ops(mark, true)).toEqual(['apigateway UpdateStage']);
+    expect(fake.calls.at(-1)!.input.patchOperations).toEqual([
+      { op: 'replace', path: '/*/*/throttling/rateLimit', value: '100' },
+      { op: 'replace', path: '/*/*/throttling/burstLimit', value: '200' },
+    ]);
     expect((await run()).plan).toEqual([]);
   });
 
@@ -208,7 +227,7 @@ describe('abtest deploy against a fake account', () => {
 
   it('--dry-run prints the plan and makes no mutating call', async () => {
     const first = await run({ dryRun: true });
-    expect(first.plan).toHaveLength(25);
+    expect(first.plan).toHaveLength(26);
     expect(first.urls).toBeNull();
     expect(fake.mutations()).toEqual([]);
     await run();
@@ -228,7 +247,7 @@ describe('abtest deploy against a fake account', () => {
     expect(r.plan).toContain('+ create REST API abtest-beta');
     expect(r.plan.slice(-3)).toEqual([
       '+ create API key abtest-beta (value made by API Gateway)',
-      '+ create usage plan abtest-beta (100 requests/s, bursts of 200)',
+      '+ create usage plan abtest-beta (100 requests/s, bursts of 200 per API key)',
       '+ create binding of API key abtest-beta to usage plan abtest-beta',
     ]);
     expect(stageState('prod')).toEqual(before);

@@ -86,8 +86,9 @@ describe('planDeploy', () => {
       '+ create permission for API Gateway to call abtest-prod-track:live',
       '+ create permission for API Gateway to call abtest-prod-experiments:live',
       '~ deploy the API to stage prod',
+      '~ update throttle of every method of stage prod (100 requests/s, bursts of 200, with or without an API key)',
       '+ create API key abtest-prod (value made by API Gateway)',
-      '+ create usage plan abtest-prod (100 requests/s, bursts of 200)',
+      '+ create usage plan abtest-prod (100 requests/s, bursts of 200 per API key)',
       '+ create binding of API key abtest-prod to usage plan abtest-prod',
     ]);
   });

@@ -1,12 +1,27 @@
-import { CreateDeploymentCommand, GetDeploymentCommand, GetStageCommand } from '@aws-sdk/client-api-gateway';
+import { CreateDeploymentCommand, GetDeploymentCommand, GetStageCommand, UpdateStageCommand, type PatchOperation } from '@aws-sdk/client-api-gateway';
 import { orNull, send, type DeployContext } from '../context';
 
-/** The description of the deployment a stage serves, or null when the stage does not exist. */
-export async function readStage(ctx: DeployContext, apiId: string, stage: string): Promise<{ description: string } | null> {
+/** Requests per second and burst of a throttle, as API Gateway takes them. */
+export interface Throttle {
+  rateLimit: number;
+  burstLimit: number;
+}
+
+/** A stage as deploy compares it: its deployment's description and its default method throttle. */
+export interface StageState {
+  description: string;
+  /** The throttle of every method (`*` / `*` method settings), or null when none is set. */
+  throttle: Throttle | null;
+}
+
+/** The stage, or null when it does not exist. */
+export async function readStage(ctx: DeployContext, apiId: string, stage: string): Promise<StageState | null> {
   const s = await orNull(send(ctx, 'apigateway', new GetStageCommand({ restApiId: apiId, stageName: stage })));
   if (!s?.deploymentId) return null;
   const d = await orNull(send(ctx, 'apigateway', new GetDeploymentCommand({ restApiId: apiId, deploymentId: s.deploymentId })));
-  return { description: d?.description ?? '' };
+  const all = s.methodSettings?.['*/*'];
+  const throttle = all?.throttlingRateLimit !== undefined && all.throttlingBurstLimit !== undefined ? { rateLimit: all.throttlingRateLimit, burstLimit: all.throttlingBurstLimit } : null;
+  return { description: d?.description ?? '', throttle };
 }
 
 /**
@@ -15,4 +30,16 @@ export async function readStage(ctx: DeployContext, apiId: string, stage: string
  */
 export async function createDeployment(ctx: DeployContext, apiId: string, stage: string, description: string): Promise<void> {
   await send(ctx, 'apigateway', new CreateDeploymentCommand({ restApiId: apiId, stageName: stage, description }));
+}
+
+/**
+ * Throttles every method of the stage, keyless ones (`/track`) included: a usage plan's
+ * throttle applies only to requests that carry one of its API keys.
+ */
+export async function throttleStage(ctx: DeployContext, apiId: string, stage: string, throttle: Throttle): Promise<void> {
+  const patchOperations: PatchOperation[] = [
+    { op: 'replace', path: '/*/*/throttling/rateLimit', value: String(throttle.rateLimit) },
+    { op: 'replace', path: '/*/*/throttling/burstLimit', value: String(throttle.burstLimit) },
+  ];
+  await send(ctx, 'apigateway', new UpdateStageCommand({ restApiId: apiId, stageName: stage, patchOperations }));
 }
