@@ -1,11 +1,9 @@
-import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { AbtestError } from '../../src/errors';
 import { commandConfig } from '../context';
-import { send, type DeployContext } from '../deploy/context';
 import { resourceNames } from '../deploy/names';
 import { openSession, type AwsCommandOptions, type AwsDeps } from '../deploy/session';
 import { deleteApiKey, findApiKeys } from '../deploy/steps/api-key';
-import { deleteFunction } from '../deploy/steps/function';
+import { deleteFunction, functionsOfRole } from '../deploy/steps/function';
 import { deleteApi, findApi } from '../deploy/steps/rest-api';
 import { deleteRole, readRole } from '../deploy/steps/role';
 import { deleteUsagePlan, findUsagePlans } from '../deploy/steps/usage-plan';
@@ -63,16 +61,4 @@ export async function run(opts: DestroyOptions, deps: DestroyDeps = {}): Promise
     await remove();
   }
   return { removed, cancelled: false };
-}
-
-/** Functions named `<app>-<stage>-...` that run with the stage's role: what deploy made, nothing else. */
-async function functionsOfRole(ctx: DeployContext, prefix: string, roleArn: string): Promise<string[]> {
-  const names: string[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await send(ctx, 'lambda', new ListFunctionsCommand({ Marker: marker }));
-    for (const f of page.Functions ?? []) if (f.FunctionName?.startsWith(prefix) && f.Role === roleArn) names.push(f.FunctionName);
-    marker = page.NextMarker;
-  } while (marker);
-  return names;
 }

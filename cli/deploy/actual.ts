@@ -2,7 +2,7 @@ import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import type { DeployContext } from './context';
 import type { Desired } from './desired';
 import { findApiKeys, type ApiKeyState } from './steps/api-key';
-import { readConfiguration } from './steps/function';
+import { functionsOfRole, readConfiguration } from './steps/function';
 import { readPermission } from './steps/permission';
 import { readResources, type ResourceState } from './steps/resources';
 import { findApi } from './steps/rest-api';
@@ -24,6 +24,8 @@ export interface FunctionActual {
 export interface Actual {
   role: RoleState | null;
   functions: Record<string, FunctionActual | null>;
+  /** Functions of this app and stage (name prefix and role) that the wiring no longer has. */
+  unwired: string[];
   apiId: string | null;
   resources: ResourceState[];
   stage: StageState | null;
@@ -51,5 +53,7 @@ export async function readActual(ctx: DeployContext, desired: Desired): Promise<
   const stage = apiId ? await readStage(ctx, apiId, desired.stage) : null;
   const apiKey = (await findApiKeys(ctx, names.apiKey)).find((k) => k.name === names.apiKey) ?? null;
   const usagePlan = (await findUsagePlans(ctx, names.usagePlan)).find((p) => p.name === names.usagePlan) ?? null;
-  return { role, functions, apiId, resources, stage, apiKey, usagePlan };
+  const wired = new Set(desired.functions.map((f) => f.name));
+  const unwired = role ? (await functionsOfRole(ctx, names.prefix, role.arn)).filter((f) => !wired.has(f)) : [];
+  return { role, functions, unwired, apiId, resources, stage, apiKey, usagePlan };
 }

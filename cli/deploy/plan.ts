@@ -4,7 +4,7 @@ import type { DeployContext } from './context';
 import type { Desired } from './desired';
 import { planApi } from './plan-api';
 import { pointAlias } from './steps/alias';
-import { configurationDiff, createFunction, updateCode, updateConfiguration, type FunctionSpec } from './steps/function';
+import { configurationDiff, createFunction, deleteFunction, updateCode, updateConfiguration, type FunctionSpec } from './steps/function';
 import { attachPolicy, createRole, detachPolicy, managedPolicy } from './steps/role';
 import { deleteVersion, publishVersion, versionsToPrune } from './steps/version';
 
@@ -42,11 +42,19 @@ export function initialState(actual: Actual): ApplyState {
 
 /**
  * The changes that turn `actual` into `desired`, in an order AWS accepts: role, functions
- * (code, configuration, version, alias), API, permissions, stage, key and usage plan.
+ * (code, configuration, version, alias), API, permissions, stage, key and usage plan, then
+ * the removal of functions of this stage that the wiring no longer has.
  * Nothing runs until a change's `run` is called; an empty plan means nothing to do.
  */
 export function planDeploy(ctx: DeployContext, desired: Desired, actual: Actual): Change[] {
-  return [...planRole(ctx, desired, actual), ...desired.functions.flatMap((f) => planFunction(ctx, desired, actual, f)), ...planApi(ctx, desired, actual)];
+  // A function no longer wired goes last, once no route of the deployed stage calls it.
+  const unwired = actual.unwired.map((fn): Change => ({ action: 'delete', what: `function ${fn}`, why: 'no longer wired', run: () => deleteFunction(ctx, fn) }));
+  return [
+    ...planRole(ctx, desired, actual),
+    ...desired.functions.flatMap((f) => planFunction(ctx, desired, actual, f)),
+    ...planApi(ctx, desired, actual),
+    ...unwired,
+  ];
 }
 
 function planRole(ctx: DeployContext, desired: Desired, actual: Actual): Change[] {

@@ -173,6 +173,23 @@ describe('abtest deploy against a fake account', () => {
     expect((await run()).plan).toEqual(['- delete resource /hit (no longer wired)', '~ deploy the API to stage prod']);
   });
 
+  it('removes a function of this stage that extra_wiring no longer has, after its routes, and no other', async () => {
+    await run();
+    await run({ stage: 'beta' });
+    const hit = { functions: [{ name: 'hit', handler: 'track.handler', memory: 128, timeout: 3 }], routes: [{ path: '/hit', method: 'GET', function: 'hit' }] };
+    writeConfig({ extra_wiring: hit });
+    await run();
+    await run({ stage: 'beta' });
+    expect(fake.functions.has('abtest-prod-hit')).toBe(true);
+    writeConfig();
+    const r = await run();
+    expect(r.plan).toEqual(['- delete resource /hit (no longer wired)', '~ deploy the API to stage prod', '- delete function abtest-prod-hit (no longer wired)']);
+    expect(fake.functions.has('abtest-prod-hit')).toBe(false);
+    expect(fake.functions.has('abtest-beta-hit')).toBe(true);
+    expect([...fake.functions.keys()].filter((f) => f.startsWith('abtest-prod-'))).toEqual(['abtest-prod-track', 'abtest-prod-experiments', 'abtest-prod-delete']);
+    expect((await run()).plan).toEqual([]);
+  });
+
   it('adds VPC access to the role and the functions when a VPC is configured', async () => {
     await run();
     writeConfig({ vpc: { subnet_ids: ['subnet-1'], security_group_ids: ['sg-1'] } });

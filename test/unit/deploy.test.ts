@@ -30,7 +30,7 @@ const zips = { track: zip, experiments: zip };
 const config = validateConfig({ redis_url: 'redis://h:6379', namespace: 'shop' });
 const at = { region: 'eu-west-1', accountId: '111122223333', stage: 'prod' };
 const ctx = { aws: {}, report: silentReporter, sleep: async () => {} } as unknown as DeployContext;
-const empty: Actual = { role: null, functions: { 'abtest-prod-track': null, 'abtest-prod-experiments': null }, apiId: null, resources: [], stage: null, apiKey: null, usagePlan: null };
+const empty: Actual = { role: null, functions: { 'abtest-prod-track': null, 'abtest-prod-experiments': null }, unwired: [], apiId: null, resources: [], stage: null, apiKey: null, usagePlan: null };
 
 describe('desiredState', () => {
   const d = desiredState(config, wiring, zips, at);

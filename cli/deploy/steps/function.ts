@@ -2,6 +2,7 @@ import {
   CreateFunctionCommand,
   DeleteFunctionCommand,
   GetFunctionConfigurationCommand,
+  ListFunctionsCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
   type FunctionConfiguration,
@@ -115,4 +116,16 @@ export async function waitReady(ctx: DeployContext, name: string, maxWaitMs = 5 
 /** Deletes the function with all its versions, aliases and permissions. */
 export async function deleteFunction(ctx: DeployContext, name: string): Promise<void> {
   await send(ctx, 'lambda', new DeleteFunctionCommand({ FunctionName: name }));
+}
+
+/** Functions named `<prefix>...` that run with `roleArn`: what deploy made for one stage, nothing else. */
+export async function functionsOfRole(ctx: DeployContext, prefix: string, roleArn: string): Promise<string[]> {
+  const names: string[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await send(ctx, 'lambda', new ListFunctionsCommand({ Marker: marker }));
+    for (const f of page.Functions ?? []) if (f.FunctionName?.startsWith(prefix) && f.Role === roleArn) names.push(f.FunctionName);
+    marker = page.NextMarker;
+  } while (marker);
+  return names;
 }
