@@ -3,6 +3,7 @@ import { commandConfig, loadWiring } from '../context';
 import { readActual } from '../deploy/actual';
 import { buildZips, desiredState, type Zips } from '../deploy/desired';
 import { apiUrls, type ApiUrls } from '../deploy/describe';
+import { commandStage } from '../deploy/names';
 import { describeChange, initialState, planDeploy } from '../deploy/plan';
 import { openSession, type AwsCommandOptions, type AwsDeps } from '../deploy/session';
 import { packageRoot } from '../paths';
@@ -41,7 +42,7 @@ export interface DeployResult {
  */
 export async function run(opts: DeployOptions, deps: DeployDeps = {}): Promise<DeployResult> {
   const { config } = commandConfig(opts, deps.env);
-  const stage = opts.stage ?? config.stage;
+  const stage = commandStage(opts.stage, config);
   const wiring = loadWiring(config);
   const { ctx, accountId } = await openSession(opts, config, deps);
   const { region } = ctx.aws;

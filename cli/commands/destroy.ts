@@ -1,6 +1,6 @@
 import { AbtestError } from '../../src/errors';
 import { commandConfig } from '../context';
-import { resourceNames } from '../deploy/names';
+import { commandStage, resourceNames } from '../deploy/names';
 import { openSession, type AwsCommandOptions, type AwsDeps } from '../deploy/session';
 import { deleteApiKey, findApiKeys } from '../deploy/steps/api-key';
 import { deleteFunction, functionsOfRole } from '../deploy/steps/function';
@@ -33,7 +33,7 @@ export interface DestroyResult {
  */
 export async function run(opts: DestroyOptions, deps: DestroyDeps = {}): Promise<DestroyResult> {
   const { config } = commandConfig(opts, deps.env);
-  const stage = opts.stage ?? config.stage;
+  const stage = commandStage(opts.stage, config);
   const names = resourceNames(config, stage);
   const { ctx } = await openSession(opts, config, deps);
   ctx.report.stage('find what deploy made');

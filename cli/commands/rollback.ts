@@ -1,6 +1,6 @@
 import { AbtestError } from '../../src/errors';
 import { commandConfig, loadWiring } from '../context';
-import { resourceNames } from '../deploy/names';
+import { commandStage, resourceNames } from '../deploy/names';
 import { openSession, type AwsCommandOptions, type AwsDeps } from '../deploy/session';
 import { pointAlias, readAlias } from '../deploy/steps/alias';
 import { listVersions } from '../deploy/steps/version';
@@ -23,7 +23,7 @@ export interface RollbackResult {
 export async function run(opts: RollbackOptions, deps: AwsDeps = {}): Promise<RollbackResult> {
   const { config } = commandConfig(opts, deps.env);
   const wiring = loadWiring(config);
-  const names = resourceNames(config, opts.stage ?? config.stage);
+  const names = resourceNames(config, commandStage(opts.stage, config));
   const chosen = opts.function ? wiring.functions.filter((f) => f.name === opts.function || names.fn(f.name) === opts.function) : wiring.functions;
   if (!chosen.length) throw new AbtestError('rollback', `there is no function "${opts.function}" in the wiring`, { hint: `use one of ${wiring.functions.map((f) => f.name).join(', ')}` });
   const { ctx } = await openSession(opts, config, deps);

@@ -1,4 +1,4 @@
-import type { Config } from '../../src/config';
+import { validateConfig, type Config } from '../../src/config';
 import { ConfigError } from '../../src/errors';
 
 /** The name of every AWS resource deploy makes, from config `app_name` and the stage. */
@@ -36,4 +36,9 @@ export function resourceNames(config: Pick<Config, 'app_name'>, stage: string): 
     alias: 'live',
     fn: (name) => bounded(`${prefix}${name}`),
   };
+}
+
+/** The stage a command works on: `--stage`, checked as config `stage` is, else config `stage`. */
+export function commandStage(flag: string | undefined, config: Pick<Config, 'stage'>): string {
+  return flag === undefined ? config.stage : validateConfig({ stage: flag }, '--stage').stage;
 }

@@ -315,6 +315,14 @@ describe('abtest rollback and destroy', () => {
     await expect(rollback({ ...opts(), function: 'nope' }, deps())).rejects.toThrow('there is no function "nope" in the wiring');
   });
 
+  it('refuses a --stage that is not a stage name, naming the flag, before any AWS call', async () => {
+    const refusal = '--stage: config key "stage" must be letters, digits and _, got "be-ta"';
+    await expect(run({ stage: 'be-ta' })).rejects.toThrow(refusal);
+    await expect(rollback({ ...opts(), stage: 'be-ta' }, deps())).rejects.toThrow(refusal);
+    await expect(destroy({ ...opts(), stage: 'be-ta', yes: true }, deps())).rejects.toThrow(refusal);
+    expect(fake.calls).toEqual([]);
+  });
+
   it('rolls back and destroys one stage, leaving the other as it was', async () => {
     await run();
     code.track = 'exports.handler = async () => ({ statusCode: 200, body: "2" });';
