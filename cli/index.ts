@@ -171,7 +171,8 @@ program
   .action(
     action(async (o: import('./commands/configure').ConfigureOptions) => {
       const { run, terminalPrompter } = await import('./commands/configure');
-      const r = await run({ ...globals(), ...o }, { prompter: process.stdin.isTTY ? await terminalPrompter() : undefined });
+      const prompter = process.stdin.isTTY ? await terminalPrompter() : undefined;
+      const r = await run({ ...globals(), ...o }, { prompter });
       out(`✔ wrote ${r.path} (mode 0600: it holds the Redis password)`);
       out('  next: abtest preflight, then abtest deploy');
     }),

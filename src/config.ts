@@ -155,7 +155,10 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/;
  * The Lambda runtimes deploy accepts, with the day AWS Lambda ends their support (after it,
  * AWS blocks creating and then updating functions on them). nodejs20.x ended on 2026-04-30.
  */
-export const LAMBDA_RUNTIMES: Readonly<Record<string, string>> = { 'nodejs24.x': '2028-04-30', 'nodejs22.x': '2027-04-30' };
+export const LAMBDA_RUNTIMES: Readonly<Record<string, string>> = {
+  'nodejs24.x': '2028-04-30',
+  'nodejs22.x': '2027-04-30',
+};
 
 const runtime: Check = (v, k) => {
   const s = str()(v, k) as string;
@@ -167,7 +170,8 @@ const runtime: Check = (v, k) => {
 /** `*`, or one origin: scheme://host[:port], nothing after it. */
 const corsOrigin: Check = (v, k) => {
   const s = str()(v, k) as string;
-  if (s === '*' || /^[a-z][a-z0-9+.-]*:\/\/(\[[0-9a-f:.]+\]|[a-z0-9_~-]+(\.[a-z0-9_~-]+)*)(:\d{1,5})?$/i.test(s)) return s;
+  const host = String.raw`(\[[0-9a-f:.]+\]|[a-z0-9_~-]+(\.[a-z0-9_~-]+)*)`;
+  if (s === '*' || new RegExp(String.raw`^[a-z][a-z0-9+.-]*://${host}(:\d{1,5})?$`, 'i').test(s)) return s;
   return fail(k, `must be "*" or an origin such as https://shop.example (scheme://host[:port], no path), got "${s}"`);
 };
 

@@ -58,11 +58,13 @@ export async function run(opts: ConfigureOptions, deps: ConfigureDeps = {}): Pro
   const current = validateConfig(raw, file);
   const ping = deps.ping ?? pingRedisUrl;
   if (!opts.yes && !deps.prompter) {
-    throw new ConfigError('--yes', 'abtest configure asks questions and there is no terminal to ask them in', 'run it in a terminal, or pass --yes with the answers as flags');
+    throw new ConfigError('--yes', 'abtest configure asks questions and there is no terminal to ask them in',
+      'run it in a terminal, or pass --yes with the answers as flags');
   }
   if (opts.vpc === false && (opts.subnetIds !== undefined || opts.securityGroupIds !== undefined)) {
     const flag = opts.subnetIds !== undefined ? '--subnet-ids' : '--security-group-ids';
-    throw new ConfigError(flag, `${flag} contradicts --no-vpc: subnets and security groups are those of a VPC`, `pass ${flag} without --no-vpc, or --no-vpc alone`);
+    throw new ConfigError(flag, `${flag} contradicts --no-vpc: subnets and security groups are those of a VPC`,
+      `pass ${flag} without --no-vpc, or --no-vpc alone`);
   }
   const p = opts.yes ? null : deps.prompter!;
   const check = (key: keyof Config, value: unknown): string | true => {
@@ -81,7 +83,8 @@ export async function run(opts: ConfigureOptions, deps: ConfigureDeps = {}): Pro
       if (ok === true) return value;
       // A flag's value is refused naming the flag; a value kept from the file was checked above.
       const name = flag === undefined ? key : `--${key.replace(/_/g, '-')}`;
-      throw new ConfigError(name, flag === undefined ? ok : ok.replace(`config key "${key}"`, name), `pass a valid ${name}`);
+      const message = flag === undefined ? ok : ok.replace(`config key "${key}"`, name);
+      throw new ConfigError(name, message, `pass a valid ${name}`);
     }
     return toValue(await p.input({ name: key, message, default: def, validate: (s) => check(key, toValue(s)) }));
   };
@@ -118,8 +121,9 @@ export async function run(opts: ConfigureOptions, deps: ConfigureDeps = {}): Pro
   const stage = await text('stage', opts.stage, 'API Gateway stage', current.stage);
   const cors_origin = await text('cors_origin', opts.corsOrigin, 'CORS origin allowed to call the API (* for any)', current.cors_origin);
   const vpc = await askVpc(opts, current, p, check);
-  const rate_limit = await text('throttle', opts.rateLimit?.toString(), 'Requests per second (throttle of the stage and of the API key)', String(current.throttle.rate_limit), Number);
-  const burst_limit = await text('throttle', opts.burstLimit?.toString(), 'Burst of requests (throttle of the stage and of the API key)', String(current.throttle.burst_limit), Number);
+  const of = '(throttle of the stage and of the API key)';
+  const rate_limit = await text('throttle', opts.rateLimit?.toString(), `Requests per second ${of}`, String(current.throttle.rate_limit), Number);
+  const burst_limit = await text('throttle', opts.burstLimit?.toString(), `Burst of requests ${of}`, String(current.throttle.burst_limit), Number);
 
   const next = { ...raw, redis_url, region, profile, namespace, counting, stage, cors_origin, vpc, throttle: { rate_limit, burst_limit } };
   const config = validateConfig(next, file);

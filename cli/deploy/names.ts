@@ -25,7 +25,8 @@ export function resourceNames(config: Pick<Config, 'app_name'>, stage: string): 
   const prefix = `${config.app_name}-${stage}-`;
   const bounded = (name: string) => {
     if (name.length <= MAX_NAME) return name;
-    throw new ConfigError('stage', `the AWS name ${name} is longer than ${MAX_NAME} characters`, 'use a shorter stage or config app_name');
+    const hint = 'use a shorter stage or config app_name';
+    throw new ConfigError('stage', `the AWS name ${name} is longer than ${MAX_NAME} characters`, hint);
   };
   return {
     prefix,

@@ -92,7 +92,8 @@ function planStage(ctx: DeployContext, desired: Desired, actual: Actual, apiChan
   const description = deploymentDescription(desired.apiHash);
   const changes: Change[] = [];
   if (apiChanged || actual.stage?.description !== description) {
-    changes.push({ action: 'deploy', what: `the API to stage ${desired.stage}`, run: (s) => createDeployment(ctx, s.apiId!, desired.stage, description) });
+    const run = (s: ApplyState) => createDeployment(ctx, s.apiId!, desired.stage, description);
+    changes.push({ action: 'deploy', what: `the API to stage ${desired.stage}`, run });
   }
   const { rateLimit, burstLimit } = desired.throttle;
   const have = actual.stage?.throttle;
@@ -107,7 +108,7 @@ function planStage(ctx: DeployContext, desired: Desired, actual: Actual, apiChan
   return changes;
 }
 
-const throttleText = (desired: Desired): string => `${desired.throttle.rateLimit} requests/s, bursts of ${desired.throttle.burstLimit}`;
+const throttleText = ({ throttle }: Desired): string => `${throttle.rateLimit} requests/s, bursts of ${throttle.burstLimit}`;
 
 function planAccess(ctx: DeployContext, desired: Desired, actual: Actual): Change[] {
   const { apiKey: keyName, usagePlan: planName } = desired.names;

@@ -4,7 +4,14 @@ import type { DeployContext } from './context';
 import type { Desired } from './desired';
 import { planApi } from './plan-api';
 import { pointAlias } from './steps/alias';
-import { configurationDiff, createFunction, deleteFunction, updateCode, updateConfiguration, type FunctionSpec } from './steps/function';
+import {
+  configurationDiff,
+  createFunction,
+  deleteFunction,
+  updateCode,
+  updateConfiguration,
+  type FunctionSpec,
+} from './steps/function';
 import { attachPolicy, createRole, detachPolicy, managedPolicy } from './steps/role';
 import { deleteVersion, publishVersion, versionsToPrune } from './steps/version';
 
@@ -48,7 +55,9 @@ export function initialState(actual: Actual): ApplyState {
  */
 export function planDeploy(ctx: DeployContext, desired: Desired, actual: Actual): Change[] {
   // A function no longer wired goes last, once no route of the deployed stage calls it.
-  const unwired = actual.unwired.map((fn): Change => ({ action: 'delete', what: `function ${fn}`, why: 'no longer wired', run: () => deleteFunction(ctx, fn) }));
+  const unwired = actual.unwired.map(
+    (fn): Change => ({ action: 'delete', what: `function ${fn}`, why: 'no longer wired', run: () => deleteFunction(ctx, fn) }),
+  );
   return [
     ...planRole(ctx, desired, actual),
     ...desired.functions.flatMap((f) => planFunction(ctx, desired, actual, f)),

@@ -124,7 +124,9 @@ export async function functionsOfRole(ctx: DeployContext, prefix: string, roleAr
   let marker: string | undefined;
   do {
     const page = await send(ctx, 'lambda', new ListFunctionsCommand({ Marker: marker }));
-    for (const f of page.Functions ?? []) if (f.FunctionName?.startsWith(prefix) && f.Role === roleArn) names.push(f.FunctionName);
+    for (const f of page.Functions ?? []) {
+      if (f.FunctionName?.startsWith(prefix) && f.Role === roleArn) names.push(f.FunctionName);
+    }
     marker = page.NextMarker;
   } while (marker);
   return names;

@@ -1,4 +1,10 @@
-import { CreateDeploymentCommand, GetDeploymentCommand, GetStageCommand, UpdateStageCommand, type PatchOperation } from '@aws-sdk/client-api-gateway';
+import {
+  CreateDeploymentCommand,
+  GetDeploymentCommand,
+  GetStageCommand,
+  UpdateStageCommand,
+  type PatchOperation,
+} from '@aws-sdk/client-api-gateway';
 import { orNull, send, type DeployContext } from '../context';
 
 /** Requests per second and burst of a throttle, as API Gateway takes them. */
@@ -20,7 +26,9 @@ export async function readStage(ctx: DeployContext, apiId: string, stage: string
   if (!s?.deploymentId) return null;
   const d = await orNull(send(ctx, 'apigateway', new GetDeploymentCommand({ restApiId: apiId, deploymentId: s.deploymentId })));
   const all = s.methodSettings?.['*/*'];
-  const throttle = all?.throttlingRateLimit !== undefined && all.throttlingBurstLimit !== undefined ? { rateLimit: all.throttlingRateLimit, burstLimit: all.throttlingBurstLimit } : null;
+  const rateLimit = all?.throttlingRateLimit;
+  const burstLimit = all?.throttlingBurstLimit;
+  const throttle = rateLimit !== undefined && burstLimit !== undefined ? { rateLimit, burstLimit } : null;
   return { description: d?.description ?? '', throttle };
 }
 
