@@ -65,7 +65,7 @@ it('uploads zips whose handlers count events with the deployed environment', asy
   await deploy({ config }, { sleep: async () => {}, env: {} });
 
   const fn = (name: string) => {
-    const f = fake.functions.get(`abtest-${name}`)!;
+    const f = fake.functions.get(`abtest-prod-${name}`)!;
     const codeDir = path.join(dir, name);
     return { f, codeDir };
   };
