@@ -86,7 +86,8 @@ export async function resolveApi(
     });
   }
   if (!found) {
-    throw new AbtestError('not-deployed', `no deployed API "${config.app_name}" (stage ${config.stage}) was found in the account`, {
+    const what = `no deployed API "${config.app_name}" (stage ${config.stage})`;
+    throw new AbtestError('not-deployed', `${what} was found in the account`, {
       hint: 'run abtest deploy first, pass --url with your API URL, or --dev for abtest dev on this machine',
     });
   }

@@ -102,12 +102,14 @@ export async function run(
 /** What `abtest dashboard` prints: where the page is, which API it reads, and how to stop serving it. */
 export function format(r: DashboardResult, opts: DashboardOptions): string[] {
   const lines = [`✔ dashboard written to ${r.file}${r.keyIncluded ? ' (it holds the API key: keep it private)' : ''}`];
-  lines.push(`  API        ${r.api}${r.source === 'deployed' ? ' (deployed)' : r.source === 'dev' ? ' (abtest dev)' : ''}`);
+  const source = { deployed: ' (deployed)', dev: ' (abtest dev)', url: '' }[r.source];
+  lines.push(`  API        ${r.api}${source}`);
   lines.push(`  namespace  ${r.namespace}`);
   if (!r.keyIncluded) lines.push('  no API key known: the page asks for it');
   if (r.server) lines.push(`  serving    ${r.pageUrl}`);
   if (opts.open !== false) {
-    lines.push(r.opened ? `  opened     ${r.pageUrl}` : `  open ${r.pageUrl} in a browser (no browser could be started)`);
+    const unopened = `  open ${r.pageUrl} in a browser (no browser could be started)`;
+    lines.push(r.opened ? `  opened     ${r.pageUrl}` : unopened);
   }
   if (r.server) lines.push('Press Ctrl-C to stop.');
   return lines;

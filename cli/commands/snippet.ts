@@ -16,7 +16,10 @@ export interface SnippetResult {
 }
 
 /** `abtest snippet`: the `<script>` block for the deployed API (or `--url`, or `--dev`). */
-export async function run(opts: SnippetOptions, deps: CommandDeps & { describe?: Describe } = {}): Promise<SnippetResult> {
+export async function run(
+  opts: SnippetOptions,
+  deps: CommandDeps & { describe?: Describe } = {},
+): Promise<SnippetResult> {
   const { config } = commandConfig(opts, deps.env);
   const api = await resolveApi(opts, config, deps.describe);
   const namespace = opts.namespace ?? config.namespace;

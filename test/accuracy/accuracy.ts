@@ -19,7 +19,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { formatSimulation, type SimulateResult } from '../../cli/commands/simulate';
+import { format, type SimulateResult } from '../../cli/commands/simulate';
 import { prng } from '../../cli/simulate/prng';
 import { countError, sampleRatioCheck, twoProportionTest, wilsonInterval, Z95 } from '../../src/stats';
 import { createRedis, HLL_STANDARD_ERROR, PARTICIPATE, RedisCounterStore, type TrackEvent } from '../../src/store';
@@ -66,7 +66,7 @@ async function exactOverHttp(): Promise<{ rows: string[][]; ok: boolean }> {
   for (const counting of ['exact', 'hll'] as const) {
     const started = Date.now();
     const r = simulate(['--counting', counting, '--visitors', '10000', '--seed', String(SEED), '--namespace', `accuracy-${counting}`]);
-    console.log(formatSimulation(r).join('\n') + '\n');
+    console.log(format(r, {}).join('\n') + '\n');
     const counters = r.experiments.flatMap((e) => e.variants.flatMap((v) => [[v.participants, v.sentParticipants], [v.conversions, v.sentConversions]]));
     const good = counters.filter(([c, s]) => (counting === 'exact' ? c === s : Math.abs(c - s) <= 5 * HLL_STANDARD_ERROR * s + 1)).length;
     const worst = Math.max(...counters.map(([c, s]) => Math.abs(c / s - 1)));

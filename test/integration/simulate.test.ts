@@ -2,7 +2,8 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseExperiment, type SimulateResult } from '../../cli/commands/simulate';
+import { run, type SimulateResult } from '../../cli/commands/simulate';
+import { parseExperiment } from '../../cli/simulate/traffic';
 import { InputError } from '../../src/errors';
 import { CLI, startDevProcess } from '../helpers/dev-process';
 
@@ -80,6 +81,23 @@ describe('abtest simulate (built binary, its own abtest dev)', () => {
     expect(r.stdout).toMatch(/✔ every counter equals the distinct visitors sent/);
   });
 
+  it('takes --counting hll or exact only, as commander choices named in --help', () => {
+    const r = simulate('--counting', 'approx');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/option '--counting <mode>' argument 'approx' is invalid\. Allowed choices are hll, exact\./);
+    const help = simulate('--help').stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('--counting <mode> counting mode of the abtest dev started here (choices: "hll", "exact")');
+  });
+
+  it('never writes to process.env: the abtest dev it starts gets --counting and --api-key in its own', async () => {
+    const before = { ...process.env };
+    const r = await run({ counting: 'exact', apiKey: 'simulate-test-key-0123456789', visitors: 20 }, { env });
+    expect(process.env).toEqual(before);
+    expect(r.server).toBe('started');
+    expect(r.problems).toEqual([]);
+    for (const e of r.experiments) expect(e.counting).toBe('exact');
+  });
+
   it('refuses a bad --experiment with one ✖ line and exit code 1', () => {
     const r = simulate('--experiment', 'oops');
     expect(r.status).toBe(1);
@@ -105,6 +123,12 @@ describe('abtest simulate --url (an abtest dev already running)', () => {
     expect(r.url).toBe(base);
     expect(r.problems).toEqual([]);
     for (const e of r.experiments) expect(e.counting).toBe('hll');
+  });
+
+  it('takes --url as the base or one of its routes', () => {
+    const r = json('--url', `${base}/experiments/`, '--api-key', key, '--visitors', '20');
+    expect(r.url).toBe(base);
+    expect(r.problems).toEqual([]);
   });
 
   it('names the fix when the API key is wrong or missing', () => {

@@ -32,11 +32,21 @@ test('a URL that is not http(s) is refused with the flag named', () => {
 
 test('the key: --key, else the deployment\'s, else config api_key', async () => {
   const url = 'https://x.example/prod/track';
-  expect(await resolveApi({ url }, config)).toEqual({ base: 'https://x.example/prod', apiKey: 'configured-key-0123456789', source: 'url' });
+  const configured = 'configured-key-0123456789';
+  const urlTarget = { base: 'https://x.example/prod', apiKey: configured, source: 'url' };
+  expect(await resolveApi({ url }, config)).toEqual(urlTarget);
   expect((await resolveApi({ url, key: 'flag-key' }, config)).apiKey).toBe('flag-key');
-  expect(await resolveApi({ dev: true, devPort: 9000, key: 'flag-key' }, config)).toEqual({ base: 'http://127.0.0.1:9000', apiKey: 'flag-key', source: 'dev' });
-  expect(await resolveApi({}, config, deployed)).toEqual({ base: 'https://abc.example/prod', apiKey: 'deployed-key-0123456789', source: 'deployed' });
+  expect(await resolveApi({ dev: true, devPort: 9000, key: 'flag-key' }, config)).toEqual({
+    base: 'http://127.0.0.1:9000',
+    apiKey: 'flag-key',
+    source: 'dev',
+  });
+  expect(await resolveApi({}, config, deployed)).toEqual({
+    base: 'https://abc.example/prod',
+    apiKey: 'deployed-key-0123456789',
+    source: 'deployed',
+  });
   expect((await resolveApi({ key: 'flag-key' }, config, deployed)).apiKey).toBe('flag-key');
   const noKey = async () => ({ baseUrl: 'https://abc.example/prod', apiKey: null });
-  expect((await resolveApi({}, config, noKey)).apiKey).toBe('configured-key-0123456789');
+  expect((await resolveApi({}, config, noKey)).apiKey).toBe(configured);
 });
