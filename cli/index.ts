@@ -12,8 +12,8 @@ import { parseExperiment, type SimExperiment } from './simulate/traffic';
  *                                              tests replace (`env`, AWS lookups, a reporter...)
  *   format(result, options): string[]          the lines printed on stdout
  *
- * No verb writes to process.env. (deploy, configure, preflight, rollback, destroy and dev still
- * format here; they move to this shape next.)
+ * A verb never writes to process.env. (deploy, configure, preflight, rollback, destroy and dev
+ * still format here, and dev still writes process.env; they move to this shape next.)
  */
 
 const out = (line = '') => process.stdout.write(line + '\n');
@@ -50,13 +50,13 @@ const globals = () => program.opts<{ config?: string }>();
  * The action of a verb: loads its module, runs it with the global options and the flags,
  * prints what it formats; `then` does what only the entry may (exit code, signals).
  */
-function verb<O, R>(load: () => Promise<Verb<O, R>>, then?: (result: R, options: O) => void) {
+function verb<O, R>(load: () => Promise<Verb<O, R>>, then?: (result: R) => void) {
   return action(async (flags: O) => {
     const { run, format } = await load();
     const options = { ...globals(), ...flags };
     const result = await run(options);
     for (const line of format(result, options)) out(line);
-    then?.(result, options);
+    then?.(result);
   });
 }
 
