@@ -1,9 +1,19 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Verb } from './command';
 import { explain } from './explain';
+import { parseExperiment, type SimExperiment } from './simulate/traffic';
 
 /**
- * The `abtest` command. Only this file touches argv, stdout and the exit code; each verb's
- * work is `run(options)` in cli/commands/<verb>.ts, returning a result printed here.
+ * The `abtest` command. Only this file touches argv, stdout, signals and the exit code; it
+ * wires commander to the verbs. Each verb is cli/commands/<verb>.ts, exporting
+ *
+ *   run(options, deps = {}): Promise<Result>   options: the verb's flags plus the global ones
+ *                                              (camelCase, as commander names them); deps: what
+ *                                              tests replace (`env`, AWS lookups, a reporter...)
+ *   format(result, options): string[]          the lines printed on stdout
+ *
+ * A verb never writes to process.env. (deploy, configure, preflight, rollback, destroy and dev
+ * still format here, and dev still writes process.env; they move to this shape next.)
  */
 
 const out = (line = '') => process.stdout.write(line + '\n');
@@ -36,17 +46,31 @@ const program = new Command('abtest')
 
 const globals = () => program.opts<{ config?: string }>();
 
+/**
+ * The action of a verb: loads its module, runs it with the global options and the flags,
+ * prints what it formats; `then` does what only the entry may (exit code, signals).
+ */
+function verb<O, R>(load: () => Promise<Verb<O, R>>, then?: (result: R) => void) {
+  return action(async (flags: O) => {
+    const { run, format } = await load();
+    const options = { ...globals(), ...flags };
+    const result = await run(options);
+    for (const line of format(result, options)) out(line);
+    then?.(result);
+  });
+}
+
+/** Stops `stop()`'s server on Ctrl-C or SIGTERM, then exits with 0. */
+function stopOnSignal(stop: () => Promise<void>): void {
+  const onSignal = () => stop().then(() => process.exit(0), fail);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
 program
   .command('build')
   .description('bundle the Lambda handlers (and the browser client and dashboard) into dist/')
-  .action(
-    action(async () => {
-      const { run } = await import('./commands/build');
-      const r = await run(globals());
-      for (const b of r.lambdas) out(`✔ ${b.name.padEnd(12)} ${(b.bytes / 1024).toFixed(1)} KB  ${b.file}`);
-      for (const b of r.browser) out(`✔ ${b.name.padEnd(12)} ${(b.bytes / 1024).toFixed(1)} KB, ${(b.gzipBytes / 1024).toFixed(1)} KB gzipped  ${b.file}`);
-    }),
-  );
+  .action(verb(() => import('./commands/build')));
 
 program
   .command('dev')
@@ -89,13 +113,7 @@ program
   .option('--region <region>', 'AWS region of the deployment')
   .option('--profile <name>', 'AWS named profile')
   .option('--endpoint-url <url>', 'AWS API endpoint (LocalStack or another emulator)')
-  .action(
-    action(async (o: { url?: string; dev?: boolean; namespace?: string; region?: string; profile?: string; endpointUrl?: string }) => {
-      const { run } = await import('./commands/snippet');
-      const r = await run({ ...globals(), ...o });
-      out(r.html.trimEnd());
-    }),
-  );
+  .action(verb(() => import('./commands/snippet')));
 
 program
   .command('dashboard')
@@ -111,24 +129,7 @@ program
   .option('--region <region>', 'AWS region of the deployment')
   .option('--profile <name>', 'AWS named profile')
   .option('--endpoint-url <url>', 'AWS API endpoint (LocalStack or another emulator)')
-  .action(
-    action(async (o: { out?: string; open: boolean; serve?: boolean; port?: number; url?: string; key?: string; dev?: boolean; namespace?: string; region?: string; profile?: string; endpointUrl?: string }) => {
-      const { run } = await import('./commands/dashboard');
-      const r = await run({ ...globals(), ...o });
-      out(`✔ dashboard written to ${r.file}${r.keyIncluded ? ' (it holds the API key: keep it private)' : ''}`);
-      out(`  API        ${r.api}${r.source === 'deployed' ? ' (deployed)' : r.source === 'dev' ? ' (abtest dev)' : ''}`);
-      out(`  namespace  ${r.namespace}`);
-      if (!r.keyIncluded) out('  no API key known: the page asks for it');
-      if (r.server) out(`  serving    ${r.pageUrl}`);
-      if (o.open) out(r.opened ? `  opened     ${r.pageUrl}` : `  open ${r.pageUrl} in a browser (no browser could be started)`);
-      if (r.server) {
-        out('Press Ctrl-C to stop.');
-        const stop = () => r.stop().then(() => process.exit(0), fail);
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      }
-    }),
-  );
+  .action(verb(() => import('./commands/dashboard'), (r) => r.server && stopOnSignal(r.stop)));
 
 /** `--region`, `--profile`, `--endpoint-url` on a command that calls AWS. */
 const withAws = (cmd: Command) =>
@@ -250,25 +251,27 @@ program
   .description('send a reproducible stream of visitors to abtest over HTTP and check the counts and statistics against what was sent')
   .option('--url <base>', 'base URL of a running abtest (default: start abtest dev for the run)')
   .option('--api-key <key>', 'x-api-key of the experiments and delete routes (default: config api_key)')
-  .option('--counting <mode>', 'counting mode of the abtest dev started here: hll or exact')
+  .addOption(new Option('--counting <mode>', 'counting mode of the abtest dev started here').choices(['hll', 'exact']))
   .option('--namespace <name>', 'namespace of the simulated experiments (they are deleted there first)', 'simulate')
   .option('--visitors <n>', 'distinct visitors', intOption('--visitors', 1, 10_000_000), 10_000)
   .option('--seed <n>', 'seed of the generator: the same seed sends the same traffic', intOption('--seed', 0, 2 ** 32 - 1), 1)
   .option('--concurrency <n>', 'requests in flight at once', intOption('--concurrency', 1, 256), 8)
   .option('--duplicates <share>', 'share of requests sent twice', shareOption('--duplicates'), 0.05)
   .option('--lost <share>', 'share of requests cut off in flight and resent', shareOption('--lost'), 0.03)
-  .option('--experiment <spec>', 'name[/goal]:label=weight@rate,... (repeat it; default: button and pricing)', (v: string, all: string[]) => [...all, v], [] as string[])
+  .option(
+    '--experiment <spec>',
+    'name[/goal]:label=weight@rate,... (repeat it; default: button and pricing)',
+    (v: string, all: SimExperiment[]) => [...all, parseExperiment(v)],
+    [] as SimExperiment[],
+  )
   .option('--json', 'print the result as one JSON object')
   .action(
-    action(async (o: Omit<import('./commands/simulate').SimulateOptions, 'experiments' | 'counting'> & { counting?: string; experiment: string[]; json?: boolean }) => {
-      const { run, parseExperiment, formatSimulation } = await import('./commands/simulate');
-      if (o.counting !== undefined && o.counting !== 'hll' && o.counting !== 'exact') throw new InvalidArgumentError('--counting must be hll or exact');
-      const experiments = o.experiment.length ? o.experiment.map(parseExperiment) : undefined;
-      const r = await run({ ...globals(), ...o, counting: o.counting, experiments });
-      if (o.json) out(JSON.stringify(r, null, 2));
-      else for (const line of formatSimulation(r)) out(line);
-      if (r.problems.length) process.exitCode = 1;
-    }),
+    verb(
+      () => import('./commands/simulate'),
+      (r) => {
+        if (r.problems.length) process.exitCode = 1;
+      },
+    ),
   );
 
 program.parseAsync(process.argv).catch(fail);

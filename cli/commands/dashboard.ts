@@ -6,8 +6,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defaultConfigPath } from '../../src/config';
 import { dashboardHtml } from '../build/dashboard';
+import type { CommandDeps } from '../command';
 import { commandConfig } from '../context';
-import { resolveApi, type ApiOptions, type ApiTarget, type Describe } from './snippet';
+import { resolveApi, type ApiOptions, type ApiTarget, type Describe } from '../target';
 
 export interface DashboardOptions extends ApiOptions {
   /** Where to write the page. @default ~/.abtest/dashboard.html */
@@ -16,8 +17,8 @@ export interface DashboardOptions extends ApiOptions {
   open?: boolean;
   /** Serve the page on localhost instead of opening the file. @default false */
   serve?: boolean;
-  /** The key of the admin routes. @default the deployment's, else config api_key, else asked by the page */
-  key?: string;
+  /** Namespace shown first. @default config namespace */
+  namespace?: string;
   /** Port of `--serve`. @default 0 (any free port) */
   port?: number;
 }
@@ -54,10 +55,13 @@ export function openInBrowser(url: string): Promise<boolean> {
  * `abtest dashboard`: writes the dashboard page for the API (deployed, `--url` or `--dev`),
  * holding the key (file mode 600), and opens it; with `serve` it hosts the page on localhost.
  */
-export async function run(opts: DashboardOptions, deps: { env?: NodeJS.ProcessEnv; open?: (url: string) => Promise<boolean>; describe?: Describe } = {}): Promise<DashboardResult> {
-  const { config } = commandConfig(opts, deps.env ?? process.env);
+export async function run(
+  opts: DashboardOptions,
+  deps: CommandDeps & { open?: (url: string) => Promise<boolean>; describe?: Describe } = {},
+): Promise<DashboardResult> {
+  const { config } = commandConfig(opts, deps.env);
   const api = await resolveApi(opts, config, deps.describe);
-  const key = opts.key ?? api.apiKey;
+  const key = api.apiKey;
   const namespace = opts.namespace ?? config.namespace;
   const html = dashboardHtml({ api: api.base, key, namespace });
   const file = path.resolve(opts.out ?? path.join(path.dirname(defaultConfigPath()), 'dashboard.html'));
@@ -93,4 +97,20 @@ export async function run(opts: DashboardOptions, deps: { env?: NodeJS.ProcessEn
     server,
     stop: () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
   };
+}
+
+/** What `abtest dashboard` prints: where the page is, which API it reads, and how to stop serving it. */
+export function format(r: DashboardResult, opts: DashboardOptions): string[] {
+  const lines = [`✔ dashboard written to ${r.file}${r.keyIncluded ? ' (it holds the API key: keep it private)' : ''}`];
+  const source = { deployed: ' (deployed)', dev: ' (abtest dev)', url: '' }[r.source];
+  lines.push(`  API        ${r.api}${source}`);
+  lines.push(`  namespace  ${r.namespace}`);
+  if (!r.keyIncluded) lines.push('  no API key known: the page asks for it');
+  if (r.server) lines.push(`  serving    ${r.pageUrl}`);
+  if (opts.open !== false) {
+    const unopened = `  open ${r.pageUrl} in a browser (no browser could be started)`;
+    lines.push(r.opened ? `  opened     ${r.pageUrl}` : unopened);
+  }
+  if (r.server) lines.push('Press Ctrl-C to stop.');
+  return lines;
 }

@@ -114,10 +114,5 @@ export function verdict(pValue: number | null, diff: number | null, alpha = 0.05
   return diff > 0 ? 'better' : 'worse';
 }
 
-/** Resolves the API base URL typed or configured (relative to the page, `/experiments` or `/track` dropped). */
-export function apiBase(text: string, page: string): string {
-  const url = new URL(text.trim() || '/', page);
-  url.search = '';
-  url.hash = '';
-  return url.href.replace(/\/+$/, '').replace(/\/(experiments|track|delete)$/, '');
-}
+/** The API base URL typed or configured: one normaliser for the dashboard and the CLI. */
+export { apiBase } from '../api-url';

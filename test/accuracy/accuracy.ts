@@ -16,14 +16,13 @@
  * Options (environment): ACCURACY_EXPERIMENTS (200), ACCURACY_VISITORS (200000 per experiment),
  * ACCURACY_SEED (1).
  */
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import Redis from 'ioredis';
-import { formatSimulation, type SimulateResult } from '../../cli/commands/simulate';
+import { format, type SimulateResult } from '../../cli/commands/simulate';
 import { prng } from '../../cli/simulate/prng';
 import { countError, sampleRatioCheck, twoProportionTest, wilsonInterval, Z95 } from '../../src/stats';
 import { createRedis, HLL_STANDARD_ERROR, PARTICIPATE, RedisCounterStore, type TrackEvent } from '../../src/store';
 import { experimentKeys } from '../../src/store/keys';
+import { abtest, cleanEnv } from '../helpers/cli';
 import { startTestRedis, testConfig } from '../helpers/redis';
 
 const EXPERIMENTS = Number(process.env.ACCURACY_EXPERIMENTS ?? 200);
@@ -52,11 +51,9 @@ const sd = (xs: number[]) => {
 };
 
 /** Runs the built `abtest simulate --json` (each run starts its own abtest dev and private Redis). */
-function simulate(args: string[]): SimulateResult {
-  const cli = path.join(__dirname, '..', '..', 'dist', 'cli.js');
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ABTEST_')));
-  const r = spawnSync(process.execPath, [cli, 'simulate', '--json', ...args], { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0 && !r.stdout.startsWith('{')) throw new Error(`abtest simulate failed (${r.status}): ${r.stderr}`);
+async function simulate(args: string[]): Promise<SimulateResult> {
+  const r = await abtest(['simulate', '--json', ...args], { env: cleanEnv({}, { keepAws: true }) }, 30 * 60_000);
+  if (r.code !== 0 && !r.stdout.startsWith('{')) throw new Error(`abtest simulate failed (${r.code}): ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
 
@@ -65,8 +62,8 @@ async function exactOverHttp(): Promise<{ rows: string[][]; ok: boolean }> {
   let ok = true;
   for (const counting of ['exact', 'hll'] as const) {
     const started = Date.now();
-    const r = simulate(['--counting', counting, '--visitors', '10000', '--seed', String(SEED), '--namespace', `accuracy-${counting}`]);
-    console.log(formatSimulation(r).join('\n') + '\n');
+    const r = await simulate(['--counting', counting, '--visitors', '10000', '--seed', String(SEED), '--namespace', `accuracy-${counting}`]);
+    console.log(format(r, {}).join('\n') + '\n');
     const counters = r.experiments.flatMap((e) => e.variants.flatMap((v) => [[v.participants, v.sentParticipants], [v.conversions, v.sentConversions]]));
     const good = counters.filter(([c, s]) => (counting === 'exact' ? c === s : Math.abs(c - s) <= 5 * HLL_STANDARD_ERROR * s + 1)).length;
     const worst = Math.max(...counters.map(([c, s]) => Math.abs(c / s - 1)));

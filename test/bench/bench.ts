@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, startRedisServer } from '../../cli/dev/redis-server';
 import { configToEnv, validateConfig } from '../../src/config';
-import { startDevProcess } from '../helpers/dev-process';
+import { startDevProcess } from '../helpers/cli';
 
 const root = path.join(__dirname, '..', '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);

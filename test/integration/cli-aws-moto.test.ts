@@ -5,28 +5,23 @@ import path from 'node:path';
 import { APIGatewayClient, GetResourcesCommand, GetRestApisCommand, GetStageCommand } from '@aws-sdk/client-api-gateway';
 import { GetAliasCommand, LambdaClient, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
 import { freePort } from '../../cli/dev/redis-server';
+import { abtest as runCli, cleanEnv } from '../helpers/cli';
 
 /**
  * The built CLI against moto, an AWS API emulator, through AWS_ENDPOINT_URL: the deploy code
  * runs unchanged. Skipped where `moto_server` is not installed (pip install 'moto[server]').
  */
 const hasMoto = spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status === 0;
-const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli.js');
 
 let moto: ChildProcess;
 let endpoint: string;
 let home: string;
 
-function abtest(args: string[], extra: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && !k.startsWith('ABTEST_')));
-  const env = { ...clean, HOME: home, AWS_EC2_METADATA_DISABLED: 'true', ...credentials(), AWS_ENDPOINT_URL: endpoint, ...extra };
-  const child = spawn(process.execPath, [cli, ...args], { cwd: home, env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const abtest = (args: string[], extra: Record<string, string> = {}) =>
+  runCli(args, {
+    cwd: home,
+    env: cleanEnv({ HOME: home, AWS_EC2_METADATA_DISABLED: 'true', ...credentials(), AWS_ENDPOINT_URL: endpoint, ...extra }),
+  });
 
 const credentials = () => ({ AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' });
 

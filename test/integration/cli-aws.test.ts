@@ -1,29 +1,20 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../cli/dev/redis-server';
+import { abtest as runCli, cleanEnv, CLI } from '../helpers/cli';
 
-const root = path.resolve(__dirname, '..', '..');
-const cli = path.join(root, 'dist', 'cli.js');
 let home: string;
 
 /**
  * Runs the built `abtest` with a temp HOME and no AWS_* or ABTEST_* variables (and no
  * instance metadata lookup), so that nothing real is picked up.
  */
-function abtest(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && !k.startsWith('ABTEST_')));
-  const child = spawn(process.execPath, [cli, ...args], { cwd: home, env: { ...clean, HOME: home, AWS_EC2_METADATA_DISABLED: 'true', ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const abtest = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { cwd: home, env: cleanEnv({ HOME: home, AWS_EC2_METADATA_DISABLED: 'true', ...env }) });
 
 beforeAll(() => {
-  if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run npm run build first');
+  if (!fs.existsSync(CLI)) throw new Error('dist/cli.js is missing: run npm run build first');
 });
 beforeEach(() => (home = fs.mkdtempSync(path.join(os.tmpdir(), 'abtest-cli-'))));
 afterEach(() => fs.rmSync(home, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pingRedis } from '../../cli/dev/redis-server';
-import { startDevProcess } from '../helpers/dev-process';
+import { startDevProcess } from '../helpers/cli';
 
 /**
  * `abtest dev` as a user runs it: the built binary, no config anywhere (so it starts its own

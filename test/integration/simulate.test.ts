@@ -1,29 +1,31 @@
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseExperiment, type SimulateResult } from '../../cli/commands/simulate';
+import { run, type SimulateResult } from '../../cli/commands/simulate';
+import { parseExperiment } from '../../cli/simulate/traffic';
 import { InputError } from '../../src/errors';
-import { CLI, startDevProcess } from '../helpers/dev-process';
+import { abtest, cleanEnv, CLI, startDevProcess } from '../helpers/cli';
 
 /** `abtest simulate` as a user runs it: the built binary, a clean HOME, no ABTEST_* variables. */
-const cli = CLI;
 let home: string;
 let env: NodeJS.ProcessEnv;
+// Each run starts a node process, abtest dev and a redis-server: slow on a loaded machine.
+jest.setTimeout(120_000);
 
 beforeAll(() => {
-  if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run npm run build first');
+  if (!fs.existsSync(CLI)) throw new Error('dist/cli.js is missing: run npm run build first');
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'abtest-simulate-'));
-  env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ABTEST_'))), HOME: home };
+  env = cleanEnv({ HOME: home }, { keepAws: true });
 });
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
-const simulate = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [cli, 'simulate', ...args], { cwd: home, env, encoding: 'utf8', timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+const simulate = async (...args: string[]) => {
+  const r = await abtest(['simulate', ...args], { cwd: home, env });
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
 };
-const json = (...args: string[]): SimulateResult => {
-  const r = simulate('--json', ...args);
+const json = async (...args: string[]): Promise<SimulateResult> => {
+  const r = await simulate('--json', ...args);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   return JSON.parse(r.stdout);
@@ -44,8 +46,8 @@ describe('parseExperiment', () => {
 });
 
 describe('abtest simulate (built binary, its own abtest dev)', () => {
-  it('in exact mode every counter equals the distinct visitors sent, and a seed reproduces the run', () => {
-    const a = json('--counting', 'exact', '--visitors', '300', '--seed', '7');
+  it('in exact mode every counter equals the distinct visitors sent, and a seed reproduces the run', async () => {
+    const a = await json('--counting', 'exact', '--visitors', '300', '--seed', '7');
     expect(a.problems).toEqual([]);
     expect(a.server).toBe('started');
     expect(a.requests.duplicates).toBeGreaterThan(0);
@@ -62,15 +64,16 @@ describe('abtest simulate (built binary, its own abtest dev)', () => {
     expect(a.independence).toHaveLength(1);
     expect(a.independence[0].cells).toHaveLength(6);
 
-    const b = json('--counting', 'exact', '--visitors', '300', '--seed', '7');
+    const b = await json('--counting', 'exact', '--visitors', '300', '--seed', '7');
     expect(b.experiments).toEqual(a.experiments);
     expect(b.independence).toEqual(a.independence);
-    const c = json('--counting', 'exact', '--visitors', '300', '--seed', '8');
+    const c = await json('--counting', 'exact', '--visitors', '300', '--seed', '8');
     expect(c.experiments).not.toEqual(a.experiments);
   });
 
-  it('prints the report and takes experiments from --experiment', () => {
-    const r = simulate('--counting', 'exact', '--visitors', '200', '--experiment', 'hero/signup:a=1@0.2,b=3@0.3', '--experiment', 'menu:x=1@0.5,y=1@0.5', '--concurrency', '2');
+  it('prints the report and takes experiments from --experiment', async () => {
+    const experiments = ['--experiment', 'hero/signup:a=1@0.2,b=3@0.3', '--experiment', 'menu:x=1@0.5,y=1@0.5'];
+    const r = await simulate('--counting', 'exact', '--visitors', '200', ...experiments, '--concurrency', '2');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^abtest simulate: 200 visitors, seed 1, 2 experiments/);
     expect(r.stdout).toMatch(/hero \(goal signup\), counting exact/);
@@ -80,8 +83,25 @@ describe('abtest simulate (built binary, its own abtest dev)', () => {
     expect(r.stdout).toMatch(/✔ every counter equals the distinct visitors sent/);
   });
 
-  it('refuses a bad --experiment with one ✖ line and exit code 1', () => {
-    const r = simulate('--experiment', 'oops');
+  it('takes --counting hll or exact only, as commander choices named in --help', async () => {
+    const r = await simulate('--counting', 'approx');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/option '--counting <mode>' argument 'approx' is invalid\. Allowed choices are hll, exact\./);
+    const help = (await simulate('--help')).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('--counting <mode> counting mode of the abtest dev started here (choices: "hll", "exact")');
+  });
+
+  it('never writes to process.env: the abtest dev it starts gets --counting and --api-key in its own', async () => {
+    const before = { ...process.env };
+    const r = await run({ counting: 'exact', apiKey: 'simulate-test-key-0123456789', visitors: 20 }, { env });
+    expect(process.env).toEqual(before);
+    expect(r.server).toBe('started');
+    expect(r.problems).toEqual([]);
+    for (const e of r.experiments) expect(e.counting).toBe('exact');
+  });
+
+  it('refuses a bad --experiment with one ✖ line and exit code 1', async () => {
+    const r = await simulate('--experiment', 'oops');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^✖ cannot read --experiment "oops"/);
   });
@@ -99,19 +119,25 @@ describe('abtest simulate --url (an abtest dev already running)', () => {
     if (child.exitCode === null) child.kill('SIGTERM');
   });
 
-  it('sends to the given URL; in HLL mode the counters stay within their error', () => {
-    const r = json('--url', base, '--api-key', key, '--visitors', '300');
+  it('sends to the given URL; in HLL mode the counters stay within their error', async () => {
+    const r = await json('--url', base, '--api-key', key, '--visitors', '300');
     expect(r.server).toBe('given');
     expect(r.url).toBe(base);
     expect(r.problems).toEqual([]);
     for (const e of r.experiments) expect(e.counting).toBe('hll');
   });
 
-  it('names the fix when the API key is wrong or missing', () => {
-    const wrong = simulate('--url', base, '--api-key', 'not-the-key-at-all-0000', '--visitors', '10');
+  it('takes --url as the base or one of its routes', async () => {
+    const r = await json('--url', `${base}/experiments/`, '--api-key', key, '--visitors', '20');
+    expect(r.url).toBe(base);
+    expect(r.problems).toEqual([]);
+  });
+
+  it('names the fix when the API key is wrong or missing', async () => {
+    const wrong = await simulate('--url', base, '--api-key', 'not-the-key-at-all-0000', '--visitors', '10');
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toMatch(/^✖ .*refused the API key \(40[13]\)\n {2}pass the key/);
-    const missing = simulate('--url', base, '--visitors', '10');
+    const missing = await simulate('--url', base, '--visitors', '10');
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/^✖ no API key to read results from/);
   });

@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 import { buildBrowser, CLIENT_GZIP_LIMIT } from '../../cli/build/browser';
-import { apiBaseOf, run } from '../../cli/commands/snippet';
+import { run } from '../../cli/commands/snippet';
 import { snippet } from '../../cli/snippet';
+import { apiBaseOf } from '../../cli/target';
 
 /** `abtest snippet`: the printed block, its inlined client, and where the URL comes from. */
 
@@ -73,13 +74,13 @@ test('the track URL: --url (base or route), --dev, else an error that names the 
   expect(dev).toMatchObject({ trackUrl: 'http://127.0.0.1:8787/track', namespace: 'other', source: 'dev' });
   expect(dev.html).toContain('"namespace":"other"');
   expect((await run({ config, url: 'https://abc.example/prod' })).namespace).toBe('site');
-  const deployed = await run({ config, region: 'eu-west-1' }, {}, async (o) => {
+  const deployed = await run({ config, region: 'eu-west-1' }, { describe: async (o) => {
     expect(o).toMatchObject({ region: 'eu-west-1', config: expect.objectContaining({ namespace: 'site' }) });
     return { baseUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod', apiKey: 'k' };
-  });
+  } });
   expect(deployed).toMatchObject({ trackUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod/track', source: 'deployed' });
-  await expect(run({ config }, {}, async () => Promise.reject(new Error('AWS region is missing')))).rejects.toMatchObject({ message: 'cannot look up the deployed API: AWS region is missing', hint: expect.stringContaining('--dev') });
-  await expect(run({ config }, {}, async () => null)).rejects.toMatchObject({ message: expect.stringContaining('no deployed API'), hint: expect.stringContaining('--url') });
+  await expect(run({ config }, { describe: async () => Promise.reject(new Error('AWS region is missing')) })).rejects.toMatchObject({ message: 'cannot look up the deployed API: AWS region is missing', hint: expect.stringContaining('--dev') });
+  await expect(run({ config }, { describe: async () => null })).rejects.toMatchObject({ message: expect.stringContaining('no deployed API'), hint: expect.stringContaining('--url') });
   expect(() => apiBaseOf('ftp://x')).toThrow(/http/);
   expect(() => apiBaseOf('not a url')).toThrow(/not a URL/);
 });

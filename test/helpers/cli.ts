@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+/**
+ * The one way tests run the built `abtest` (dist/cli.js, what `npm run build` makes): to the
+ * end (`abtest`), or as a server that keeps running (`startDevProcess`).
+ */
+export const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
+
+/** How a run of the built CLI ended. */
+export interface CliRun {
+  /** The exit code; null when it was killed (e.g. by the timeout). */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Where and how the CLI runs. */
+export interface CliOptions {
+  cwd?: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * This process's environment without `ABTEST_*` (and without `AWS_*` unless `keepAws`), with
+ * `extra` on top: nothing of the machine's own abtest or AWS setup leaks into a test.
+ */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}, opts: { keepAws?: boolean } = {}): NodeJS.ProcessEnv {
+  const dropped = (k: string) => k.startsWith('ABTEST_') || (!opts.keepAws && k.startsWith('AWS_'));
+  return { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !dropped(k))), ...extra };
+}
+
+/** Starts `node dist/cli.js ...args` with its output piped. */
+function spawnCli(args: string[], opts: CliOptions): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * Runs `node dist/cli.js ...args` to the end. Killed after `timeoutMs`, which then shows as
+ * code null.
+ * @param timeoutMs @default 60000
+ */
+export function abtest(args: string[], opts: CliOptions, timeoutMs = 60_000): Promise<CliRun> {
+  const child = spawnCli(args, opts);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+}
+
+/** The built `abtest dev`, running in a child process, and what it printed. */
+export interface DevProcess {
+  child: ChildProcess;
+  /** Everything it printed so far (stdout and stderr). */
+  output(): string;
+  base: string;
+  apiKey: string;
+}
+
+/**
+ * Starts `node dist/cli.js dev ...args` and resolves once it says where it serves.
+ * The caller kills `child` when done.
+ */
+export async function startDevProcess(args: string[], opts: CliOptions): Promise<DevProcess> {
+  let out = '';
+  const child = spawnCli(['dev', ...args], opts);
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const deadline = Date.now() + 20_000;
+  while (!/Press Ctrl-C/.test(out)) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`abtest dev did not start:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    child,
+    output: () => out,
+    base: out.match(/serving the Lambda bundles on (http:\/\/\S+)/)![1],
+    apiKey: out.match(/x-api-key: ([0-9a-f]+)/)![1],
+  };
+}
