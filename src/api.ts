@@ -1,6 +1,7 @@
 import { checkName, nameParam, namespaceParam, parseTrack } from './events';
-import { LimitError } from './errors';
+import { InputError } from './errors';
 import { allowMethods, json, type Route } from './http';
+import type { Rejection, TrackAnswer } from './protocol';
 import { countError, experimentStats } from './stats';
 import { standardError } from './store';
 
@@ -8,20 +9,34 @@ import { standardError } from './store';
  * The routes behind the Lambda entries: parse, call the store, shape the answer.
  */
 
-/** `GET|POST /track`: counts one event or a batch. Answers 200 `{status:"ok", stored}`. */
+/**
+ * `GET|POST /track`: counts one event or a batch. Answers 200 `{status:"ok", stored}`; for a
+ * POSTed array, events refused on their own (names, allow-list, caps) are listed in `rejected`
+ * and the others are stored. A single event that is refused answers 400 naming the field.
+ */
 export const track: Route = async (event, { config, store }) => {
   const early = allowMethods(event, config, ['GET', 'POST']);
   if (early) return early;
-  const events = parseTrack(event, config);
-  const outcome = await store.track(events);
-  const noStore = { 'Cache-Control': 'no-store' };
-  if (outcome.rejected.length > 0) {
-    const first = outcome.rejected[0];
-    const err = new LimitError(events.length === 1 ? first.message : `event [${first.index}]: ${first.message}`);
-    return json(err.status, { status: 'failed', message: err.message, stored: outcome.stored, rejected: outcome.rejected }, config, noStore);
-  }
-  return json(200, { status: 'ok', stored: outcome.stored }, config, noStore);
+  const request = parseTrack(event, config);
+  const { accepted } = request;
+  const outcome = accepted.length > 0 ? await store.track(accepted.map((a) => a.event)) : { stored: 0, rejected: [] };
+  const capped = outcome.rejected.map((r): Rejection => ({
+    index: accepted[r.index].index,
+    field: capField(r.message),
+    message: r.message,
+  }));
+  if (!request.batch && capped.length > 0) throw new InputError(capped[0].field, capped[0].message);
+  const rejected = [...request.rejected, ...capped].sort((a, b) => a.index - b.index);
+  const answer: TrackAnswer = { status: 'ok', stored: outcome.stored };
+  if (rejected.length > 0) answer.rejected = rejected;
+  return json(200, answer, config, { 'Cache-Control': 'no-store' });
 };
+
+/** The event field a cap refusal of the store is about (its message starts with the kind of name). */
+function capField(message: string): string {
+  const kind = /^(namespace|experiment|variant) /.exec(message)?.[1];
+  return kind ?? 'event';
+}
 
 /**
  * `GET /experiments?namespace&scope=a,b`: results in a superset of Gimel's shape,
@@ -37,10 +52,10 @@ export const experiments: Route = async (event, { config, store }) => {
   if (early) return early;
   const namespace = namespaceParam(event, config);
   const scopeText = event.queryStringParameters?.scope;
-  const scope = scopeText ? scopeText.split(',').map((s, i) => checkName(s.replace(/\+/g, ' '), `scope[${i}]`, config)) : undefined;
+  const scope = scopeText ? scopeText.split(',').map((s, i) => checkName(s, `scope[${i}]`, config)) : undefined;
   const counts = await store.results(namespace, scope);
   const query = event.queryStringParameters ?? {};
-  const control = query.control?.replace(/\+/g, ' ');
+  const control = query.control;
   const results = query.stats === '1'
     ? counts.map((c) => {
         const { srm, goals } = experimentStats(c, { control });
