@@ -70,12 +70,3 @@ export function nameProblem(value: unknown, maxLength: number): string | null {
  */
 export const isRetryable = (status: number): boolean =>
   status === 0 || status === 408 || status === 429 || status >= 500;
-
-/**
- * A query string for the admin routes (`/experiments`, `/delete`), which read names as sent:
- * percent-encoded with `encodeURIComponent`, so a space is `%20` and a `+` stays a `+`
- * (`URLSearchParams` writes a space as `+`, which these routes read as `+`).
- */
-export function adminQuery(params: Record<string, string>): string {
-  return Object.entries(params).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
-}

@@ -1,6 +1,5 @@
 import { assign, eventUuid } from '../../src/assign';
 import { AbtestError, ConfigError, InputError } from '../../src/errors';
-import { adminQuery } from '../../src/protocol';
 import { chiSquareSurvival, goalStats, sampleRatioCheck, type GoalStats, type SrmResult } from '../../src/stats';
 import { commandConfig, type GlobalOptions } from '../context';
 import { prng, type Prng } from '../simulate/prng';
@@ -311,12 +310,12 @@ class Client {
   }
 
   async remove(namespace: string, experiment: string): Promise<void> {
-    const { status, body } = await this.admin('DELETE', `/delete?${adminQuery({ namespace, experiment })}`);
+    const { status, body } = await this.admin('DELETE', `/delete?${new URLSearchParams({ namespace, experiment })}`);
     if (status !== 200 && status !== 404) throw new AbtestError('simulate', `deleting "${experiment}" failed (${status}): ${JSON.stringify(body)}`);
   }
 
   async results(namespace: string, names: string[]): Promise<Counts[]> {
-    const { status, body } = await this.admin('GET', `/experiments?${adminQuery({ namespace, scope: names.join(',') })}`);
+    const { status, body } = await this.admin('GET', `/experiments?${new URLSearchParams({ namespace, scope: names.join(',') })}`);
     if (status !== 200 || !Array.isArray(body)) throw new AbtestError('simulate', `reading results failed (${status}): ${JSON.stringify(body).slice(0, 200)}`);
     return body.slice(1) as Counts[];
   }

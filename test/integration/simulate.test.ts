@@ -80,13 +80,6 @@ describe('abtest simulate (built binary, its own abtest dev)', () => {
     expect(r.stdout).toMatch(/✔ every counter equals the distinct visitors sent/);
   });
 
-  it('reads back and deletes an experiment whose name has a space (the admin routes keep + as +)', () => {
-    const r = json('--counting', 'exact', '--visitors', '100', '--experiment', 'hero banner:a=1@0.2,b=1@0.3');
-    expect(r.problems).toEqual([]);
-    expect(r.experiments[0].name).toBe('hero banner');
-    expect(r.experiments[0].variants.reduce((s, v) => s + v.participants, 0)).toBe(100);
-  });
-
   it('refuses a bad --experiment with one ✖ line and exit code 1', () => {
     const r = simulate('--experiment', 'oops');
     expect(r.status).toBe(1);
