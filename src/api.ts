@@ -1,4 +1,4 @@
-import { checkName, nameParam, namespaceParam, parseTrack } from './events';
+import { checkName, nameParam, namespaceParam, parseTrack, plusOrSpace } from './events';
 import { InputError } from './errors';
 import { allowMethods, json, type Route } from './http';
 import type { Rejection, TrackAnswer } from './protocol';
@@ -52,7 +52,9 @@ export const experiments: Route = async (event, { config, store }) => {
   if (early) return early;
   const namespace = namespaceParam(event, config);
   const scopeText = event.queryStringParameters?.scope;
-  const scope = scopeText ? scopeText.split(',').map((s, i) => checkName(s, `scope[${i}]`, config)) : undefined;
+  const scope = scopeText
+    ? scopeText.split(',').flatMap((s, i) => plusOrSpace(checkName(s, `scope[${i}]`, config)))
+    : undefined;
   const counts = await store.results(namespace, scope);
   const query = event.queryStringParameters ?? {};
   const control = query.control;
@@ -77,13 +79,18 @@ export const experiments: Route = async (event, { config, store }) => {
   return json(200, [{ meta }, ...results], config, { 'Cache-Control': 'no-store' });
 };
 
-/** `DELETE /delete?namespace&experiment`: removes an experiment's counters. */
+/**
+ * `DELETE /delete?namespace&experiment`: removes an experiment's counters. The experiment is
+ * the name as sent, or when none of that name exists, the name with `+` read as spaces.
+ */
 export const remove: Route = async (event, { config, store }) => {
   const early = allowMethods(event, config, ['DELETE']);
   if (early) return early;
   const namespace = namespaceParam(event, config);
   const experiment = nameParam(event, 'experiment', config);
-  const existed = await store.deleteExperiment(namespace, experiment);
-  if (!existed) return json(404, { status: 'failed', message: `experiment "${experiment}" does not exist in namespace "${namespace}"`, field: 'experiment' }, config);
-  return json(200, { status: 'ok', deleted: experiment, namespace }, config);
+  for (const name of plusOrSpace(experiment)) {
+    if (await store.deleteExperiment(namespace, name)) return json(200, { status: 'ok', deleted: name, namespace }, config);
+  }
+  const message = `experiment "${experiment}" does not exist in namespace "${namespace}"`;
+  return json(404, { status: 'failed', message, field: 'experiment' }, config);
 };

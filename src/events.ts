@@ -116,6 +116,14 @@ export function nameParam(event: ProxyEvent, field: string, config: Config, fall
   return checkName(v, field, config);
 }
 
+/**
+ * The names an admin route's `experiment` or `scope` entry may mean: the name as sent, then,
+ * when it holds a `+`, the name with each `+` read as a space, for clients that encode a
+ * space as `+` (HTML forms, `URLSearchParams`).
+ */
+export const plusOrSpace = (name: string): string[] =>
+  name.includes('+') ? [name, name.replace(/\+/g, ' ')] : [name];
+
 /** The namespace of an admin request, or the default. */
 export const namespaceParam = (event: ProxyEvent, config: Config): string =>
   nameParam(event, 'namespace', config, config.namespace);

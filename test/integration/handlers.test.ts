@@ -179,8 +179,14 @@ describe('track, experiments, delete against a real Redis', () => {
     expect({ status: del.statusCode, body: body(del) }).toEqual({ status: 200, body: { status: 'ok', deleted: 'c++ pricing', namespace: 'alephbet' } });
     expect((await results(c)).slice(1).map((e: { experiment: string }) => e.experiment)).toEqual(['c pricing']);
     expect((await keysOf(c.config)).some((k) => k.includes('c++'))).toBe(false);
-    const spaced = await c.remove(proxyEvent('DELETE', '/delete', { query: { experiment: 'c pricing' } }));
-    expect(spaced.statusCode).toBe(200);
+    // A client that encodes a space as + (a form, URLSearchParams) still finds "c pricing":
+    // + means + first, and a space when no name with + exists.
+    const formScoped = await results(c, { scope: 'c+pricing' });
+    expect(formScoped.slice(1).map((e: { experiment: string }) => e.experiment)).toEqual(['c pricing']);
+    const formDel = await c.remove(proxyEvent('DELETE', '/delete', { query: { experiment: 'c+pricing' } }));
+    expect({ status: formDel.statusCode, deleted: body(formDel).deleted }).toEqual({ status: 200, deleted: 'c pricing' });
+    expect((await keysOf(c.config)).filter((k) => k.includes('pricing'))).toEqual([]);
+    expect((await c.remove(proxyEvent('DELETE', '/delete', { query: { experiment: 'c+pricing' } }))).statusCode).toBe(404);
   });
 
   it('names that are not valid Unicode are refused in every route, naming the field, and never merge', async () => {
