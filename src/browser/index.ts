@@ -1,6 +1,7 @@
-import { createClient, type ClientEnv } from './client';
+import { createClient } from './client';
+import type { ClientEnv } from './types';
 
-export type { ExperimentHandle, ExperimentOptions, GoalOptions, InitOptions, VariantOptions } from './client';
+export type { ExperimentHandle, ExperimentOptions, GoalOptions, InitOptions, VariantOptions } from './types';
 
 /**
  * The abtest browser client: `abtest.init`, `abtest.experiment`, `abtest.complete`.
