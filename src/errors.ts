@@ -31,13 +31,6 @@ export class InputError extends AbtestError {
   }
 }
 
-/** A cap or allow-list refuses a new name (experiment, variant, goal). Answered with 429. */
-export class LimitError extends AbtestError {
-  constructor(message: string, hint?: string) {
-    super('limit', message, { status: 429, hint });
-  }
-}
-
 /** Redis cannot be reached or did not answer in time. Answered with 503. */
 export class UnavailableError extends AbtestError {
   constructor(message: string, cause?: unknown) {

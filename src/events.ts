@@ -1,85 +1,129 @@
 import type { Config } from './config';
 import { InputError } from './errors';
 import { bodyText, header, type ProxyEvent } from './http';
-import type { TrackEvent } from './store';
+import { EVENT_FIELDS, MAX_BATCH, nameProblem, type Rejection, type TrackEvent } from './protocol';
 
-/** Most events one POST may carry. */
-export const MAX_BATCH = 100;
-
-const FIELDS = ['namespace', 'experiment', 'variant', 'event', 'uuid'] as const;
-const CONTROL = /[\x00-\x1f\x7f]/;
-
-/** Checks one name (namespace, experiment, variant, event, uuid). */
+/** Checks one name (namespace, experiment, variant, event, uuid) against the wire rules and the config. */
 export function checkName(value: unknown, field: string, config: Config): string {
-  if (value === undefined || value === null || value === '') throw new InputError(field, `${field} is missing`);
-  if (typeof value !== 'string') throw new InputError(field, `${field} must be a string`);
-  if (value.length > config.max_name_length) throw new InputError(field, `${field} is longer than ${config.max_name_length} characters`);
-  if (CONTROL.test(value)) throw new InputError(field, `${field} contains a control character`);
-  return value;
+  const problem = nameProblem(value, config.max_name_length);
+  if (problem) throw new InputError(field, `${field} ${problem}`);
+  return value as string;
 }
 
-function toEvent(raw: Record<string, unknown>, config: Config, at: string): TrackEvent {
-  const name = (f: string) => (at ? `${at}.${f}` : f);
+const own = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
+
+/** One event from its raw fields; throws an InputError naming the first field at fault. */
+function toEvent(raw: Record<string, unknown>, config: Config): TrackEvent {
+  for (const key of Object.keys(raw)) {
+    if (!(EVENT_FIELDS as readonly string[]).includes(key)) {
+      throw new InputError(key, `${key} is not a known field (known: ${EVENT_FIELDS.join(', ')})`);
+    }
+  }
+  const field = (f: string) => (own(raw, f) ? raw[f] : undefined);
+  const ns = field('namespace');
   const e = {
-    namespace: raw.namespace === undefined || raw.namespace === '' ? config.namespace : checkName(raw.namespace, name('namespace'), config),
-    experiment: checkName(raw.experiment, name('experiment'), config),
-    variant: checkName(raw.variant, name('variant'), config),
-    event: checkName(raw.event, name('event'), config),
-    uuid: checkName(raw.uuid, name('uuid'), config),
+    namespace: ns === undefined || ns === '' ? config.namespace : checkName(ns, 'namespace', config),
+    experiment: checkName(field('experiment'), 'experiment', config),
+    variant: checkName(field('variant'), 'variant', config),
+    event: checkName(field('event'), 'event', config),
+    uuid: checkName(field('uuid'), 'uuid', config),
   };
   if (config.allowed_experiments && !config.allowed_experiments.includes(e.experiment)) {
-    throw new InputError(name('experiment'), `${name('experiment')} "${e.experiment}" is not in allowed_experiments`);
+    throw new InputError('experiment', `experiment "${e.experiment}" is not in allowed_experiments`);
   }
   return e;
+}
+
+/**
+ * The events of a track request. With `batch` (a POSTed array), refused events are listed in
+ * `rejected` with their position and the others are `accepted`; otherwise the one event is
+ * accepted or an InputError naming the field is thrown.
+ */
+export interface TrackRequest {
+  batch: boolean;
+  accepted: { index: number; event: TrackEvent }[];
+  rejected: Rejection[];
 }
 
 /**
  * Reads the events of a track request: a GET query string (`+` is a space, as Alephbet
  * sends it, so `my+test` and `my%20test` are the same name; unknown parameters such as cache
  * busters are ignored) or a POST body with one event object or an array of up to 100
- * (`application/json` or `text/plain`, as `sendBeacon` sends). Everything is checked before
- * anything is stored: one bad event refuses the whole request, naming the field.
+ * (`application/json` or `text/plain`, as `sendBeacon` sends). A problem of the whole request
+ * (content type, JSON, size) throws; in an array, each event is judged on its own.
  */
-export function parseTrack(event: ProxyEvent, config: Config): TrackEvent[] {
+export function parseTrack(event: ProxyEvent, config: Config): TrackRequest {
   if (event.httpMethod === 'GET') {
     const q = event.queryStringParameters ?? {};
     const raw: Record<string, unknown> = {};
-    for (const f of FIELDS) if (q[f] !== undefined) raw[f] = q[f]!.replace(/\+/g, ' ');
-    return [toEvent(raw, config, '')];
+    for (const f of EVENT_FIELDS) {
+      const v = own(q, f) ? q[f] : undefined;
+      if (typeof v === 'string') raw[f] = v.replace(/\+/g, ' ');
+    }
+    return { batch: false, accepted: [{ index: 0, event: toEvent(raw, config) }], rejected: [] };
   }
+  const parsed = parseBody(event);
+  if (!Array.isArray(parsed)) {
+    return { batch: false, accepted: [{ index: 0, event: toEvent(eventObject(parsed), config) }], rejected: [] };
+  }
+  if (parsed.length === 0) throw new InputError('body', 'the body is an empty array; send at least one event');
+  if (parsed.length > MAX_BATCH) {
+    throw new InputError('body', `the body has ${parsed.length} events; at most ${MAX_BATCH} are accepted at once`);
+  }
+  const out: TrackRequest = { batch: true, accepted: [], rejected: [] };
+  parsed.forEach((item, index) => {
+    try {
+      out.accepted.push({ index, event: toEvent(eventObject(item), config) });
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      out.rejected.push({ index, field: e.field, message: e.message });
+    }
+  });
+  return out;
+}
+
+/** The JSON of a POST body, after the checks that concern the whole request. */
+function parseBody(event: ProxyEvent): unknown {
   const type = (header(event, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
   if (type && type !== 'application/json' && type !== 'text/plain') {
     throw new InputError('content-type', `content-type ${type} is not accepted; send application/json or text/plain`, 415);
   }
   const text = bodyText(event);
   if (!text.trim()) throw new InputError('body', 'the body is empty; send one event object or an array of events');
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new InputError('body', `the body is not valid JSON: ${(e as Error).message}`);
   }
-  const list = Array.isArray(parsed) ? parsed : [parsed];
-  if (list.length === 0) throw new InputError('body', 'the body is an empty array; send at least one event');
-  if (list.length > MAX_BATCH) throw new InputError('body', `the body has ${list.length} events; at most ${MAX_BATCH} are accepted at once`);
-  return list.map((item, i) => {
-    const at = Array.isArray(parsed) ? `[${i}]` : '';
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new InputError(at || 'body', `${at || 'the body'} must be an event object`);
-    for (const key of Object.keys(item)) {
-      if (!(FIELDS as readonly string[]).includes(key)) throw new InputError(at ? `${at}.${key}` : key, `${at ? `${at}.${key}` : key} is not a known field (known: ${FIELDS.join(', ')})`);
-    }
-    return toEvent(item as Record<string, unknown>, config, at);
-  });
 }
+
+function eventObject(item: unknown): Record<string, unknown> {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    throw new InputError('body', 'an event must be an object');
+  }
+  return item as Record<string, unknown>;
+}
+
+/**
+ * A name from the query string of an admin route, as sent: percent-decoded by API Gateway,
+ * `+` kept as `+` (only GET /track reads `+` as a space), so every tracked name can be addressed.
+ * A missing or empty one is `fallback` when given.
+ */
+export function nameParam(event: ProxyEvent, field: string, config: Config, fallback?: string): string {
+  const q = event.queryStringParameters ?? {};
+  const v = own(q, field) ? q[field] : undefined;
+  if ((v === undefined || v === '') && fallback !== undefined) return fallback;
+  return checkName(v, field, config);
+}
+
+/**
+ * The names an admin route's `experiment` or `scope` entry may mean: the name as sent, then,
+ * when it holds a `+`, the name with each `+` read as a space, for clients that encode a
+ * space as `+` (HTML forms, `URLSearchParams`).
+ */
+export const plusOrSpace = (name: string): string[] =>
+  name.includes('+') ? [name, name.replace(/\+/g, ' ')] : [name];
 
 /** The namespace of an admin request, or the default. */
-export function namespaceParam(event: ProxyEvent, config: Config): string {
-  const ns = event.queryStringParameters?.namespace;
-  return ns === undefined || ns === '' ? config.namespace : checkName(ns.replace(/\+/g, ' '), 'namespace', config);
-}
-
-/** A required name from the query string of an admin request. */
-export function nameParam(event: ProxyEvent, field: string, config: Config): string {
-  const v = event.queryStringParameters?.[field];
-  return checkName(v === undefined ? v : v.replace(/\+/g, ' '), field, config);
-}
+export const namespaceParam = (event: ProxyEvent, config: Config): string =>
+  nameParam(event, 'namespace', config, config.namespace);

@@ -1,4 +1,10 @@
 import { assign, eventUuid, pick } from '../assign';
+import {
+  isRetryable, MAX_BATCH, NAME_LENGTH_LIMIT, nameProblem, PARTICIPATE, type TrackAnswer, type WireEvent,
+} from '../protocol';
+import type { ClientEnv, ExperimentHandle, ExperimentOptions, GoalOptions, InitOptions } from './types';
+
+export type { ClientEnv } from './types';
 
 /**
  * The browser client's logic, with the browser (storage, network, clock, randomness, page
@@ -6,84 +12,12 @@ import { assign, eventUuid, pick } from '../assign';
  * to the real browser. Nothing here throws into the host page: every public entry catches.
  */
 
-/** One event as POST /track takes it. */
-export interface TrackEvent {
-  namespace?: string;
-  experiment: string;
-  variant: string;
-  event: string;
-  uuid: string;
-}
-
-/** What the client needs from the browser. */
-export interface ClientEnv {
-  /** localStorage, or anything that throws like it does in private mode. */
-  storage: { getItem(key: string): string | null; setItem(key: string, value: string): void } | null;
-  /** POSTs `body` (a JSON array, sent as text/plain); resolves with the HTTP status, 0 on a network error. */
-  post(url: string, body: string): Promise<number>;
-  /** Hands `body` to the browser to send after the page is gone; false when it cannot. */
-  beacon(url: string, body: string): boolean;
-  /** A number in [0, 1). */
-  random(): number;
-  /** 32 hex digits, unpredictable. */
-  randomId(): string;
-  /** The page's query string (`location.search`). */
-  search: string;
-  setTimeout(fn: () => void, ms: number): unknown;
-  warn(message: string, detail?: unknown): void;
-}
-
-/** Options of `abtest.init`. */
-export interface InitOptions {
-  /** The track URL, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/prod/track`. */
-  url: string;
-  /** @default the server's configured namespace */
-  namespace?: string;
-  /** A stable user id: the same user gets the same variants on every device. */
-  userId?: string | number;
-}
-
-/** A variant: optional weight (relative) and what to do when it is chosen. */
-export interface VariantOptions {
-  /** @default 1 (all variants equal) */
-  weight?: number;
-  activate?: (variant: string) => void;
-}
-
-/** Options of `abtest.experiment`. */
-export interface ExperimentOptions {
-  name: string;
-  variants: Record<string, VariantOptions>;
-  /** Fraction of visitors in the experiment, 0 to 1; the others see the first variant, untracked. @default 1 */
-  sample?: number;
-  /** Checked until the visitor enters the experiment: false leaves the page untouched. */
-  trigger?: () => boolean;
-}
-
-/** What `abtest.experiment` returns. */
-export interface ExperimentHandle {
-  name: string;
-  /** The variant shown, or null when the trigger said no (or the options were unusable). */
-  variant: string | null;
-  /** Whether this visitor counts in the experiment (in the sample, not forced by QA). */
-  tracked: boolean;
-}
-
-/** Options of `abtest.complete`. */
-export interface GoalOptions {
-  /** Count a visitor once per goal and experiment, however often they complete it. @default true */
-  unique?: boolean;
-}
-
 /** Events kept for retry at most; the oldest go first. */
 export const QUEUE_MAX = 500;
-/** Events per POST (the server's MAX_BATCH). */
-export const BATCH = 100;
 /** Attempts within one page before waiting for the next page. */
 export const RETRIES = 5;
 const QUEUE_KEY = 'abtest:queue';
 const VISITOR_KEY = 'abtest:visitor';
-const PARTICIPATE = 'participate';
 
 interface VisitorState {
   /** The visitor id this state belongs to. */
@@ -96,11 +30,23 @@ interface VisitorState {
   done: Record<string, 1>;
 }
 
-/** Names the server takes: 1 to 128 characters, no control characters. */
-export const validName = (s: unknown): s is string => typeof s === 'string' && s.length > 0 && s.length <= 128 && !/[\x00-\x1f\x7f]/.test(s);
+/**
+ * Names no server takes are not queued. A server's own `max_name_length` may be lower: it then
+ * refuses those events alone, and the client drops them.
+ */
+const invalidName = (s: unknown): boolean => nameProblem(s, NAME_LENGTH_LIMIT) !== null;
 
 /** The identity of a queued event: the same event queued twice is kept once. */
-const eventKey = (e: TrackEvent): string => [e.namespace, e.experiment, e.variant, e.event, e.uuid].join('\n');
+const eventKey = (e: WireEvent): string => [e.namespace, e.experiment, e.variant, e.event, e.uuid].join('\n');
+
+/** How many events a 2xx answer of /track lists as refused (0 when it lists none or is not JSON). */
+function rejectedOf(text: string): number {
+  try {
+    return ((JSON.parse(text) as TrackAnswer).rejected || []).length;
+  } catch {
+    return 0;
+  }
+}
 
 /** Parses `?abtest_force=experiment:variant,other:variant` (repeatable) into experiment → variant. */
 export function forcedVariants(search: string): Record<string, string> {
@@ -146,12 +92,16 @@ export function createClient(env: ClientEnv) {
   let sending = false;
   let scheduled = false;
   let failures = 0;
+  /** Events per POST: halved while the server refuses a batch as a whole (400, 413). */
+  let limit = MAX_BATCH;
 
-  const queue = (): TrackEvent[] => load<TrackEvent[]>(QUEUE_KEY, []);
+  const queue = (): WireEvent[] => load<WireEvent[]>(QUEUE_KEY, []);
 
-  const enqueue = (e: TrackEvent) => {
-    if (!validName(e.experiment) || !validName(e.variant) || !validName(e.event) || (e.namespace !== undefined && !validName(e.namespace))) {
-      env.warn('abtest: not tracked, a name is empty, longer than 128 characters or has control characters', e);
+  const enqueue = (e: WireEvent) => {
+    const names = [e.experiment, e.variant, e.event];
+    if (e.namespace !== undefined) names.push(e.namespace);
+    if (names.some(invalidName)) {
+      env.warn(`abtest: not tracked, a name is empty, longer than ${NAME_LENGTH_LIMIT}, or not text`, e);
       return;
     }
     const q = queue();
@@ -171,29 +121,41 @@ export function createClient(env: ClientEnv) {
     }, ms);
   };
 
-  /** Sends the queue in batches; confirmed (2xx) and refused (4xx, final) events leave it. */
+  /**
+   * Sends the queue in batches. A 2xx confirms the batch (events the server lists as
+   * `rejected` are refused for good and go too); no answer, 408, 429 and 5xx are retried;
+   * a 400 or 413 of a batch is retried in halves until the event at fault is alone; any
+   * other answer is final.
+   */
   const flush = async (): Promise<void> => {
     if (sending || !opts) return;
-    const batch = queue().slice(0, BATCH);
+    const batch = queue().slice(0, limit);
     if (batch.length === 0) return;
     sending = true;
-    let status = 0;
+    let answer = { status: 0, text: '' };
     try {
-      status = await env.post(opts.url, JSON.stringify(batch));
+      answer = await env.post(opts.url, JSON.stringify(batch));
     } catch {
-      status = 0;
+      // no network: retried below
     }
     sending = false;
-    if (status >= 200 && status < 500) {
-      if (status >= 400) env.warn(`abtest: the track endpoint refused ${batch.length} event(s) with ${status}`);
+    const { status } = answer;
+    if (isRetryable(status)) {
+      // Try again later in this page, then on the next page.
+      if (++failures < RETRIES) schedule(1000 * 2 ** (failures - 1));
+      return;
+    }
+    failures = 0;
+    if ((status === 400 || status === 413) && batch.length > 1) {
+      limit = Math.ceil(batch.length / 2);
+    } else {
+      const refused = status < 300 ? rejectedOf(answer.text) : batch.length;
+      if (refused > 0) env.warn(`abtest: the track endpoint refused ${refused} event(s) (HTTP ${status})`);
       const sent = new Set(batch.map(eventKey));
       save(QUEUE_KEY, queue().filter((e) => !sent.has(eventKey(e))));
-      failures = 0;
-      if (queue().length > 0) schedule(0);
-    } else if (++failures < RETRIES) {
-      // 5xx or no network: try again later in this page, then on the next page.
-      schedule(1000 * 2 ** (failures - 1));
     }
+    if (queue().length > 0) schedule(0);
+    else limit = MAX_BATCH;
   };
 
   /**
@@ -204,9 +166,9 @@ export function createClient(env: ClientEnv) {
     try {
       if (!opts) return;
       const q = queue();
-      for (let i = 0; i < q.length; i += BATCH) {
-        const body = JSON.stringify(q.slice(i, i + BATCH));
-        if (!env.beacon(opts.url, body)) env.post(opts.url, body).catch(() => 0);
+      for (let i = 0; i < q.length; i += MAX_BATCH) {
+        const body = JSON.stringify(q.slice(i, i + MAX_BATCH));
+        if (!env.beacon(opts.url, body)) env.post(opts.url, body).catch(() => null);
       }
     } catch {
       // nothing to do: the queue is still there for the next page

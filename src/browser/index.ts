@@ -1,6 +1,7 @@
-import { createClient, type ClientEnv } from './client';
+import { createClient } from './client';
+import type { ClientEnv } from './types';
 
-export type { ExperimentHandle, ExperimentOptions, GoalOptions, InitOptions, VariantOptions } from './client';
+export type { ExperimentHandle, ExperimentOptions, GoalOptions, InitOptions, VariantOptions } from './types';
 
 /**
  * The abtest browser client: `abtest.init`, `abtest.experiment`, `abtest.complete`.
@@ -38,8 +39,8 @@ const client = createClient({
   // text/plain keeps the request "simple": no CORS preflight before each POST.
   post: (url, body) =>
     fetch(url, { method: 'POST', body, keepalive: true, credentials: 'omit', headers: { 'Content-Type': 'text/plain' } }).then(
-      (r) => r.status,
-      () => 0,
+      (r) => r.text().then((text) => ({ status: r.status, text }), () => ({ status: r.status, text: '' })),
+      () => ({ status: 0, text: '' }),
     ),
   beacon: (url, body) => {
     try {

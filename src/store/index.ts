@@ -4,17 +4,9 @@ import { guard, type RedisClient } from './redis';
 
 export { createRedis, guard, type RedisClient } from './redis';
 
-/** The pseudo-goal of entering an experiment: its counter is a variant's participants. */
-export const PARTICIPATE = 'participate';
+import { PARTICIPATE, type TrackEvent } from '../protocol';
 
-/** One tracking event, validated. */
-export interface TrackEvent {
-  namespace: string;
-  experiment: string;
-  variant: string;
-  event: string;
-  uuid: string;
-}
+export { PARTICIPATE, type TrackEvent } from '../protocol';
 
 /** What happened to a batch: events counted (new or already seen) and events a cap refused. */
 export interface TrackOutcome {

@@ -12,7 +12,8 @@ jest.setTimeout(60_000);
 let fx: DevFixture;
 
 beforeAll(async () => {
-  fx = await startDev();
+  // An allow-list and a name limit below the client's: the server refuses single events.
+  fx = await startDev({ allowed_experiments: ['banner', 'button colour', 'broken', 'checkout'], max_name_length: 40 });
 });
 
 afterAll(async () => {
@@ -144,6 +145,41 @@ test('events queued while the endpoint is down arrive later, once', async () => 
   await variants(p);
   await p.page.waitForTimeout(300);
   expect(await totals()).toEqual(expected);
+  await p.close();
+});
+
+test('503 and 429 are retried; events the server refuses leave the queue alone, the rest arrives once', async () => {
+  const p = await openProfile();
+  const posts: { answer: number | 'server'; body: string }[] = [];
+  const early = [503, 429];
+  await p.context.route('**/track', (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    const answer = early.shift() ?? 'server';
+    posts.push({ answer, body: route.request().postData() ?? '' });
+    if (answer === 'server') return route.continue();
+    return route.fulfill({ status: answer, contentType: 'application/json', body: '{"status":"failed","message":"later"}' });
+  });
+  await p.page.goto(`${fx.dev.url}/`);
+  await variants(p);
+  const long = `checkout ${'x'.repeat(40)}`;
+  await p.page.evaluate((name) => {
+    const w = window as unknown as { abtest: { experiment(o: unknown): unknown; complete(n: string): void } };
+    for (const n of ['checkout', 'not allowed', name]) w.abtest.experiment({ name: n, variants: { a: {}, b: {} } });
+    w.abtest.complete('paid');
+  }, long);
+  const c = await eventually(() => fx.counts('checkout'), (x) => x?.goals.paid !== undefined, 15_000);
+  expect(Object.values(c!.participants)).toEqual([1]);
+  expect(Object.values(c!.goals.paid)).toEqual([1]);
+  expect(await eventually(() => queued(p), (n) => n === 0, 15_000)).toBe(0);
+  await p.page.waitForTimeout(500);
+  expect(posts.slice(0, 2).map((x) => x.answer)).toEqual([503, 429]);
+  // The refused events went to the server once, in a batch that also stored the others.
+  const served = posts.filter((x) => x.answer === 'server');
+  expect(served.filter((x) => x.body.includes('not allowed'))).toHaveLength(1);
+  expect(served.filter((x) => x.body.includes(long))).toHaveLength(1);
+  const names = (await fx.results()).map((e) => e.experiment);
+  expect(names).toContain('checkout');
+  expect(names).not.toContain('not allowed');
   await p.close();
 });
 

@@ -98,7 +98,7 @@ describe('track, experiments, delete against a real Redis', () => {
       [get({ experiment: 'e', variant: 'a'.repeat(17), event: 'participate', uuid: 'u' }), 400, 'variant'],
       [get({ experiment: 'e\u0007', variant: 'a', event: 'participate', uuid: 'u' }), 400, 'experiment'],
       [proxyEvent('POST', '/track', { body: '[{"experiment":"e"' }), 400, 'body'],
-      [post([{ experiment: 'e', variant: 'a', event: 'participate', uuid: 'u' }, { experiment: 'e', variant: 'a', event: 'participate' }]), 400, '[1].uuid'],
+      [post({ experiment: 'e', variant: 'a', event: 'participate' }), 400, 'uuid'],
       [post(Array(101).fill({ experiment: 'e', variant: 'a', event: 'participate', uuid: 'u' })), 400, 'body'],
       [proxyEvent('POST', '/track', { body: 'x'.repeat(300_000) }), 413, 'body'],
     ];
@@ -123,17 +123,17 @@ describe('track, experiments, delete against a real Redis', () => {
     expect((await t('e1', 'a')).statusCode).toBe(200);
     expect((await t('e2', 'a')).statusCode).toBe(200);
     const third = await t('e3', 'a');
-    expect(third.statusCode).toBe(429);
-    expect(body(third).message).toMatch(/max_experiments_per_namespace \(2\)/);
+    expect(third.statusCode).toBe(400);
+    expect(body(third)).toMatchObject({ field: 'experiment', message: expect.stringMatching(/max_experiments_per_namespace \(2\)/) });
     expect((await t('e1', 'b')).statusCode).toBe(200);
-    expect(body(await t('e1', 'c'))).toMatchObject({ status: 'failed', message: expect.stringMatching(/variant "c" would exceed max_variants_per_experiment/) });
+    expect(body(await t('e1', 'c'))).toMatchObject({ status: 'failed', field: 'variant', message: expect.stringMatching(/variant "c" would exceed max_variants_per_experiment/) });
     expect((await t('e1', 'a', 'buy')).statusCode).toBe(200);
-    expect(body(await t('e1', 'a', 'signup')).message).toMatch(/goal "signup" would exceed max_goals_per_experiment/);
+    expect(body(await t('e1', 'a', 'signup'))).toMatchObject({ field: 'event', message: expect.stringMatching(/goal "signup" would exceed max_goals_per_experiment/) });
     expect((await t('x', 'a', 'participate', 'second')).statusCode).toBe(200);
-    expect(body(await t('x', 'a', 'participate', 'third')).message).toMatch(/namespace "third" would exceed max_namespaces \(2\)/);
-    const batch = await c.track(post([{ experiment: 'e1', variant: 'a', event: 'participate', uuid: 'v' }, { experiment: 'e9', variant: 'a', event: 'participate', uuid: 'v' }]));
-    expect(batch.statusCode).toBe(429);
-    expect(body(batch)).toMatchObject({ stored: 1, rejected: [{ index: 1 }] });
+    expect(body(await t('x', 'a', 'participate', 'third'))).toMatchObject({ field: 'namespace', message: expect.stringMatching(/namespace "third" would exceed max_namespaces \(2\)/) });
+    const batch = await c.track(post([{ experiment: 'e9', variant: 'a', event: 'participate', uuid: 'v' }, { experiment: 'e1', variant: 'a', event: 'participate', uuid: 'v' }]));
+    expect(batch.statusCode).toBe(200);
+    expect(body(batch)).toEqual({ status: 'ok', stored: 1, rejected: [{ index: 0, field: 'experiment', message: expect.stringMatching(/"e9" would exceed max_experiments_per_namespace/) }] });
     const out = await results(c);
     expect(out.slice(1).map((e: { experiment: string }) => e.experiment)).toEqual(['e1', 'e2']);
     expect(out[1].variants.map((v: { label: string }) => v.label)).toEqual(['a', 'b']);
@@ -146,6 +146,67 @@ describe('track, experiments, delete against a real Redis', () => {
     expect(refused.statusCode).toBe(400);
     expect(body(refused)).toMatchObject({ field: 'experiment', message: expect.stringMatching(/not in allowed_experiments/) });
     expect(await keysOf(allow.config)).toEqual([]);
+  });
+
+  it('a refused event does not sink its batch: the others are stored, the refused listed', async () => {
+    const c = container(testConfig(redis.url, { allowed_experiments: ['ok', 'okay'], max_name_length: 16 }));
+    const ok = { experiment: 'ok', variant: 'a', event: 'participate', uuid: 'u1' };
+    const r = await c.track(post([ok, { ...ok, experiment: 'other' }, { ...ok, variant: 'v'.repeat(17) }, { ...ok, experiment: 'okay' }]));
+    expect(r.statusCode).toBe(200);
+    expect(body(r)).toEqual({
+      status: 'ok', stored: 2,
+      rejected: [
+        { index: 1, field: 'experiment', message: 'experiment "other" is not in allowed_experiments' },
+        { index: 2, field: 'variant', message: 'variant is longer than 16 characters' },
+      ],
+    });
+    expect((await results(c)).slice(1).map((e: { experiment: string }) => e.experiment)).toEqual(['ok', 'okay']);
+    expect((await keysOf(c.config)).some((k) => /other|vvvv/.test(k))).toBe(false);
+    // Only refused events: still 200, nothing stored, every one listed.
+    expect(body(await c.track(post([{ ...ok, experiment: 'other' }])))).toEqual({ status: 'ok', stored: 0, rejected: [expect.objectContaining({ index: 0, field: 'experiment' })] });
+  });
+
+  it('a name with + is tracked, scoped, read and deleted; GET /track still reads + as a space', async () => {
+    const c = container(testConfig(redis.url));
+    // queryStringParameters hold what API Gateway decoded: `c%2B%2B%20pricing` and `c++%20pricing` give "c++ pricing".
+    await c.track(post([{ experiment: 'c++ pricing', variant: 'a+b', event: 'participate', uuid: '1' }]));
+    await c.track(get({ experiment: 'c+pricing', variant: 'a', event: 'participate', uuid: '1' }));
+    const all = (await results(c)).slice(1).map((e: { experiment: string }) => e.experiment);
+    expect(all).toEqual(['c pricing', 'c++ pricing']);
+    const scoped = await results(c, { scope: 'c++ pricing', control: 'a+b' });
+    expect(scoped.slice(1)).toEqual([expect.objectContaining({ experiment: 'c++ pricing', variants: [{ label: 'a+b', participants: 1 }] })]);
+    const del = await c.remove(proxyEvent('DELETE', '/delete', { query: { experiment: 'c++ pricing' } }));
+    expect({ status: del.statusCode, body: body(del) }).toEqual({ status: 200, body: { status: 'ok', deleted: 'c++ pricing', namespace: 'alephbet' } });
+    expect((await results(c)).slice(1).map((e: { experiment: string }) => e.experiment)).toEqual(['c pricing']);
+    expect((await keysOf(c.config)).some((k) => k.includes('c++'))).toBe(false);
+    // A client that encodes a space as + (a form, URLSearchParams) still finds "c pricing":
+    // + means + first, and a space when no name with + exists.
+    const formScoped = await results(c, { scope: 'c+pricing' });
+    expect(formScoped.slice(1).map((e: { experiment: string }) => e.experiment)).toEqual(['c pricing']);
+    const formDel = await c.remove(proxyEvent('DELETE', '/delete', { query: { experiment: 'c+pricing' } }));
+    expect({ status: formDel.statusCode, deleted: body(formDel).deleted }).toEqual({ status: 200, deleted: 'c pricing' });
+    expect((await keysOf(c.config)).filter((k) => k.includes('pricing'))).toEqual([]);
+    expect((await c.remove(proxyEvent('DELETE', '/delete', { query: { experiment: 'c+pricing' } }))).statusCode).toBe(404);
+  });
+
+  it('names that are not valid Unicode are refused in every route, naming the field, and never merge', async () => {
+    const c = container(testConfig(redis.url));
+    const notUnicode = ['\ud800', '\udfff', '\ufffd', 'x\udc00y'];
+    for (const name of notUnicode) {
+      const one = await c.track(get({ experiment: name, variant: 'a', event: 'participate', uuid: 'u' }));
+      expect({ status: one.statusCode, field: body(one).field }).toEqual({ status: 400, field: 'experiment' });
+      const json = `{"experiment":"ok","variant":${JSON.stringify(name)},"event":"participate","uuid":"u"}`;
+      const fromJson = await c.track(proxyEvent('POST', '/track', { body: json }));
+      expect({ status: fromJson.statusCode, field: body(fromJson).field }).toEqual({ status: 400, field: 'variant' });
+      const scoped = await c.experiments(proxyEvent('GET', '/experiments', { query: { scope: `ok,${name}` } }));
+      expect({ status: scoped.statusCode, field: body(scoped).field }).toEqual({ status: 400, field: 'scope[1]' });
+      const del = await c.remove(proxyEvent('DELETE', '/delete', { query: { namespace: name, experiment: 'ok' } }));
+      expect({ status: del.statusCode, field: body(del).field }).toEqual({ status: 400, field: 'namespace' });
+    }
+    const bytes = Buffer.concat([Buffer.from('[{"experiment":"'), Buffer.from([0xc3, 0x28]), Buffer.from('","variant":"a","event":"participate","uuid":"u"}]')]);
+    const b64 = await c.track({ ...proxyEvent('POST', '/track'), body: bytes.toString('base64'), isBase64Encoded: true });
+    expect(body(b64)).toMatchObject({ stored: 0, rejected: [{ index: 0, field: 'experiment' }] });
+    expect(await keysOf(c.config)).toEqual([]);
   });
 
   it('delete removes every key of the experiment; another container re-indexes it when tracking again', async () => {

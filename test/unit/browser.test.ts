@@ -1,5 +1,6 @@
 import { assign, eventUuid } from '../../src/assign';
-import { BATCH, createClient, forcedVariants, QUEUE_MAX, RETRIES, type ClientEnv, type TrackEvent } from '../../src/browser/client';
+import { createClient, forcedVariants, QUEUE_MAX, RETRIES, type ClientEnv } from '../../src/browser/client';
+import { MAX_BATCH as BATCH, type WireEvent as TrackEvent } from '../../src/protocol';
 
 /**
  * The browser client's queue, uuids and assignment with a fake browser: storage, network and
@@ -8,8 +9,10 @@ import { BATCH, createClient, forcedVariants, QUEUE_MAX, RETRIES, type ClientEnv
 
 class FakeBrowser {
   store = new Map<string, string>();
-  /** Statuses the next POSTs answer (then 200). */
-  answers: number[] = [];
+  /** Statuses (or status and JSON body) the next POSTs answer (then `respond`). */
+  answers: (number | { status: number; body: unknown })[] = [];
+  /** The answer once `answers` is used up. */
+  respond: (events: TrackEvent[]) => { status: number; body: unknown } = (events) => ({ status: 200, body: { status: 'ok', stored: events.length } });
   posts: TrackEvent[][] = [];
   beacons: TrackEvent[][] = [];
   beaconWorks = true;
@@ -33,8 +36,10 @@ class FakeBrowser {
     return {
       storage,
       post: async (_url, body) => {
-        this.posts.push(JSON.parse(body));
-        return this.answers.length ? this.answers.shift()! : 200;
+        const events = JSON.parse(body);
+        this.posts.push(events);
+        const next = this.answers.length ? this.answers.shift()! : this.respond(events);
+        return typeof next === 'number' ? { status: next, text: '' } : { status: next.status, text: JSON.stringify(next.body) };
       },
       beacon: (_url, body) => {
         if (!this.beaconWorks) return false;
@@ -162,14 +167,47 @@ test('5xx and network errors are retried with backoff, and the queue survives to
   expect(b.queue()).toEqual([]);
 });
 
-test('4xx answers are final: the events leave the queue', async () => {
+test('408 and 429 are retried like 5xx; another 4xx is final and warned about', async () => {
   const b = new FakeBrowser();
-  b.answers = [429];
+  b.answers = [408, 429, 502, 404];
   page(b).experiment({ name: 'one', variants });
-  await b.runTimers();
-  expect(b.posts).toHaveLength(1);
+  expect(await b.runTimers()).toEqual([0, 1000, 2000, 4000]);
+  expect(b.posts).toHaveLength(4);
   expect(b.queue()).toEqual([]);
-  expect(b.warnings.join()).toContain('429');
+  expect(b.warnings.join()).toContain('refused 1 event(s) (HTTP 404)');
+});
+
+test('a 200 that lists rejected events confirms the batch; the refused are warned about, not resent', async () => {
+  const b = new FakeBrowser();
+  b.answers = [{ status: 200, body: { status: 'ok', stored: 1, rejected: [{ index: 1, field: 'experiment', message: 'no' }] } }];
+  const c = page(b);
+  c.experiment({ name: 'allowed', variants });
+  c.experiment({ name: 'not allowed', variants });
+  await b.runTimers();
+  expect(b.posts.map((p) => p.length)).toEqual([2]);
+  expect(b.queue()).toEqual([]);
+  expect(b.warnings.join()).toContain('refused 1 event(s) (HTTP 200)');
+});
+
+test('a batch refused as a whole (400, 413) is halved until the event at fault is alone; the rest arrives', async () => {
+  const b = new FakeBrowser();
+  // A server that refuses a whole batch for one bad name (as abtest before per-event answers did).
+  b.respond = (events) => (events.some((e) => e.experiment === 'bad')
+    ? { status: 400, body: { status: 'failed', field: 'experiment', message: 'no' } }
+    : { status: 200, body: { status: 'ok', stored: events.length } });
+  const c = page(b);
+  for (const name of ['a', 'b', 'bad', 'c', 'd']) c.experiment({ name, variants });
+  await b.runTimers();
+  const stored = b.posts.filter((p) => !p.some((e) => e.experiment === 'bad')).flat().map((e) => e.experiment);
+  expect(stored.sort()).toEqual(['a', 'b', 'c', 'd']);
+  expect(b.posts.filter((p) => p.length === 1 && p[0].experiment === 'bad')).toHaveLength(1);
+  expect(b.queue()).toEqual([]);
+  // The batch size comes back once the queue is empty.
+  b.respond = (events) => ({ status: 200, body: { status: 'ok', stored: events.length } });
+  for (let i = 0; i < 3; i++) c.complete(`goal ${i}`);
+  b.posts = [];
+  await b.runTimers();
+  expect(b.posts.map((p) => p.length)).toEqual([3 * 5]);
 });
 
 test('the queue sends in batches of 100, keeps each event once, and holds at most QUEUE_MAX', async () => {
@@ -257,9 +295,14 @@ test('?abtest_force shows a variant without tracking it', async () => {
 test('names the server would refuse are not queued; misuse is warned about', async () => {
   const b = new FakeBrowser();
   const c = page(b);
-  c.experiment({ name: 'x'.repeat(129), variants });
+  c.experiment({ name: 'x'.repeat(1025), variants });
+  c.experiment({ name: 'lone \ud800', variants });
   await b.runTimers();
   expect(b.sent()).toEqual([]);
+  // Longer than the default max_name_length, but a server may take it: sent, and refused there alone.
+  c.experiment({ name: 'x'.repeat(200), variants });
+  await b.runTimers();
+  expect(b.sent()).toHaveLength(1);
   const bare = createClient(b.env());
   expect(bare.experiment({ name: 'early', variants })).toEqual({ name: 'early', variant: 'red', tracked: false });
   expect(() => bare.complete('goal')).not.toThrow();
