@@ -1,4 +1,5 @@
-import { apiBase, chance, experimentView, formatCount, formatP, parseResults, percent, signedPercent, verdict, type ExperimentResult, type ExperimentView, type Meta } from './model';
+import { apiBase, chance, experimentView, formatCount, formatP, parseResults, percent, signedPercent, verdict, type ExperimentView } from './model';
+import type { ExperimentResults, ResultsMeta } from '../results';
 import { rateChart } from './chart';
 
 /**
@@ -67,7 +68,7 @@ function saveSettings(s: Settings) {
 
 let settings: Settings;
 const controls = new Map<string, string>();
-const lastResults = new Map<string, ExperimentResult>();
+const lastResults = new Map<string, ExperimentResults>();
 let timer: ReturnType<typeof setInterval> | null = null;
 /** The latest load: an older one that answers late draws nothing. */
 let latest = 0;
@@ -160,7 +161,7 @@ function rememberNamespace(namespace?: string) {
   $('namespaces').replaceChildren(...recent.map((n) => h('option', { value: n })));
 }
 
-function draw(meta: Meta, views: ExperimentView[]) {
+function draw(meta: ResultsMeta, views: ExperimentView[]) {
   $('namespace-shown').textContent = meta.namespace;
   rememberNamespace(meta.namespace);
   if (views.length === 0) {

@@ -24,6 +24,7 @@ import { chiSquareSurvival, clamp01, normalTwoSided, Z95 } from './math';
 
 export { betaCdf, chiSquareSurvival, lnGamma, normalTwoSided, Z95 } from './math';
 export { bayesProbabilities, type Beta } from './bayes';
+export { experimentStats, withStats, type ExperimentStats } from './experiment';
 
 /** One variant's counts for one goal, as the experiments endpoint reports them. */
 export interface VariantInput {
@@ -262,33 +263,4 @@ export function sampleRatioCheck(participants: number[], opts: { weights?: numbe
   const chiSquare = observed.reduce((acc, o, i) => acc + (o - shares[i] * fitted) ** 2 / variance[i], 0);
   const pValue = chiSquareSurvival(chiSquare, df);
   return { chiSquare, df, pValue, mismatch: pValue < (opts.alpha ?? 0.001), expectedShares: shares };
-}
-
-/** One experiment's counts, as the store reports them (a structural copy, to keep this module free of imports). */
-export interface ExperimentCountsInput {
-  /** Relative standard error of each count: 0 when exact. */
-  standard_error: number;
-  variants: { label: string; participants: number }[];
-  goals: { goal: string; results: VariantInput[] }[];
-}
-
-/** The statistics of one experiment: the sample-ratio check and each goal's statistics. */
-export interface ExperimentStats {
-  srm: SrmResult;
-  goals: ({ goal: string } & GoalStats)[];
-}
-
-/**
- * Statistics of one experiment's counts: the sample-ratio check of its participants and
- * {@link goalStats} for each goal, both allowing for the counts' standard error.
- * @param opts.control the control's label; ignored when the experiment has no such variant. @default the first variant
- * @param opts.weights expected weights of the variants, in the order of `counts.variants`. @default equal
- */
-export function experimentStats(counts: ExperimentCountsInput, opts: { control?: string; weights?: number[] } = {}): ExperimentStats {
-  const standardError = counts.standard_error;
-  const control = counts.variants.some((v) => v.label === opts.control) ? opts.control : undefined;
-  return {
-    srm: sampleRatioCheck(counts.variants.map((v) => v.participants), { weights: opts.weights, standardError }),
-    goals: counts.goals.map((g) => ({ goal: g.goal, ...goalStats(g.results, { control, standardError }) })),
-  };
 }
