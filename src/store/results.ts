@@ -17,8 +17,11 @@ export const HLL_STANDARD_ERROR = 1.04 / Math.sqrt(16384);
 /** Relative standard error of a count in a counting mode: 0 when exact. */
 export const standardError = (mode: Counting): number => (mode === 'hll' ? HLL_STANDARD_ERROR : 0);
 
+// One collator: localeCompare with options builds one per call (70 ms to sort 1000 names).
+const collator = new Intl.Collator('en', { numeric: true });
+
 /** Sorts names for people: numbers in names sort as numbers. */
-export const byName = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
+export const byName = (a: string, b: string): number => collator.compare(a, b);
 
 /** The experiments of a namespace, sorted by name (numbers in names sort as numbers). */
 export async function experimentNames(redis: RedisClient, prefix: string, namespace: string): Promise<string[]> {
@@ -65,17 +68,45 @@ export async function experimentResults(redis: RedisClient, prefix: string, name
   };
 }
 
-/** One experiment's participants per variant and its number of goals; null when it does not exist. */
+// KEYS: meta, variants, goals (one hash tag). ARGV: the participate counters' key without the
+// variant. The counters share the tag, so they live on the same Cluster node and slot.
+// Returns false when the experiment does not exist, else {mode, goals, variant1, n1, ...}.
+const SUMMARY_SCRIPT = `
+local mode = redis.call('HGET', KEYS[1], 'mode')
+if not mode then return false end
+local out = {mode, redis.call('SCARD', KEYS[3])}
+for _, v in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  local key = ARGV[1] .. (string.gsub(v, '[%%:{}]', function(c) return string.format('%%%02X', string.byte(c)) end))
+  out[#out + 1] = v
+  out[#out + 1] = mode == 'exact' and redis.call('SCARD', key) or redis.call('PFCOUNT', key)
+end
+return out
+`;
+
+type SummaryClient = RedisClient & { abtestSummary(k1: string, k2: string, k3: string, base: string): Promise<(string | number)[] | null> };
+const defined = new WeakSet<RedisClient>();
+
+/**
+ * One experiment's participants per variant and its number of goals, in one script call (a
+ * listing of a full namespace is 1000 calls, not 13,000 commands); null when it does not exist.
+ */
 export async function experimentSummary(redis: RedisClient, prefix: string, namespace: string, experiment: string): Promise<ExperimentSummary | null> {
-  const s = await shape(redis, prefix, namespace, experiment);
-  if (!s) return null;
-  const participants = await Promise.all(s.variants.map((v) => s.count(PARTICIPATE, v)));
+  if (!defined.has(redis)) {
+    redis.defineCommand('abtestSummary', { numberOfKeys: 3, lua: SUMMARY_SCRIPT });
+    defined.add(redis);
+  }
+  const keys = experimentKeys(prefix, namespace, experiment);
+  const out = await (redis as SummaryClient).abtestSummary(keys.meta, keys.variants, keys.goals, keys.counter(PARTICIPATE, ''));
+  if (!out) return null;
+  const variants: { label: string; participants: number }[] = [];
+  for (let i = 2; i < out.length; i += 2) variants.push({ label: String(out[i]), participants: Number(out[i + 1]) });
+  variants.sort((a, b) => byName(a.label, b.label));
   return {
     experiment,
-    counting: s.counting,
-    participants: participants.reduce((a, b) => a + b, 0),
-    variants: s.variants.map((label, i) => ({ label, participants: participants[i] })),
-    goals: s.goals.length,
+    counting: out[0] === 'exact' ? 'exact' : 'hll',
+    participants: variants.reduce((sum, v) => sum + v.participants, 0),
+    variants,
+    goals: Number(out[1]),
   };
 }
 

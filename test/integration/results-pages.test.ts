@@ -68,6 +68,16 @@ describe('GET /experiments pages', () => {
     expect(list[9]).toEqual({ experiment: 'e10', counting: 'exact', participants: 11, variants: [{ label: 'a', participants: 10 }, { label: 'b', participants: 1 }], goals: 1 });
   });
 
+  it('summary reads names and labels with the characters the key layout escapes', async () => {
+    const env = configToEnv(testConfig(redis.url, { counting: 'hll' }));
+    const h = { track: makeHandler(track, env), experiments: makeHandler(experiments, env) };
+    const events = ['u1', 'u2', 'u3'].map((uuid, i) => ({ experiment: 'c 50%: {x}', variant: i ? '%7B:}' : 'a', event: 'participate', uuid }));
+    expect((await h.track(proxyEvent('POST', '/track', { body: JSON.stringify(events) }))).statusCode).toBe(200);
+    const [, ...list] = JSON.parse((await h.experiments(proxyEvent('GET', '/experiments', { query: { summary: '1' } }))).body);
+    await Promise.all([h.track.close(), h.experiments.close()]);
+    expect(list).toEqual([{ experiment: 'c 50%: {x}', counting: 'hll', participants: 3, variants: [{ label: '%7B:}', participants: 2 }, { label: 'a', participants: 1 }], goals: 0 }]);
+  });
+
   it('scope keeps the full shape of the named experiments and is bounded', async () => {
     const [{ meta }, ...scoped] = body(await get({ scope: 'e2,e1,nope' }));
     expect(scoped.map((e: { experiment: string }) => e.experiment)).toEqual(['e1', 'e2']);
