@@ -70,6 +70,9 @@ let settings: Settings;
 const controls = new Map<string, string>();
 const lastResults = new Map<string, ExperimentResults>();
 let timer: ReturnType<typeof setInterval> | null = null;
+/** Experiments per page, and the first one shown: the API answers one bounded page at a time. */
+const PAGE = 20;
+let offset = 0;
 /** The latest load: an older one that answers late draws nothing. */
 let latest = 0;
 
@@ -81,9 +84,10 @@ function showState(kind: 'empty' | 'forbidden' | 'unreachable' | 'error' | 'setu
 const code = (text: string) => h('code', {}, text);
 
 async function request(method: string, path: string, params: Record<string, string>): Promise<Response> {
-  const url = new URL(`${apiBase(settings.api, location.href)}${path}`);
-  for (const [k, v] of Object.entries(params)) if (v) url.searchParams.set(k, v);
-  return fetch(url.href, { method, headers: { 'x-api-key': settings.key }, cache: 'no-store' });
+  // encodeURIComponent, not URLSearchParams: a space is %20 and a `+` is %2B, never `+`.
+  const query = Object.entries(params).filter(([, v]) => v).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+  const url = `${apiBase(settings.api, location.href)}${path}${query ? `?${query}` : ''}`;
+  return fetch(url, { method, headers: { 'x-api-key': settings.key }, cache: 'no-store' });
 }
 
 async function failure(res: Response): Promise<string> {
@@ -108,7 +112,7 @@ async function refresh() {
   try {
     let res: Response;
     try {
-      res = await request('GET', '/experiments', { namespace: settings.namespace });
+      res = await request('GET', '/experiments', { namespace: settings.namespace, limit: String(PAGE), offset: String(offset) });
     } catch {
       if (mine !== latest) return;
       showState('unreachable', 'Cannot reach the API', 'Nothing answered at ', code(`${base}/experiments`), '. Check the URL, your network, and that the API is deployed (', code('abtest deploy'), ') or running (', code('abtest dev'), ').');
@@ -164,11 +168,35 @@ function rememberNamespace(namespace?: string) {
 function draw(meta: ResultsMeta, views: ExperimentView[]) {
   $('namespace-shown').textContent = meta.namespace;
   rememberNamespace(meta.namespace);
+  if (views.length === 0 && offset > 0) {
+    offset = 0; // the page emptied (deletes): back to the first
+    void refresh();
+    return;
+  }
   if (views.length === 0) {
     showState('empty', `No experiments in namespace \u201c${meta.namespace}\u201d yet`, 'Experiments appear here once a page with the snippet has a visitor. ', 'Print the snippet with ', code('abtest snippet'), '; try it locally with ', code('abtest dev'), '.');
     return;
   }
-  $('results').replaceChildren(...views.map(experimentCard));
+  $('results').replaceChildren(...views.map(experimentCard), pager(meta, views.length));
+}
+
+/** "experiments 21–40 of 57" with previous and next buttons when there is more than one page. */
+function pager(meta: ResultsMeta, shown: number): HTMLElement {
+  const nav = h('nav', { class: 'pager', 'aria-label': 'pages' });
+  const total = meta.total ?? shown;
+  if (total <= shown) return nav;
+  const go = (to: number) => {
+    offset = to;
+    void refresh();
+  };
+  const prev = h('button', { type: 'button', class: 'prev' }, '\u2190 Previous') as HTMLButtonElement;
+  prev.disabled = offset === 0;
+  prev.addEventListener('click', () => go(Math.max(0, offset - PAGE)));
+  const next = h('button', { type: 'button', class: 'next' }, 'Next \u2192') as HTMLButtonElement;
+  next.disabled = meta.next == null;
+  next.addEventListener('click', () => go(meta.next ?? offset));
+  nav.append(prev, h('span', { class: 'muted', 'data-pages': '' }, ` experiments ${offset + 1}\u2013${offset + shown} of ${total} `), next);
+  return nav;
 }
 
 function experimentCard(v: ExperimentView): HTMLElement {
@@ -234,8 +262,9 @@ async function remove(name: string) {
   if (!confirm(`Delete experiment \u201c${name}\u201d and all its counts? This cannot be undone.`)) return;
   try {
     const res = await request('DELETE', '/delete', { namespace: settings.namespace, experiment: name });
-    if (!res.ok && res.status !== 404) {
+    if (!res.ok) {
       alert(`Could not delete \u201c${name}\u201d: ${await failure(res)}`);
+      await refresh();
       return;
     }
   } catch {
@@ -266,6 +295,7 @@ function start() {
     settings = { api: field('api').value.trim(), key: field('key').value.trim(), namespace: field('namespace').value.trim() };
     saveSettings(settings);
     $('namespace-shown').textContent = settings.namespace || '(default)';
+    offset = 0;
     void refresh();
   });
   $('refresh').addEventListener('click', () => void refresh());
