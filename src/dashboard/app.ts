@@ -1,6 +1,7 @@
 import { apiBase, chance, experimentView, formatCount, formatP, parseResults, percent, signedPercent, verdict, type ExperimentView } from './model';
 import type { ExperimentResults, ResultsMeta } from '../results';
 import { rateChart } from './chart';
+import { h, pager } from './dom';
 
 /**
  * The dashboard page: settings (API URL, key, namespace) from the page's query string, the
@@ -19,14 +20,6 @@ let sessionKey = 'abtest-dashboard';
 const AUTO_REFRESH_MS = 10_000;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-
-/** Builds an element: `h('td', { class: 'num' }, 'text', child)`. */
-function h(tag: string, attrs: Record<string, string | undefined> = {}, ...children: (Node | string | null)[]): HTMLElement {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) el.setAttribute(k, v);
-  for (const c of children) if (c !== null) el.append(c);
-  return el;
-}
 
 function readSettings(): Settings {
   const query = new URLSearchParams(location.search);
@@ -177,26 +170,10 @@ function draw(meta: ResultsMeta, views: ExperimentView[]) {
     showState('empty', `No experiments in namespace \u201c${meta.namespace}\u201d yet`, 'Experiments appear here once a page with the snippet has a visitor. ', 'Print the snippet with ', code('abtest snippet'), '; try it locally with ', code('abtest dev'), '.');
     return;
   }
-  $('results').replaceChildren(...views.map(experimentCard), pager(meta, views.length));
-}
-
-/** "experiments 21–40 of 57" with previous and next buttons when there is more than one page. */
-function pager(meta: ResultsMeta, shown: number): HTMLElement {
-  const nav = h('nav', { class: 'pager', 'aria-label': 'pages' });
-  const total = meta.total ?? shown;
-  if (total <= shown) return nav;
-  const go = (to: number) => {
+  $('results').replaceChildren(...views.map(experimentCard), pager(meta, views.length, offset, PAGE, (to) => {
     offset = to;
     void refresh();
-  };
-  const prev = h('button', { type: 'button', class: 'prev' }, '\u2190 Previous') as HTMLButtonElement;
-  prev.disabled = offset === 0;
-  prev.addEventListener('click', () => go(Math.max(0, offset - PAGE)));
-  const next = h('button', { type: 'button', class: 'next' }, 'Next \u2192') as HTMLButtonElement;
-  next.disabled = meta.next == null;
-  next.addEventListener('click', () => go(meta.next ?? offset));
-  nav.append(prev, h('span', { class: 'muted', 'data-pages': '' }, ` experiments ${offset + 1}\u2013${offset + shown} of ${total} `), next);
-  return nav;
+  }));
 }
 
 function experimentCard(v: ExperimentView): HTMLElement {
