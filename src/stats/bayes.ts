@@ -56,16 +56,49 @@ function breakpoints(ranges: Range[]): number[] {
   return points;
 }
 
+// Above this many terms the closed form costs more than the integration.
+const MAX_CLOSED_FORM_TERMS = 10_000;
+
+/**
+ * P(B > A) for integer Beta parameters in closed form (Evan Miller 2014, "Formulas for Bayesian
+ * A/B Testing"): Σ_{i<a_B} B(a_A+i, b_A+b_B) / ((b_B+i) B(1+i, b_B) B(a_A, b_A)), summed in log
+ * space with the ratio of successive terms (a_A+i)(b_B+i) / ((a_A+b_A+b_B+i)(1+i)), over the
+ * smaller of a_A and a_B (P(B > A) = 1 − P(A > B)). Null when it does not apply.
+ */
+function closedForm(A: Beta, B: Beta): number | null {
+  const integral = [A.a, A.b, B.a, B.b].every((x) => Number.isInteger(x));
+  if (!integral || Math.min(A.a, B.a) > MAX_CLOSED_FORM_TERMS) return null;
+  const [x, y, flip] = B.a <= A.a ? [A, B, false] : [B, A, true];
+  let log = lnBeta(x.a, x.b + y.b) - Math.log(y.b) - lnBeta(1, y.b) - lnBeta(x.a, x.b);
+  let top = log;
+  let sum = 1; // Σ exp(log_i − top)
+  for (let i = 0; i < y.a - 1; i++) {
+    log += Math.log(((x.a + i) * (y.b + i)) / ((x.a + x.b + y.b + i) * (1 + i)));
+    if (log > top) {
+      sum = sum * Math.exp(top - log) + 1;
+      top = log;
+    } else sum += Math.exp(log - top);
+  }
+  const p = clamp01(Math.exp(top) * sum);
+  return flip ? 1 - p : p;
+}
+
 /**
  * P(variant i has the highest rate) = ∫ f_i(x) ∏_{j≠i} F_j(x) dx for each posterior, and
  * P(variant i beats the control) = ∫ f_i(x) F_control(x) dx, by numerical integration
- * (exact to about 1e-9; no sampling). beatControl[control] is null.
+ * (exact to about 1e-9; no sampling); for two variants with integer parameters (exact
+ * counting), in closed form. beatControl[control] is null.
  */
 export function bayesProbabilities(posteriors: Beta[], control: number): { best: number[]; beatControl: (number | null)[] } {
   const k = posteriors.length;
   const best = new Array<number>(k).fill(0);
   const beat = new Array<number>(k).fill(0);
   if (k === 1) return { best: [1], beatControl: [null] };
+  const closed = k === 2 ? closedForm(posteriors[control], posteriors[1 - control]) : null;
+  if (closed !== null) {
+    const best = control === 0 ? [1 - closed, closed] : [closed, 1 - closed];
+    return { best, beatControl: best.map((p, i) => (i === control ? null : p)) };
+  }
   const ranges = posteriors.map(range);
   const points = breakpoints(ranges);
   const pdf = new Array<number>(k);
