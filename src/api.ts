@@ -1,9 +1,8 @@
-import { checkName, nameParam, namespaceParam, parseTrack, plusOrSpace } from './events';
+import { nameParam, namespaceParam, parseTrack, plusOrSpace } from './events';
+import type { Rejection, TrackAnswer } from './protocol';
 import { InputError } from './errors';
 import { allowMethods, json, type Route } from './http';
-import type { Rejection, TrackAnswer } from './protocol';
-import { countError, experimentStats } from './stats';
-import { standardError } from './store';
+import { experimentsAnswer } from './results-route';
 
 /**
  * The routes behind the Lambda entries: parse, call the store, shape the answer.
@@ -41,42 +40,14 @@ function capField(message: string): string {
 /**
  * `GET /experiments?namespace&scope=a,b`: results in a superset of Gimel's shape,
  * `[{"meta":{...}}, {"experiment","goals":[{"goal","results":[{"label","successes","trials"}]}],
- * "variants":[{"label","participants"}],"counting","standard_error"}, ...]`.
- * With `stats=1`, each experiment also gets `srm` (the sample-ratio check against an equal
- * split), each variant its `counting_error` (± one standard error of its participants), and
- * each goal `stats` (src/stats GoalStats against `control`, default the first variant),
- * all allowing for the counting error.
+ * "variants":[{"label","participants"}],"counting","standard_error"}, ...]`, one bounded page at
+ * a time (`limit`, `offset`, `summary=1`, `stats=1`: see src/results-route.ts).
  */
 export const experiments: Route = async (event, { config, store }) => {
   const early = allowMethods(event, config, ['GET']);
   if (early) return early;
-  const namespace = namespaceParam(event, config);
-  const scopeText = event.queryStringParameters?.scope;
-  const scope = scopeText
-    ? scopeText.split(',').flatMap((s, i) => plusOrSpace(checkName(s, `scope[${i}]`, config)))
-    : undefined;
-  const counts = await store.results(namespace, scope);
-  const query = event.queryStringParameters ?? {};
-  const control = query.control;
-  const results = query.stats === '1'
-    ? counts.map((c) => {
-        const { srm, goals } = experimentStats(c, { control });
-        return {
-          ...c,
-          variants: c.variants.map((v) => ({ ...v, counting_error: Math.round(v.participants * countError(v.participants, c.standard_error)) })),
-          goals: c.goals.map((g, i) => ({ ...g, stats: { control: goals[i].control, variants: goals[i].variants } })),
-          srm,
-        };
-      })
-    : counts;
-  const meta = {
-    namespace,
-    scope: scopeText ?? null,
-    counting: config.counting,
-    standard_error: standardError(config.counting),
-    generated_at: new Date().toISOString(),
-  };
-  return json(200, [{ meta }, ...results], config, { 'Cache-Control': 'no-store' });
+  const answer = await experimentsAnswer(event, namespaceParam(event, config), config, store);
+  return json(200, answer, config, { 'Cache-Control': 'no-store' });
 };
 
 /**

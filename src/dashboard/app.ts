@@ -1,5 +1,7 @@
-import { apiBase, chance, experimentView, formatCount, formatP, parseResults, percent, signedPercent, verdict, type ExperimentResult, type ExperimentView, type Meta } from './model';
+import { apiBase, chance, experimentView, formatCount, formatP, parseResults, percent, signedPercent, verdict, type ExperimentView } from './model';
+import type { ExperimentResults, ResultsMeta } from '../results';
 import { rateChart } from './chart';
+import { h, pager } from './dom';
 
 /**
  * The dashboard page: settings (API URL, key, namespace) from the page's query string, the
@@ -18,14 +20,6 @@ let sessionKey = 'abtest-dashboard';
 const AUTO_REFRESH_MS = 10_000;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-
-/** Builds an element: `h('td', { class: 'num' }, 'text', child)`. */
-function h(tag: string, attrs: Record<string, string | undefined> = {}, ...children: (Node | string | null)[]): HTMLElement {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) el.setAttribute(k, v);
-  for (const c of children) if (c !== null) el.append(c);
-  return el;
-}
 
 function readSettings(): Settings {
   const query = new URLSearchParams(location.search);
@@ -67,8 +61,11 @@ function saveSettings(s: Settings) {
 
 let settings: Settings;
 const controls = new Map<string, string>();
-const lastResults = new Map<string, ExperimentResult>();
+const lastResults = new Map<string, ExperimentResults>();
 let timer: ReturnType<typeof setInterval> | null = null;
+/** Experiments per page, and the first one shown: the API answers one bounded page at a time. */
+const PAGE = 20;
+let offset = 0;
 /** The latest load: an older one that answers late draws nothing. */
 let latest = 0;
 
@@ -80,9 +77,10 @@ function showState(kind: 'empty' | 'forbidden' | 'unreachable' | 'error' | 'setu
 const code = (text: string) => h('code', {}, text);
 
 async function request(method: string, path: string, params: Record<string, string>): Promise<Response> {
-  const url = new URL(`${apiBase(settings.api, location.href)}${path}`);
-  for (const [k, v] of Object.entries(params)) if (v) url.searchParams.set(k, v);
-  return fetch(url.href, { method, headers: { 'x-api-key': settings.key }, cache: 'no-store' });
+  // encodeURIComponent, not URLSearchParams: a space is %20 and a `+` is %2B, never `+`.
+  const query = Object.entries(params).filter(([, v]) => v).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+  const url = `${apiBase(settings.api, location.href)}${path}${query ? `?${query}` : ''}`;
+  return fetch(url, { method, headers: { 'x-api-key': settings.key }, cache: 'no-store' });
 }
 
 async function failure(res: Response): Promise<string> {
@@ -107,7 +105,7 @@ async function refresh() {
   try {
     let res: Response;
     try {
-      res = await request('GET', '/experiments', { namespace: settings.namespace });
+      res = await request('GET', '/experiments', { namespace: settings.namespace, limit: String(PAGE), offset: String(offset) });
     } catch {
       if (mine !== latest) return;
       showState('unreachable', 'Cannot reach the API', 'Nothing answered at ', code(`${base}/experiments`), '. Check the URL, your network, and that the API is deployed (', code('abtest deploy'), ') or running (', code('abtest dev'), ').');
@@ -160,14 +158,22 @@ function rememberNamespace(namespace?: string) {
   $('namespaces').replaceChildren(...recent.map((n) => h('option', { value: n })));
 }
 
-function draw(meta: Meta, views: ExperimentView[]) {
+function draw(meta: ResultsMeta, views: ExperimentView[]) {
   $('namespace-shown').textContent = meta.namespace;
   rememberNamespace(meta.namespace);
+  if (views.length === 0 && offset > 0) {
+    offset = 0; // the page emptied (deletes): back to the first
+    void refresh();
+    return;
+  }
   if (views.length === 0) {
     showState('empty', `No experiments in namespace \u201c${meta.namespace}\u201d yet`, 'Experiments appear here once a page with the snippet has a visitor. ', 'Print the snippet with ', code('abtest snippet'), '; try it locally with ', code('abtest dev'), '.');
     return;
   }
-  $('results').replaceChildren(...views.map(experimentCard));
+  $('results').replaceChildren(...views.map(experimentCard), pager(meta, views.length, offset, PAGE, (to) => {
+    offset = to;
+    void refresh();
+  }));
 }
 
 function experimentCard(v: ExperimentView): HTMLElement {
@@ -233,8 +239,9 @@ async function remove(name: string) {
   if (!confirm(`Delete experiment \u201c${name}\u201d and all its counts? This cannot be undone.`)) return;
   try {
     const res = await request('DELETE', '/delete', { namespace: settings.namespace, experiment: name });
-    if (!res.ok && res.status !== 404) {
+    if (!res.ok) {
       alert(`Could not delete \u201c${name}\u201d: ${await failure(res)}`);
+      await refresh();
       return;
     }
   } catch {
@@ -265,6 +272,7 @@ function start() {
     settings = { api: field('api').value.trim(), key: field('key').value.trim(), namespace: field('namespace').value.trim() };
     saveSettings(settings);
     $('namespace-shown').textContent = settings.namespace || '(default)';
+    offset = 0;
     void refresh();
   });
   $('refresh').addEventListener('click', () => void refresh());

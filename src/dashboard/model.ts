@@ -1,33 +1,17 @@
-import { goalStats, sampleRatioCheck, type GoalStats, type SrmResult } from '../stats';
+import type { ExperimentResults, ResultsMeta } from '../results';
+import { experimentStats, type GoalStats, type SrmResult } from '../stats';
 
 /**
  * What the dashboard shows, computed from the experiments endpoint's answer: pure functions,
  * no DOM, so that they are tested in Node.
  */
 
-/** The `meta` entry of the experiments answer. */
-export interface Meta {
-  namespace: string;
-  counting: 'hll' | 'exact';
-  standard_error: number;
-  generated_at?: string;
-}
-
-/** One experiment of the experiments answer. */
-export interface ExperimentResult {
-  experiment: string;
-  counting: 'hll' | 'exact';
-  standard_error: number;
-  variants: { label: string; participants: number }[];
-  goals: { goal: string; results: { label: string; successes: number; trials: number }[] }[];
-}
-
 /** Splits the answer `[{meta}, ...experiments]`; throws on anything else. */
-export function parseResults(body: unknown): { meta: Meta; experiments: ExperimentResult[] } {
+export function parseResults(body: unknown): { meta: ResultsMeta; experiments: ExperimentResults[] } {
   if (!Array.isArray(body) || typeof body[0] !== 'object' || body[0] === null || !('meta' in body[0])) {
     throw new Error('the endpoint did not answer with [{"meta":...}, ...experiments]; is the URL an abtest API?');
   }
-  return { meta: body[0].meta as Meta, experiments: body.slice(1) as ExperimentResult[] };
+  return { meta: body[0].meta as ResultsMeta, experiments: body.slice(1) as ExperimentResults[] };
 }
 
 /** One experiment ready to draw. */
@@ -36,7 +20,7 @@ export interface ExperimentView {
   counting: 'hll' | 'exact';
   standardError: number;
   control: string;
-  variants: { label: string; participants: number; share: number }[];
+  variants: { label: string; participants: number; share: number; counting_error: number }[];
   totalParticipants: number;
   /** The sample-ratio check of participants against an even split; null with fewer than two variants or no participants. */
   srm: SrmResult | null;
@@ -48,31 +32,17 @@ export interface ExperimentView {
  * unknown). Goal results list every variant in the experiment's order; a variant a goal has
  * not reached yet counts 0 conversions.
  */
-export function experimentView(e: ExperimentResult, control?: string): ExperimentView {
-  const labels = e.variants.map((v) => v.label);
-  for (const g of e.goals) for (const r of g.results) if (!labels.includes(r.label)) labels.push(r.label);
-  const participants = labels.map((l) => e.variants.find((v) => v.label === l)?.participants ?? 0);
-  const total = participants.reduce((a, b) => a + b, 0);
-  const chosen = control !== undefined && labels.includes(control) ? control : labels[0];
-  const standardError = e.standard_error ?? 0;
+export function experimentView(e: ExperimentResults, control?: string): ExperimentView {
+  const s = experimentStats(e, { control });
   return {
     name: e.experiment,
     counting: e.counting,
-    standardError,
-    control: chosen,
-    variants: labels.map((label, i) => ({ label, participants: participants[i], share: total > 0 ? participants[i] / total : 0 })),
-    totalParticipants: total,
-    srm: labels.length >= 2 && total > 0 ? sampleRatioCheck(participants, { standardError }) : null,
-    goals: e.goals.map((g) => ({
-      goal: g.goal,
-      stats: goalStats(
-        labels.map((label, i) => {
-          const r = g.results.find((x) => x.label === label);
-          return { label, successes: r?.successes ?? 0, trials: r?.trials ?? participants[i] };
-        }),
-        { control: chosen, standardError },
-      ),
-    })),
+    standardError: e.standard_error ?? 0,
+    control: s.control,
+    variants: s.variants,
+    totalParticipants: s.totalParticipants,
+    srm: s.variants.length >= 2 && s.totalParticipants > 0 ? s.srm : null,
+    goals: s.goals.map(({ goal, control: c, variants }) => ({ goal, stats: { control: c, variants } })),
   };
 }
 

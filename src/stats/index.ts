@@ -1,5 +1,6 @@
 import { InputError } from '../errors';
-import { betaCdf, betaPdf, chiSquareSurvival, normalTwoSided, Z95 } from './math';
+import { bayesProbabilities, type Beta } from './bayes';
+import { chiSquareSurvival, clamp01, normalTwoSided, Z95 } from './math';
 
 /**
  * Conversion statistics for the results endpoint and the dashboard: Wilson intervals,
@@ -22,6 +23,8 @@ import { betaCdf, betaPdf, chiSquareSurvival, normalTwoSided, Z95 } from './math
  */
 
 export { betaCdf, chiSquareSurvival, lnGamma, normalTwoSided, Z95 } from './math';
+export { bayesProbabilities, type Beta } from './bayes';
+export { experimentStats, withStats, type ExperimentStats } from './experiment';
 
 /** One variant's counts for one goal, as the experiments endpoint reports them. */
 export interface VariantInput {
@@ -118,8 +121,6 @@ export function wilsonInterval(successes: number, trials: number, z: number = Z9
   return [clamp01((b - root) / (2 * a)), clamp01((b + root) / (2 * a))];
 }
 
-const clamp01 = (x: number): number => Math.min(1, Math.max(0, x));
-
 /**
  * The pooled two-proportion z-test of H0: both rates are equal. With standardError = 0 its
  * p-value equals R's `prop.test(x, n, correct = FALSE)`. With σ > 0 the null variance gains
@@ -140,12 +141,6 @@ export function twoProportionTest(a: VariantInput, b: VariantInput, standardErro
   return { z, pValue: normalTwoSided(z) };
 }
 
-/** Parameters of a Beta distribution. */
-export interface Beta {
-  a: number;
-  b: number;
-}
-
 /**
  * The posterior Beta(1 + s, 1 + n − s) of a rate under a uniform Beta(1, 1) prior. With
  * standardError σ > 0 both counts are scaled down by the variance inflation
@@ -158,66 +153,6 @@ export function posterior(successes: number, trials: number, standardError = 0):
   const r = (s + 1) / (n + 2);
   const inflation = 1 + (rateCountingVariance(s, n, standardError) * n * r) / (1 - r);
   return { a: 1 + s / inflation, b: 1 + (n - s) / inflation };
-}
-
-// Integration: 5-point Gauss–Legendre on segments whose breakpoints are the union of every
-// posterior's own fine grid over mean ± 20 sd, so that each density and each CDF step is
-// resolved however far apart and however narrow the posteriors are. Deterministic: the same
-// counts give the same probabilities on every page load.
-const GL_NODES = [-0.906179845938664, -0.5384693101056831, 0, 0.5384693101056831, 0.906179845938664];
-const GL_WEIGHTS = [0.2369268850561891, 0.4786286704993665, 0.5688888888888889, 0.4786286704993665, 0.2369268850561891];
-const SEGMENTS = 96;
-const HALF_WIDTH_SD = 20;
-
-function breakpoints(posteriors: Beta[]): number[] {
-  const points = [0, 1];
-  for (const { a, b } of posteriors) {
-    const mean = a / (a + b);
-    const sd = Math.sqrt((a * b) / ((a + b) * (a + b) * (a + b + 1)));
-    const lo = Math.max(0, mean - HALF_WIDTH_SD * sd);
-    const hi = Math.min(1, mean + HALF_WIDTH_SD * sd);
-    for (let i = 0; i <= SEGMENTS; i++) points.push(lo + ((hi - lo) * i) / SEGMENTS);
-  }
-  points.sort((x, y) => x - y);
-  return points.filter((x, i) => i === 0 || x > points[i - 1]);
-}
-
-/**
- * P(variant i has the highest rate) = ∫ f_i(x) ∏_{j≠i} F_j(x) dx for each posterior, and
- * P(variant i beats the control) = ∫ f_i(x) F_control(x) dx, by numerical integration
- * (exact to about 1e-9; no sampling). beatControl[control] is null.
- */
-export function bayesProbabilities(posteriors: Beta[], control: number): { best: number[]; beatControl: (number | null)[] } {
-  const k = posteriors.length;
-  const best = new Array<number>(k).fill(0);
-  const beat = new Array<number>(k).fill(0);
-  if (k === 1) return { best: [1], beatControl: [null] };
-  const points = breakpoints(posteriors);
-  const pdf = new Array<number>(k);
-  const cdf = new Array<number>(k);
-  for (let s = 1; s < points.length; s++) {
-    const mid = (points[s] + points[s - 1]) / 2;
-    const half = (points[s] - points[s - 1]) / 2;
-    for (let g = 0; g < GL_NODES.length; g++) {
-      const x = mid + half * GL_NODES[g];
-      const w = half * GL_WEIGHTS[g];
-      for (let j = 0; j < k; j++) {
-        pdf[j] = betaPdf(x, posteriors[j].a, posteriors[j].b);
-        cdf[j] = betaCdf(x, posteriors[j].a, posteriors[j].b);
-      }
-      for (let i = 0; i < k; i++) {
-        if (pdf[i] === 0) continue;
-        let others = 1;
-        for (let j = 0; j < k; j++) if (j !== i) others *= cdf[j];
-        best[i] += w * pdf[i] * others;
-        beat[i] += w * pdf[i] * cdf[control];
-      }
-    }
-  }
-  return {
-    best: best.map(clamp01),
-    beatControl: beat.map((p, i) => (i === control ? null : clamp01(p))),
-  };
 }
 
 /**
@@ -328,33 +263,4 @@ export function sampleRatioCheck(participants: number[], opts: { weights?: numbe
   const chiSquare = observed.reduce((acc, o, i) => acc + (o - shares[i] * fitted) ** 2 / variance[i], 0);
   const pValue = chiSquareSurvival(chiSquare, df);
   return { chiSquare, df, pValue, mismatch: pValue < (opts.alpha ?? 0.001), expectedShares: shares };
-}
-
-/** One experiment's counts, as the store reports them (a structural copy, to keep this module free of imports). */
-export interface ExperimentCountsInput {
-  /** Relative standard error of each count: 0 when exact. */
-  standard_error: number;
-  variants: { label: string; participants: number }[];
-  goals: { goal: string; results: VariantInput[] }[];
-}
-
-/** The statistics of one experiment: the sample-ratio check and each goal's statistics. */
-export interface ExperimentStats {
-  srm: SrmResult;
-  goals: ({ goal: string } & GoalStats)[];
-}
-
-/**
- * Statistics of one experiment's counts: the sample-ratio check of its participants and
- * {@link goalStats} for each goal, both allowing for the counts' standard error.
- * @param opts.control the control's label; ignored when the experiment has no such variant. @default the first variant
- * @param opts.weights expected weights of the variants, in the order of `counts.variants`. @default equal
- */
-export function experimentStats(counts: ExperimentCountsInput, opts: { control?: string; weights?: number[] } = {}): ExperimentStats {
-  const standardError = counts.standard_error;
-  const control = counts.variants.some((v) => v.label === opts.control) ? opts.control : undefined;
-  return {
-    srm: sampleRatioCheck(counts.variants.map((v) => v.participants), { weights: opts.weights, standardError }),
-    goals: counts.goals.map((g) => ({ goal: g.goal, ...goalStats(g.results, { control, standardError }) })),
-  };
 }

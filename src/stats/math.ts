@@ -29,6 +29,9 @@ export function lnGamma(x: number): number {
   return (x - 0.5) * Math.log(x) - x + LN_SQRT_2PI + series - shift;
 }
 
+/** x clamped into [0, 1]. */
+export const clamp01 = (x: number): number => Math.min(1, Math.max(0, x));
+
 /** ln B(a, b), the log of the beta function. */
 export const lnBeta = (a: number, b: number): number => lnGamma(a) + lnGamma(b) - lnGamma(a + b);
 
@@ -107,17 +110,23 @@ function betaFraction(a: number, b: number, x: number): number {
   return h;
 }
 
-/** I_x(a, b), the regularized incomplete beta function: the CDF of Beta(a, b) at x. */
-export function betaCdf(x: number, a: number, b: number): number {
+/**
+ * I_x(a, b), the regularized incomplete beta function: the CDF of Beta(a, b) at x.
+ * @param lnB ln B(a, b), when the caller has it already. @default lnBeta(a, b)
+ */
+export function betaCdf(x: number, a: number, b: number, lnB = lnBeta(a, b)): number {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  const front = Math.exp(a * Math.log(x) + b * Math.log1p(-x) - lnBeta(a, b));
+  const front = Math.exp(a * Math.log(x) + b * Math.log1p(-x) - lnB);
   return x < (a + 1) / (a + b + 2) ? (front * betaFraction(a, b, x)) / a : 1 - (front * betaFraction(b, a, 1 - x)) / b;
 }
 
-/** The density of Beta(a, b) at 0 < x < 1 (a, b ≥ 1). */
-export function betaPdf(x: number, a: number, b: number): number {
+/**
+ * The density of Beta(a, b) at 0 < x < 1 (a, b ≥ 1).
+ * @param lnB ln B(a, b), when the caller has it already. @default lnBeta(a, b)
+ */
+export function betaPdf(x: number, a: number, b: number, lnB = lnBeta(a, b)): number {
   const la = a === 1 ? 0 : (a - 1) * Math.log(x);
   const lb = b === 1 ? 0 : (b - 1) * Math.log1p(-x);
-  return Math.exp(la + lb - lnBeta(a, b));
+  return Math.exp(la + lb - lnB);
 }

@@ -1,10 +1,12 @@
-import type { Config, Counting } from '../config';
+import type { Config } from '../config';
+import type { ExperimentResults, ExperimentSummary } from '../results';
 import { experimentKeys, namespaceKey, namespacesKey } from './keys';
 import { guard, type RedisClient } from './redis';
+import { byName, experimentNames, experimentResults, experimentSummary, readAll } from './results';
+import { PARTICIPATE, type TrackEvent } from '../protocol';
 
 export { createRedis, guard, type RedisClient } from './redis';
-
-import { PARTICIPATE, type TrackEvent } from '../protocol';
+export { HLL_STANDARD_ERROR, standardError } from './results';
 
 export { PARTICIPATE, type TrackEvent } from '../protocol';
 
@@ -14,33 +16,15 @@ export interface TrackOutcome {
   rejected: { index: number; message: string }[];
 }
 
-export interface VariantCount {
-  label: string;
-  participants: number;
-}
-export interface GoalResult {
-  goal: string;
-  results: { label: string; successes: number; trials: number }[];
-}
-/** One experiment's counts. Variants and goals are sorted by name; the order is stable. */
-export interface ExperimentCounts {
-  experiment: string;
-  counting: Counting;
-  /** Relative standard error of each count: 0 when exact, 1.04/sqrt(16384) for HLL. */
-  standard_error: number;
-  variants: VariantCount[];
-  goals: GoalResult[];
-}
-
-/** Relative standard error of a Redis HyperLogLog (16384 registers). */
-export const HLL_STANDARD_ERROR = 1.04 / Math.sqrt(16384);
-
-export const standardError = (mode: Counting): number => (mode === 'hll' ? HLL_STANDARD_ERROR : 0);
-
 /** The counter store the handlers use. */
 export interface CounterStore {
   track(events: TrackEvent[]): Promise<TrackOutcome>;
-  results(namespace: string, scope?: string[]): Promise<ExperimentCounts[]>;
+  /** The named experiments (sorted by name), or all of the namespace; missing ones are left out. */
+  results(namespace: string, scope?: string[]): Promise<ExperimentResults[]>;
+  /** The experiments of a namespace, sorted by name. */
+  experimentNames(namespace: string): Promise<string[]>;
+  /** Participants only, for the named experiments in the order given; missing ones are left out. */
+  summaries(namespace: string, names: string[]): Promise<ExperimentSummary[]>;
   /** Removes every key of an experiment and its index entry; false when it did not exist. */
   deleteExperiment(namespace: string, experiment: string): Promise<boolean>;
 }
@@ -168,41 +152,21 @@ export class RedisCounterStore implements CounterStore {
     return null;
   }
 
-  async results(namespace: string, scope?: string[]): Promise<ExperimentCounts[]> {
+  async results(namespace: string, scope?: string[]): Promise<ExperimentResults[]> {
+    const { redis } = this;
     const prefix = this.config.key_prefix;
     return guard(async () => {
-      const names = scope ?? (await this.redis.smembers(namespaceKey(prefix, namespace)));
-      const sorted = [...new Set(names)].sort(byName);
-      const all = await Promise.all(sorted.map((name) => this.experimentCounts(namespace, name)));
-      return all.filter((x): x is ExperimentCounts => x !== null);
+      const names = scope ? [...new Set(scope)].sort(byName) : await experimentNames(redis, prefix, namespace);
+      return readAll(names, (name) => experimentResults(redis, prefix, namespace, name));
     });
   }
 
-  private async experimentCounts(namespace: string, experiment: string): Promise<ExperimentCounts | null> {
-    const keys = experimentKeys(this.config.key_prefix, namespace, experiment);
-    const [mode, variantSet, goalSet] = await Promise.all([
-      this.redis.hget(keys.meta, 'mode'),
-      this.redis.smembers(keys.variants),
-      this.redis.smembers(keys.goals),
-    ]);
-    if (!mode) return null;
-    const counting: Counting = mode === 'exact' ? 'exact' : 'hll';
-    const count = (key: string) => (counting === 'exact' ? this.redis.scard(key) : this.redis.pfcount(key));
-    const variants = variantSet.sort(byName);
-    const goals = goalSet.sort(byName);
-    const [participants, ...goalCounts] = await Promise.all(
-      [PARTICIPATE, ...goals].map((event) => Promise.all(variants.map((v) => count(keys.counter(event, v))))),
-    );
-    return {
-      experiment,
-      counting,
-      standard_error: standardError(counting),
-      variants: variants.map((label, i) => ({ label, participants: participants[i] })),
-      goals: goals.map((goal, g) => ({
-        goal,
-        results: variants.map((label, i) => ({ label, successes: goalCounts[g][i], trials: participants[i] })),
-      })),
-    };
+  async experimentNames(namespace: string): Promise<string[]> {
+    return guard(() => experimentNames(this.redis, this.config.key_prefix, namespace));
+  }
+
+  async summaries(namespace: string, names: string[]): Promise<ExperimentSummary[]> {
+    return guard(() => readAll(names, (name) => experimentSummary(this.redis, this.config.key_prefix, namespace, name)));
   }
 
   async deleteExperiment(namespace: string, experiment: string): Promise<boolean> {
@@ -231,5 +195,3 @@ export class RedisCounterStore implements CounterStore {
 }
 
 const indexId = (e: { namespace: string; experiment: string }): string => `${e.namespace}\n${e.experiment}`;
-
-const byName = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });

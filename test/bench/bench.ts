@@ -13,6 +13,7 @@ import path from 'node:path';
 import { freePort, startRedisServer } from '../../cli/dev/redis-server';
 import { configToEnv, validateConfig } from '../../src/config';
 import { startDevProcess } from '../helpers/cli';
+import { fillAtCaps, resultsRows, statsRow } from './results';
 
 const root = path.join(__dirname, '..', '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
@@ -99,6 +100,10 @@ async function main() {
       return { file, bytes: fs.statSync(path.join(root, 'dist', 'lambdas', file)).size, requireMs: median(samples.map((s) => s.requireMs)), firstMs: median(samples.map((s) => s.firstMs)) };
     });
 
+    // 5. Reading results at the default caps, and the statistics of one experiment.
+    await fillAtCaps(config);
+    const results = [...resultsRows(root, env), statsRow()];
+
     const ratio = devRps / bareRps;
     const rows: [string, string, string][] = [
       [`track req/s via abtest dev (GET /track, ${CONNECTIONS} conns, median of ${rounds}×${seconds}s)`, fmt(devRps), 'absolute, this box'],
@@ -112,6 +117,7 @@ async function main() {
         [`bundle ${c.file}`, `${(c.bytes / 1024).toFixed(1)} KB`, `target ≤ 150 KB ${c.bytes <= 150 * 1024 ? '✔' : '✖'}`],
         [`${c.file}: require + first event served (ms, fresh process, median of 5)`, `${c.firstMs.toFixed(1)} (require ${c.requireMs.toFixed(1)})`, `target ≤ 60 ms ${c.firstMs <= 60 ? '✔' : '✖'}`],
       ]),
+      ...results,
     ];
     console.log(`\nabtest bench — ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
     console.log('| measure | value | note |\n|---|---|---|');

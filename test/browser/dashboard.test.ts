@@ -160,6 +160,57 @@ test('delete asks first, then removes the experiment', async () => {
   expect(await p.page.$('[data-experiment="checkout flow"]')).not.toBeNull();
 });
 
+test('a delete the API refuses (404: already gone) is shown as failed, not as success', async () => {
+  await fx.track(visitors('short lived', 'a', 3));
+  await p.page.goto(`${fx.dev.url}/dashboard?namespace=shop`);
+  await p.page.waitForSelector('[data-experiment="short lived"]');
+  // Someone else deletes it first.
+  const gone = await fetch(`${fx.dev.url}/delete?namespace=shop&experiment=short%20lived`, { method: 'DELETE', headers: { 'x-api-key': fx.apiKey } });
+  expect(gone.status).toBe(200);
+  const messages: string[] = [];
+  const answer = (d: import('playwright-core').Dialog) => {
+    messages.push(d.message());
+    void d.accept();
+  };
+  p.page.on('dialog', answer);
+  await p.page.click('[data-experiment="short lived"] button.delete');
+  await eventually(async () => messages.length, (n) => n >= 2);
+  p.page.off('dialog', answer);
+  expect(messages[1]).toMatch(/Could not delete \u201cshort lived\u201d: experiment "short lived" does not exist/);
+  await p.page.waitForSelector('[data-experiment="short lived"]', { state: 'detached' });
+});
+
+test('names with spaces, %, + and unicode are percent-encoded on the wire and deleted', async () => {
+  const names = ['50% off \u00fcber \u{1F600}', 'c++ pricing'];
+  await fx.track(names.flatMap((n) => visitors(n, 'a', 2)));
+  await p.page.goto(`${fx.dev.url}/dashboard?namespace=shop`);
+  await p.page.waitForSelector(`[data-experiment="${names[0]}"]`);
+  const urls: string[] = [];
+  p.page.on('request', (r) => void (r.method() === 'DELETE' && urls.push(r.url())));
+  p.page.on('dialog', (d) => void d.accept());
+  await p.page.click(`[data-experiment="${names[0]}"] button.delete`);
+  await p.page.waitForSelector(`[data-experiment="${names[0]}"]`, { state: 'detached' });
+  expect(await fx.counts(names[0])).toBeNull();
+  await p.page.click(`[data-experiment="${names[1]}"] button.delete`);
+  await eventually(async () => urls.length, (n) => n >= 2);
+  p.page.removeAllListeners('dialog');
+  expect(urls[0]).toContain(`experiment=${encodeURIComponent(names[0])}`);
+  // `+` goes as %2B (never `+`, which admin query strings read as a space).
+  expect(urls[1]).toContain('experiment=c%2B%2B%20pricing');
+});
+
+test('a namespace bigger than a page is shown a page at a time', async () => {
+  await fx.track(Array.from({ length: 23 }, (_, i) => visitors(`exp ${i}`, 'a', 1, {}).map((e) => ({ ...e, namespace: 'paged' }))).flat());
+  await p.page.goto(`${fx.dev.url}/dashboard?namespace=paged`);
+  await p.page.waitForSelector('[data-pages]');
+  expect(await p.page.$$('section.experiment')).toHaveLength(20);
+  expect(await p.page.textContent('[data-pages]')).toContain('1\u201320 of 23');
+  await p.page.click('.pager button.next');
+  await p.page.waitForSelector('[data-experiment="exp 22"]');
+  expect(await p.page.$$('section.experiment')).toHaveLength(3);
+  expect(await p.page.textContent('[data-pages]')).toContain('21\u201323 of 23');
+});
+
 test('auto-refresh picks up new data', async () => {
   await p.page.goto(`${fx.dev.url}/dashboard?namespace=shop`);
   await p.page.waitForSelector('[data-experiment="checkout flow"]');

@@ -7,7 +7,7 @@ import { buildBrowser } from '../../cli/build/browser';
 import { buildDashboard } from '../../cli/build/dashboard';
 import { run, type DevResult } from '../../cli/commands/dev';
 import { lambdaBundle, packageRoot } from '../../cli/paths';
-import type { ExperimentCounts } from '../../src/store';
+import type { ExperimentResults } from '../../src/results';
 
 /** Debian's Chromium; CI installs it (see .ci/run). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -72,7 +72,7 @@ export interface DevFixture {
   namespace: string;
   apiKey: string;
   /** GET /experiments for the namespace (or another). */
-  results(namespace?: string): Promise<ExperimentCounts[]>;
+  results(namespace?: string): Promise<ExperimentResults[]>;
   /** One experiment's counts as `{ participants: {variant: n}, goals: {goal: {variant: n}} }`, or null. */
   counts(experiment: string, namespace?: string): Promise<{ participants: Record<string, number>; goals: Record<string, Record<string, number>> } | null>;
   /** POSTs events to /track in batches of 100. */
@@ -97,10 +97,10 @@ export async function startDev(config: Record<string, unknown> = {}): Promise<De
   // The bundles read their config from process.env, as in Lambda; no ABTEST_* from outside.
   for (const k of Object.keys(process.env)) if (k.startsWith('ABTEST_')) delete process.env[k];
   const dev = await run({ config: file, port: 0 }, process.env);
-  const results = async (ns = namespace): Promise<ExperimentCounts[]> => {
+  const results = async (ns = namespace): Promise<ExperimentResults[]> => {
     const res = await fetch(`${dev.url}/experiments?namespace=${encodeURIComponent(ns)}`, { headers: { 'x-api-key': apiKey } });
     if (!res.ok) throw new Error(`GET /experiments answered ${res.status}: ${await res.text()}`);
-    return ((await res.json()) as unknown[]).slice(1) as ExperimentCounts[];
+    return ((await res.json()) as unknown[]).slice(1) as ExperimentResults[];
   };
   return {
     dev,

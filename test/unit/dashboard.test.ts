@@ -1,11 +1,12 @@
 import { buildDashboard, dashboardHtml } from '../../cli/build/dashboard';
 import { axisMax } from '../../src/dashboard/chart';
-import { apiBase, chance, experimentView, formatCount, formatP, parseResults, percent, signedPercent, verdict, type ExperimentResult } from '../../src/dashboard/model';
+import { apiBase, chance, experimentView, formatCount, formatP, parseResults, percent, signedPercent, verdict } from '../../src/dashboard/model';
+import type { ExperimentResults } from '../../src/results';
 import { goalStats, sampleRatioCheck } from '../../src/stats';
 
 /** The dashboard's pure parts: the view of an experiment, formatting, the built page. */
 
-const experiment: ExperimentResult = {
+const experiment: ExperimentResults = {
   experiment: 'checkout',
   counting: 'hll',
   standard_error: 0.008125,

@@ -1,6 +1,6 @@
 /**
- * Reference values for src/stats, version 1. Each case names its published source; values
- * are compared to the printed precision of that source.
+ * Reference values for src/stats (version: CASES_VERSION below). Each case names its published
+ * source; values are compared to the printed precision of that source.
  *
  * Add cases at the end and bump the version; never change a published value.
  */

@@ -290,3 +290,24 @@ describe('sampleRatioCheck', () => {
     expect(() => sampleRatioCheck([1, 2], { weights: [1, 0] })).toThrow(InputError);
   });
 });
+
+describe('statistics stay what they were (values captured before the fast integration)', () => {
+  // test/unit/stats.golden.json: goalStats and sampleRatioCheck outputs for a seeded table of
+  // inputs (1–10 variants, 0 to 10M trials, exact and HLL, chosen controls), captured from the
+  // previous implementation (commit in `captured_from`). Every number must agree to 1e-6.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const golden = require('./stats.golden.json') as {
+    cases: { results: VariantInput[]; standardError: number; control?: string; stats: unknown; srm: unknown }[];
+  };
+  const close = (actual: unknown, expected: unknown, where: string): void => {
+    if (typeof expected === 'number') {
+      if (Math.abs((actual as number) - expected) > 1e-6) throw new Error(`${where}: ${actual} != ${expected}`);
+    } else if (expected !== null && typeof expected === 'object') {
+      for (const [k, v] of Object.entries(expected)) close((actual as Record<string, unknown>)?.[k], v, `${where}.${k}`);
+    } else expect(actual).toEqual(expected);
+  };
+  it.each(golden.cases.map((c, i) => [i, c] as const))('case %i', (i, c) => {
+    close(goalStats(c.results, { control: c.control, standardError: c.standardError }), c.stats, `case ${i}`);
+    close(sampleRatioCheck(c.results.map((r) => r.trials), { standardError: c.standardError }), c.srm, `case ${i} srm`);
+  });
+});

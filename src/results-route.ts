@@ -1,0 +1,63 @@
+import type { Config } from './config';
+import { checkName, plusOrSpace } from './events';
+import { InputError } from './errors';
+import type { ProxyEvent } from './http';
+import type { ExperimentResults, ExperimentSummary, ExperimentsAnswer, ResultsMeta } from './results';
+import { withStats } from './stats';
+import { standardError, type CounterStore } from './store';
+
+/**
+ * `GET /experiments`: what to read for a request and the answer's shape. Every answer is
+ * bounded, whatever the namespace holds: at most {@link PAGE_LIMITS} experiments per answer.
+ *
+ * - `scope=a,b`: the full results of the named experiments (Gimel's shape), at most the page limit.
+ * - no scope: the full results of one page of the namespace, sorted by name: `limit`
+ *   (default and maximum the page limit) from `offset` (default 0); `meta` says `total` and the
+ *   `next` offset (null on the last page).
+ * - `summary=1`: the cheap listing, one page of {@link ExperimentSummary} (participants only).
+ * - `stats=1`: statistics on each experiment of the answer (not with `summary`).
+ */
+
+/** Experiments per answer: full results, full results with statistics, summaries. */
+export const PAGE_LIMITS = { full: 50, stats: 20, summary: 1000 } as const;
+
+/** A whole number in [min, max] from a query parameter, `fallback` when absent. */
+function intParam(query: Record<string, string | undefined>, field: string, fallback: number, min: number, max: number): number {
+  const text = query[field];
+  if (text === undefined || text === '') return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) throw new InputError(field, `${field} must be a whole number from ${min} to ${max}; got "${text}"`);
+  return n;
+}
+
+/** Reads and shapes the answer to `GET /experiments` for `namespace`. */
+export async function experimentsAnswer(event: ProxyEvent, namespace: string, config: Config, store: CounterStore): Promise<ExperimentsAnswer> {
+  const query = event.queryStringParameters ?? {};
+  const scopeText = query.scope;
+  const summary = query.summary === '1';
+  const stats = query.stats === '1' && !summary;
+  const pageMax = summary ? PAGE_LIMITS.summary : stats ? PAGE_LIMITS.stats : PAGE_LIMITS.full;
+  const meta: ResultsMeta = {
+    namespace,
+    scope: scopeText ?? null,
+    counting: config.counting,
+    standard_error: standardError(config.counting),
+    generated_at: new Date().toISOString(),
+  };
+  let names: string[];
+  if (scopeText) {
+    const asked = scopeText.split(',');
+    if (asked.length > pageMax) throw new InputError('scope', `scope names ${asked.length} experiments; at most ${pageMax} per request`);
+    names = asked.flatMap((s, i) => plusOrSpace(checkName(s, `scope[${i}]`, config)));
+  } else {
+    const limit = intParam(query, 'limit', pageMax, 1, pageMax);
+    const offset = intParam(query, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
+    const all = await store.experimentNames(namespace);
+    names = all.slice(offset, offset + limit);
+    Object.assign(meta, { total: all.length, offset, limit, next: offset + limit < all.length ? offset + limit : null });
+  }
+  if (summary) return [{ meta }, ...(await store.summaries(namespace, names))] as [{ meta: ResultsMeta }, ...ExperimentSummary[]];
+  const results = await store.results(namespace, names);
+  const control = query.control;
+  return [{ meta }, ...(stats ? results.map((r) => withStats(r, { control })) : results)] as [{ meta: ResultsMeta }, ...ExperimentResults[]];
+}

@@ -1,0 +1,65 @@
+import type { Counting } from './config';
+import type { GoalStats, SrmResult } from './stats';
+
+/**
+ * What `GET /experiments` answers: one type for the store that reads it, the route that
+ * sends it, the dashboard that draws it and the simulate report. Type declarations only.
+ */
+
+/** One variant of an experiment and how many entered it (the `participate` counter). */
+export interface VariantResult {
+  label: string;
+  participants: number;
+  /** With `stats=1`: ± one standard error of `participants`, rounded (0 when exact). */
+  counting_error?: number;
+}
+
+/** One goal: per variant its conversions (`successes`) out of its participants (`trials`), Gimel's shape. */
+export interface GoalResult {
+  goal: string;
+  results: { label: string; successes: number; trials: number }[];
+  /** With `stats=1`: each variant against the control. */
+  stats?: GoalStats;
+}
+
+/** One experiment's results. Variants and goals are sorted by name; the order is stable. */
+export interface ExperimentResults {
+  experiment: string;
+  counting: Counting;
+  /** Relative standard error of each count: 0 when exact, 1.04/sqrt(16384) for HLL. */
+  standard_error: number;
+  variants: VariantResult[];
+  goals: GoalResult[];
+  /** With `stats=1`: the sample-ratio check of the participants against an equal split. */
+  srm?: SrmResult;
+}
+
+/** One experiment in the cheap listing (`summary=1`): no goal counters are read. */
+export interface ExperimentSummary {
+  experiment: string;
+  counting: Counting;
+  /** Participants of all variants together. */
+  participants: number;
+  variants: VariantResult[];
+  /** How many goals the experiment has. */
+  goals: number;
+}
+
+/** The first entry of every `/experiments` answer. */
+export interface ResultsMeta {
+  namespace: string;
+  /** The `scope` parameter as given, or null. */
+  scope: string | null;
+  counting: Counting;
+  standard_error: number;
+  generated_at: string;
+  /** Experiments in the namespace (unscoped answers only). */
+  total?: number;
+  offset?: number;
+  limit?: number;
+  /** The `offset` of the next page, or null on the last page (unscoped answers only). */
+  next?: number | null;
+}
+
+/** The `/experiments` answer: `[{meta}, ...experiments]` (Gimel's shape, extended). */
+export type ExperimentsAnswer = [{ meta: ResultsMeta }, ...(ExperimentResults | ExperimentSummary)[]];
