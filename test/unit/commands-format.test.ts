@@ -5,6 +5,7 @@ import { format as deployFormat, type DeployResult } from '../../cli/commands/de
 import { format as destroyFormat } from '../../cli/commands/destroy';
 import { format as preflightFormat } from '../../cli/commands/preflight';
 import { format as rollbackFormat } from '../../cli/commands/rollback';
+import { lineReporter } from '../../cli/deploy/reporter';
 import { format as dashboardFormat, type DashboardResult } from '../../cli/commands/dashboard';
 import { format as snippetFormat } from '../../cli/commands/snippet';
 
@@ -147,4 +148,17 @@ test('abtest destroy: removed, cancelled, or nothing there', () => {
   ]);
   expect(destroyFormat({ removed, cancelled: true })).toEqual(['nothing removed']);
   expect(destroyFormat({ removed: [], cancelled: false })).toEqual(['✔ nothing to remove: no deployment found']);
+});
+
+test('progress of the AWS verbs: the plan, each step, and the AWS calls only when verbose', () => {
+  const lines: string[] = [];
+  for (const verbose of [false, true]) {
+    const report = lineReporter((l) => lines.push(l), verbose);
+    report.plan(['+ create function abtest-prod-track']);
+    report.stage('+ create function abtest-prod-track');
+    report.apiCall('lambda', 'CreateFunction');
+    report.plan([]);
+  }
+  const once = ['Plan:', '  + create function abtest-prod-track', '… + create function abtest-prod-track'];
+  expect(lines).toEqual([...once, 'Plan: no changes', ...once, '    lambda CreateFunction', 'Plan: no changes']);
 });
