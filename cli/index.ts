@@ -1,6 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { Verb } from './command';
+import type { Counting } from '../src/config';
+import type { CommandDeps, Verb } from './command';
+import { lineReporter } from './deploy/reporter';
 import { explain } from './explain';
+import { terminalPrompter } from './prompter';
 import { parseExperiment, type SimExperiment } from './simulate/traffic';
 
 /**
@@ -12,8 +15,8 @@ import { parseExperiment, type SimExperiment } from './simulate/traffic';
  *                                              tests replace (`env`, AWS lookups, a reporter...)
  *   format(result, options): string[]          the lines printed on stdout
  *
- * A verb never writes to process.env. (deploy, configure, preflight, rollback, destroy and dev
- * still format here, and dev still writes process.env; they move to this shape next.)
+ * A verb never writes to process.env. (dev still formats here and writes process.env; it moves
+ * to this shape next.)
  */
 
 const out = (line = '') => process.stdout.write(line + '\n');
@@ -39,6 +42,9 @@ const intOption = (flag: string, min: number, max: number) => (value: string) =>
   return n;
 };
 
+/** The counting modes, for `.choices()` of the flags that take one. */
+const COUNTING: Counting[] = ['hll', 'exact'];
+
 const program = new Command('abtest')
   .description('Serverless A/B testing: track on AWS Lambda + Redis, read results in a static dashboard')
   .option('--config <file>', 'config file (default: ./abtest.config.json, then ~/.abtest/config.json)')
@@ -46,17 +52,34 @@ const program = new Command('abtest')
 
 const globals = () => program.opts<{ config?: string }>();
 
+/** What the entry gives a verb besides its options, and does after it. */
+interface Wire<R> {
+  /** Show its progress: steps on stdout (stderr with --json), AWS calls with --verbose. */
+  progress?: boolean;
+  /** Let it ask questions, when there is a terminal to ask them in. */
+  ask?: boolean;
+  /** What only the entry may do with the result (exit code, signals). */
+  then?: (result: R) => void;
+}
+
 /**
- * The action of a verb: loads its module, runs it with the global options and the flags,
- * prints what it formats; `then` does what only the entry may (exit code, signals).
+ * The action of a verb: loads its module, runs it with the global options and the flags (and
+ * the terminal's reporter and prompter when `wire` says so), prints what it formats.
  */
-function verb<O, R>(load: () => Promise<Verb<O, R>>, then?: (result: R) => void) {
+function verb<O, R>(load: () => Promise<Verb<O, R>>, wire: Wire<R> = {}) {
   return action(async (flags: O) => {
     const { run, format } = await load();
     const options = { ...globals(), ...flags };
-    const result = await run(options);
+    const deps: CommandDeps = {};
+    if (wire.progress) {
+      // The flags progress heeds, where the verb has them.
+      const { json, verbose } = flags as { json?: boolean; verbose?: boolean };
+      deps.reporter = lineReporter((line) => (json ? process.stderr.write(line + '\n') : out(line)), verbose);
+    }
+    if (wire.ask && process.stdin.isTTY) deps.prompter = terminalPrompter;
+    const result = await run(options, deps);
     for (const line of format(result, options)) out(line);
-    then?.(result);
+    wire.then?.(result);
   });
 }
 
@@ -129,7 +152,7 @@ program
   .option('--region <region>', 'AWS region of the deployment')
   .option('--profile <name>', 'AWS named profile')
   .option('--endpoint-url <url>', 'AWS API endpoint (LocalStack or another emulator)')
-  .action(verb(() => import('./commands/dashboard'), (r) => r.server && stopOnSignal(r.stop)));
+  .action(verb(() => import('./commands/dashboard'), { then: (r) => r.server && stopOnSignal(r.stop) }));
 
 /** `--region`, `--profile`, `--endpoint-url` on a command that calls AWS. */
 const withAws = (cmd: Command) =>
@@ -137,21 +160,6 @@ const withAws = (cmd: Command) =>
     .option('--region <region>', 'AWS region (default: config region, then the SDK chain)')
     .option('--profile <name>', 'AWS named profile (default: config profile, then the SDK chain)')
     .option('--endpoint-url <url>', 'AWS API endpoint, e.g. LocalStack (default: $AWS_ENDPOINT_URL)');
-
-/** Prints deploy progress: steps always, AWS calls with --verbose; on stderr when stdout is JSON. */
-const progress = (o: { json?: boolean; verbose?: boolean }) => {
-  const line = (text: string) => (o.json ? process.stderr.write(text + '\n') : out(text));
-  return {
-    plan: (lines: string[]) => {
-      line(lines.length ? 'Plan:' : 'Plan: no changes');
-      for (const l of lines) line(`  ${l}`);
-    },
-    stage: (text: string) => line(`… ${text}`),
-    apiCall: (service: string, operation: string) => {
-      if (o.verbose) line(`    ${service} ${operation}`);
-    },
-  };
-};
 
 program
   .command('configure')
@@ -161,7 +169,7 @@ program
   .option('--region <region>', 'AWS region')
   .option('--profile <name>', 'AWS named profile')
   .option('--namespace <name>', 'namespace of your experiments')
-  .option('--counting <mode>', 'hll (HyperLogLog) or exact')
+  .addOption(new Option('--counting <mode>', 'hll (HyperLogLog) or exact').choices(COUNTING))
   .option('--stage <name>', 'API Gateway stage')
   .option('--cors-origin <origin>', 'Access-Control-Allow-Origin of the API')
   .option('--subnet-ids <ids>', 'VPC subnet ids, comma-separated (Redis inside a VPC)')
@@ -169,76 +177,28 @@ program
   .option('--no-vpc', 'run the functions outside any VPC')
   .option('--rate-limit <n>', 'throttle: requests per second, for every method and per API key', intOption('--rate-limit', 1, 1_000_000))
   .option('--burst-limit <n>', 'throttle: burst of requests', intOption('--burst-limit', 1, 1_000_000))
-  .action(
-    action(async (o: import('./commands/configure').ConfigureOptions) => {
-      const { run, terminalPrompter } = await import('./commands/configure');
-      const prompter = process.stdin.isTTY ? await terminalPrompter() : undefined;
-      const r = await run({ ...globals(), ...o }, { prompter });
-      out(`✔ wrote ${r.path} (mode 0600: it holds the Redis password)`);
-      out('  next: abtest preflight, then abtest deploy');
-    }),
-  );
+  .action(verb(() => import('./commands/configure'), { ask: true }));
 
-withAws(program.command('preflight').description('check AWS credentials and region, Redis, and the bundles before a deploy')).action(
-  action(async (o: import('./commands/preflight').PreflightOptions) => {
-    const { run } = await import('./commands/preflight');
-    const r = await run({ ...globals(), ...o });
-    for (const c of r.checks) {
-      out(`${{ ok: '✔', warn: '!', fail: '✖' }[c.status]} ${c.name}: ${c.detail}`);
-      if (c.fix && c.status !== 'ok') out(`  fix: ${c.fix}`);
-    }
-    if (!r.ok) process.exitCode = 1;
-  }),
-);
+withAws(program.command('preflight'))
+  .description('check AWS credentials and region, Redis, and the bundles before a deploy')
+  .action(verb(() => import('./commands/preflight'), { then: (r) => r.ok || (process.exitCode = 1) }));
 
 withAws(program.command('deploy').description('create or update the Lambda functions and the API Gateway API (idempotent)'))
   .option('--dry-run', 'print the plan and change nothing')
   .option('--stage <name>', 'API Gateway stage (default: config stage)')
   .option('--json', 'print the result as one JSON object')
   .option('--verbose', 'show every AWS call')
-  .action(
-    action(async (o: import('./commands/deploy').DeployOptions & { json?: boolean; verbose?: boolean }) => {
-      const { run } = await import('./commands/deploy');
-      const r = await run({ ...globals(), ...o }, { reporter: progress(o) });
-      if (o.json) {
-        out(JSON.stringify(r, null, 2));
-        return;
-      }
-      if (r.dryRun) out(`dry run: nothing changed (${r.plan.length} change${r.plan.length === 1 ? '' : 's'} planned)`);
-      else out(r.plan.length ? `✔ deployed to ${r.region}, stage ${r.stage} (${r.plan.length} change${r.plan.length === 1 ? '' : 's'})` : `✔ no changes: ${r.region}, stage ${r.stage} is up to date`);
-      if (!r.urls) return;
-      out(`  base URL     ${r.urls.baseUrl}`);
-      out(`  track        ${r.urls.trackUrl}`);
-      out(`  experiments  ${r.urls.experimentsUrl}   (header x-api-key)`);
-      if (r.apiKey.command) out(`  API key      ${r.apiKey.name}: ${r.apiKey.command}   (abtest dashboard finds it itself)`);
-      if (r.snippet) out(`\nPaste into your pages:\n\n${r.snippet.trimEnd()}`);
-    }),
-  );
+  .action(verb(() => import('./commands/deploy'), { progress: true }));
 
 withAws(program.command('rollback').description('point alias live of the functions at their previous version'))
   .option('--function <name>', 'only this function (e.g. track)')
   .option('--stage <name>', 'the stage to roll back (default: config stage)')
-  .action(
-    action(async (o: import('./commands/rollback').RollbackOptions) => {
-      const { run } = await import('./commands/rollback');
-      const r = await run({ ...globals(), ...o }, { reporter: progress({}) });
-      for (const m of r.moved) out(`✔ ${m.fn}: live now serves version ${m.to} (was ${m.from})`);
-    }),
-  );
+  .action(verb(() => import('./commands/rollback'), { progress: true }));
 
 withAws(program.command('destroy').description('remove everything abtest deploy made for one stage (asks first)'))
   .option('-y, --yes', 'do not ask')
   .option('--stage <name>', 'the stage to remove (default: config stage)')
-  .action(
-    action(async (o: import('./commands/destroy').DestroyOptions) => {
-      const { run } = await import('./commands/destroy');
-      const confirm = process.stdin.isTTY ? async (message: string) => (await import('@inquirer/prompts')).confirm({ message, default: false }) : undefined;
-      const r = await run({ ...globals(), ...o }, { reporter: progress({}), confirm });
-      if (!r.removed.length) out('✔ nothing to remove: no deployment found');
-      else if (r.cancelled) out('nothing removed');
-      else out(`✔ removed ${r.removed.join(', ')}`);
-    }),
-  );
+  .action(verb(() => import('./commands/destroy'), { progress: true, ask: true }));
 
 const shareOption = (flag: string) => (value: string) => {
   const n = Number(value);
@@ -251,7 +211,7 @@ program
   .description('send a reproducible stream of visitors to abtest over HTTP and check the counts and statistics against what was sent')
   .option('--url <base>', 'base URL of a running abtest (default: start abtest dev for the run)')
   .option('--api-key <key>', 'x-api-key of the experiments and delete routes (default: config api_key)')
-  .addOption(new Option('--counting <mode>', 'counting mode of the abtest dev started here').choices(['hll', 'exact']))
+  .addOption(new Option('--counting <mode>', 'counting mode of the abtest dev started here').choices(COUNTING))
   .option('--namespace <name>', 'namespace of the simulated experiments (they are deleted there first)', 'simulate')
   .option('--visitors <n>', 'distinct visitors', intOption('--visitors', 1, 10_000_000), 10_000)
   .option('--seed <n>', 'seed of the generator: the same seed sends the same traffic', intOption('--seed', 0, 2 ** 32 - 1), 1)
@@ -265,13 +225,6 @@ program
     [] as SimExperiment[],
   )
   .option('--json', 'print the result as one JSON object')
-  .action(
-    verb(
-      () => import('./commands/simulate'),
-      (r) => {
-        if (r.problems.length) process.exitCode = 1;
-      },
-    ),
-  );
+  .action(verb(() => import('./commands/simulate'), { then: (r) => r.problems.length && (process.exitCode = 1) }));
 
 program.parseAsync(process.argv).catch(fail);

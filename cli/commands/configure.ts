@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { defaultConfigPath, validateConfig, type Config } from '../../src/config';
+import { defaultConfigPath, validateConfig, type Config, type Counting } from '../../src/config';
 import { ConfigError } from '../../src/errors';
+import type { CommandDeps } from '../command';
 import type { GlobalOptions } from '../context';
 import { pingRedisUrl } from '../deploy/redis-ping';
+import type { Prompter } from '../prompter';
 
 /** Every answer of `abtest configure` as a flag. */
 export interface ConfigureOptions extends GlobalOptions {
@@ -13,7 +15,7 @@ export interface ConfigureOptions extends GlobalOptions {
   region?: string;
   profile?: string;
   namespace?: string;
-  counting?: string;
+  counting?: Counting;
   stage?: string;
   corsOrigin?: string;
   /** Comma-separated subnet ids of a VPC Redis (with `securityGroupIds`). */
@@ -25,19 +27,10 @@ export interface ConfigureOptions extends GlobalOptions {
   burstLimit?: number;
 }
 
-/** The prompts configure uses; the CLI passes @inquirer/prompts, tests a table of answers. */
-export interface Prompter {
-  input(q: { name: string; message: string; default?: string; validate?: (v: string) => Promise<string | true> | string | true }): Promise<string>;
-  select(q: { name: string; message: string; choices: { value: string; name: string }[]; default?: string }): Promise<string>;
-  confirm(q: { name: string; message: string; default?: boolean }): Promise<boolean>;
-}
-
-export interface ConfigureDeps {
-  /** Asks the questions; needed unless `yes` (the CLI passes one only on a terminal). */
-  prompter?: Prompter;
+/** `prompter` asks the questions; it is needed unless `yes` (the CLI passes one only on a terminal). */
+export interface ConfigureDeps extends CommandDeps {
   ping?: typeof pingRedisUrl;
   home?: string;
-  env?: NodeJS.ProcessEnv;
 }
 
 export interface ConfigureResult {
@@ -167,12 +160,7 @@ function readRaw(file: string): Record<string, unknown> {
   }
 }
 
-/** The interactive prompter, for a terminal. */
-export async function terminalPrompter(): Promise<Prompter> {
-  const { input, select, confirm } = await import('@inquirer/prompts');
-  return {
-    input: ({ message, default: def, validate }) => input({ message, default: def, validate }),
-    select: ({ message, choices, default: def }) => select({ message, choices, default: def }),
-    confirm: ({ message, default: def }) => confirm({ message, default: def }),
-  };
+/** What `abtest configure` prints: where the config went, and what to run next. */
+export function format(r: ConfigureResult): string[] {
+  return [`✔ wrote ${r.path} (mode 0600: it holds the Redis password)`, '  next: abtest preflight, then abtest deploy'];
 }

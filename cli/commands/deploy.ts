@@ -14,6 +14,10 @@ export interface DeployOptions extends AwsCommandOptions {
   dryRun?: boolean;
   /** API Gateway stage. @default config `stage` ("prod") */
   stage?: string;
+  /** Print the result as one JSON object (progress then goes to stderr). @default false */
+  json?: boolean;
+  /** Show every AWS call in the progress. @default false */
+  verbose?: boolean;
 }
 
 export interface DeployDeps extends AwsDeps {
@@ -76,4 +80,28 @@ export async function run(opts: DeployOptions, deps: DeployDeps = {}): Promise<D
     },
     snippet: urls ? snippet({ trackUrl: urls.trackUrl, namespace: config.namespace }) : null,
   };
+}
+
+const changes = (n: number) => `${n} change${n === 1 ? '' : 's'}`;
+
+/** What `abtest deploy` prints: the outcome, the URLs and the snippet; or the result as JSON with `json`. */
+export function format(r: DeployResult, opts: DeployOptions): string[] {
+  if (opts.json) return [JSON.stringify(r, null, 2)];
+  const lines = [
+    r.dryRun
+      ? `dry run: nothing changed (${changes(r.plan.length)} planned)`
+      : r.plan.length
+        ? `✔ deployed to ${r.region}, stage ${r.stage} (${changes(r.plan.length)})`
+        : `✔ no changes: ${r.region}, stage ${r.stage} is up to date`,
+  ];
+  if (!r.urls) return lines;
+  lines.push(
+    `  base URL     ${r.urls.baseUrl}`,
+    `  track        ${r.urls.trackUrl}`,
+    `  experiments  ${r.urls.experimentsUrl}   (header x-api-key)`,
+  );
+  const found = '(abtest dashboard finds it itself)';
+  if (r.apiKey.command) lines.push(`  API key      ${r.apiKey.name}: ${r.apiKey.command}   ${found}`);
+  if (r.snippet) lines.push('', 'Paste into your pages:', '', r.snippet.trimEnd());
+  return lines;
 }

@@ -15,11 +15,6 @@ export interface DestroyOptions extends AwsCommandOptions {
   stage?: string;
 }
 
-export interface DestroyDeps extends AwsDeps {
-  /** Asks to go on, showing what will be removed; needed unless `yes`. */
-  confirm?: (message: string) => Promise<boolean>;
-}
-
 export interface DestroyResult {
   /** What was removed (or would have been, when `cancelled`). */
   removed: string[];
@@ -29,9 +24,10 @@ export interface DestroyResult {
 /**
  * `abtest destroy`: removes what deploy made for one stage, in an order AWS accepts: its
  * usage plan and key, its REST API, its functions (found by name and role), then its role.
- * Other stages have their own of each and are left as they are.
+ * Other stages have their own of each and are left as they are. Unless `yes`, `deps.prompter`
+ * asks to go on, showing what will be removed; without one it refuses.
  */
-export async function run(opts: DestroyOptions, deps: DestroyDeps = {}): Promise<DestroyResult> {
+export async function run(opts: DestroyOptions, deps: AwsDeps = {}): Promise<DestroyResult> {
   const { config } = commandConfig(opts, deps.env);
   const stage = commandStage(opts.stage, config);
   const names = resourceNames(config, stage);
@@ -53,12 +49,23 @@ export async function run(opts: DestroyOptions, deps: DestroyDeps = {}): Promise
   const removed = work.map(([what]) => what);
   if (!removed.length) return { removed, cancelled: false };
   if (!opts.yes) {
-    if (!deps.confirm) throw new AbtestError('destroy', 'abtest destroy removes the deployment and needs confirmation', { hint: 'run it in a terminal, or pass --yes' });
-    if (!(await deps.confirm(`Remove ${removed.join(', ')} (stage ${stage}) in ${ctx.aws.region}?`))) return { removed, cancelled: true };
+    if (!deps.prompter) {
+      const hint = 'run it in a terminal, or pass --yes';
+      throw new AbtestError('destroy', 'abtest destroy removes the deployment and needs confirmation', { hint });
+    }
+    const message = `Remove ${removed.join(', ')} (stage ${stage}) in ${ctx.aws.region}?`;
+    const yes = await deps.prompter.confirm({ name: 'destroy', message, default: false });
+    if (!yes) return { removed, cancelled: true };
   }
   for (const [what, remove] of work) {
     ctx.report.stage(`- delete ${what}`);
     await remove();
   }
   return { removed, cancelled: false };
+}
+
+/** What `abtest destroy` prints: what was removed, or that nothing was. */
+export function format(r: DestroyResult): string[] {
+  if (!r.removed.length) return ['✔ nothing to remove: no deployment found'];
+  return [r.cancelled ? 'nothing removed' : `✔ removed ${r.removed.join(', ')}`];
 }

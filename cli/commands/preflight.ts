@@ -17,6 +17,12 @@ export interface Check {
 
 export type PreflightOptions = AwsCommandOptions;
 
+/** Every check, and whether none failed (the CLI exits with 1 when one did). */
+export interface PreflightResult {
+  checks: Check[];
+  ok: boolean;
+}
+
 export interface PreflightDeps extends AwsDeps {
   ping?: typeof pingRedisUrl;
   buildZips?: (wiring: Wiring) => Promise<Zips>;
@@ -27,7 +33,7 @@ export interface PreflightDeps extends AwsDeps {
  * PING from here, the bundles building — and says how to fix each failure. `ok` is false
  * when any check failed.
  */
-export async function run(opts: PreflightOptions, deps: PreflightDeps = {}): Promise<{ checks: Check[]; ok: boolean }> {
+export async function run(opts: PreflightOptions, deps: PreflightDeps = {}): Promise<PreflightResult> {
   const { config } = commandConfig(opts, deps.env);
   const checks: Check[] = [];
   try {
@@ -57,4 +63,14 @@ export async function run(opts: PreflightOptions, deps: PreflightDeps = {}): Pro
     checks.push({ name: 'bundles', status: 'fail', detail: explain(e).message, fix: 'fix the error above, then run abtest build' });
   }
   return { checks, ok: checks.every((c) => c.status !== 'fail') };
+}
+
+const MARK = { ok: '✔', warn: '!', fail: '✖' } as const;
+
+/** What `abtest preflight` prints: one line per check, with the fix under each that is not ok. */
+export function format(r: PreflightResult): string[] {
+  return r.checks.flatMap((c) => [
+    `${MARK[c.status]} ${c.name}: ${c.detail}`,
+    ...(c.fix && c.status !== 'ok' ? [`  fix: ${c.fix}`] : []),
+  ]);
 }

@@ -47,3 +47,8 @@ export async function run(opts: RollbackOptions, deps: AwsDeps = {}): Promise<Ro
   }
   return { moved: moves };
 }
+
+/** What `abtest rollback` prints: each function moved, from which version to which. */
+export function format(r: RollbackResult): string[] {
+  return r.moved.map((m) => `✔ ${m.fn}: live now serves version ${m.to} (was ${m.from})`);
+}

@@ -11,3 +11,21 @@ export interface Reporter {
 
 /** A reporter that shows nothing. */
 export const silentReporter: Reporter = { plan: () => {}, stage: () => {}, apiCall: () => {} };
+
+/**
+ * A reporter that writes lines: the plan, each step (`… text`), and each AWS call when `verbose`.
+ * @param write where a line goes (the CLI: stdout, or stderr when stdout carries JSON)
+ * @param verbose show every AWS call @default false
+ */
+export function lineReporter(write: (line: string) => void, verbose = false): Reporter {
+  return {
+    plan: (lines) => {
+      write(lines.length ? 'Plan:' : 'Plan: no changes');
+      for (const l of lines) write(`  ${l}`);
+    },
+    stage: (text) => write(`… ${text}`),
+    apiCall: (service, operation) => {
+      if (verbose) write(`    ${service} ${operation}`);
+    },
+  };
+}

@@ -1,9 +1,10 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { Config } from '../../src/config';
 import { awsClients, type AwsOptions } from '../aws';
+import type { CommandDeps } from '../command';
 import type { GlobalOptions } from '../context';
 import { realSleep, send, type DeployContext } from './context';
-import { silentReporter, type Reporter } from './reporter';
+import { silentReporter } from './reporter';
 
 /** Flags every AWS command takes; each overrides the config's value. */
 export interface AwsCommandOptions extends GlobalOptions {
@@ -12,11 +13,10 @@ export interface AwsCommandOptions extends GlobalOptions {
   endpointUrl?: string;
 }
 
-/** What AWS commands take besides options: progress, waiting, the environment. */
-export interface AwsDeps {
-  reporter?: Reporter;
+/** What AWS commands take besides options: progress and the environment (as every verb), and waiting. */
+export interface AwsDeps extends CommandDeps {
+  /** Waits between polls and retries; tests pass one that does not wait. @default real waiting */
   sleep?: (ms: number) => Promise<void>;
-  env?: NodeJS.ProcessEnv;
 }
 
 /** An AWS context whose credentials were checked, with the account they belong to. */

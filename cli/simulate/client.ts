@@ -1,4 +1,5 @@
 import { AbtestError } from '../../src/errors';
+import { isRetryable, type Rejection, type TrackAnswer } from '../../src/protocol';
 import type { Planned, Send } from './traffic';
 
 /** One experiment as `GET /experiments` answers it: the part the simulation reads. */
@@ -12,8 +13,12 @@ export interface Counts {
 
 /** HTTP to abtest: tracking with retries, results and delete with the API key. */
 export class Client {
-  readonly tally = { sent: 0, duplicates: 0, lostAndRetried: 0, retries: 0, failed: 0 };
-  readonly problems: string[] = [];
+  /** Requests sent, and how they fared; `rejected` counts events a 200 answer refused (not stored). */
+  readonly tally = { sent: 0, duplicates: 0, lostAndRetried: 0, retries: 0, failed: 0, rejected: 0 };
+  /** The first few requests that failed: enough to see what went wrong without flooding the report. */
+  private readonly failures: string[] = [];
+  /** The first event a 200 answer refused. */
+  private firstRejection: Rejection | null = null;
 
   constructor(
     private readonly url: string,
@@ -27,7 +32,10 @@ export class Client {
     return fetch(`${this.url}/track`, { method: 'POST', body: JSON.stringify(s.events), headers, signal });
   }
 
-  /** Sends, retrying network failures and 5xx answers with backoff; a 4xx is a problem. */
+  /**
+   * Sends, retrying what `isRetryable` says a client retries (no answer, 408, 429, 5xx) with
+   * backoff; any other answer but 200 is a problem, and so is each event a 200 lists in `rejected`.
+   */
   async send(s: Send): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       this.tally.sent++;
@@ -40,17 +48,41 @@ export class Client {
       } catch (e) {
         text = (e as Error).message;
       }
-      if (status === 200) return;
-      if ((status >= 400 && status < 500) || attempt === 4) {
+      if (status === 200) return this.countRejected(text);
+      if (!isRetryable(status) || attempt === 4) {
         this.tally.failed++;
-        if (this.problems.length < 5) {
-          this.problems.push(`a track request failed (${status || 'network'}): ${text.slice(0, 200)}`);
-        }
+        this.problem(`a track request failed (${status || 'network'}): ${text.slice(0, 200)}`);
         return;
       }
       this.tally.retries++;
       await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
     }
+  }
+
+  /** Counts the events a 200 answer lists in `rejected`: they were refused for good, not stored. */
+  private countRejected(text: string): void {
+    let rejected: TrackAnswer['rejected'];
+    try {
+      rejected = (JSON.parse(text) as TrackAnswer).rejected;
+    } catch {
+      this.tally.failed++;
+      this.problem(`a track request answered 200 with something that is not JSON: ${text.slice(0, 200)}`);
+      return;
+    }
+    if (!rejected?.length) return;
+    this.tally.rejected += rejected.length;
+    this.firstRejection ??= rejected[0];
+  }
+
+  private problem(text: string): void {
+    if (this.failures.length < 5) this.failures.push(text);
+  }
+
+  /** What went wrong in sending: the first failed requests, and the events refused in all. */
+  get problems(): string[] {
+    const r = this.firstRejection;
+    const refused = r ? [`${this.tally.rejected} event(s) refused, not stored: ${r.field}: ${r.message}`] : [];
+    return [...this.failures, ...refused];
   }
 
   /** A first attempt cut off right after it leaves: the server may or may not have counted it. */

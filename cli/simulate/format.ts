@@ -1,3 +1,4 @@
+import type { Client } from './client';
 import type { SimExperimentReport, IndependenceReport } from './report';
 
 /** What the report needs of a simulation's result (cli/commands/simulate.ts's `SimulateResult`). */
@@ -8,7 +9,7 @@ export interface Simulation {
   visitors: number;
   seed: number;
   concurrency: number;
-  requests: { sent: number; duplicates: number; lostAndRetried: number; retries: number; failed: number };
+  requests: Client['tally'];
   seconds: number;
   experiments: SimExperimentReport[];
   independence: IndependenceReport[];
@@ -27,7 +28,8 @@ export function formatSimulation(r: Simulation): string[] {
       `namespace "${r.namespace}" → ${r.url}${started}`,
     `  ${int(q.sent)} requests in ${r.seconds.toFixed(1)} s, ${r.concurrency} at a time: ` +
       `${int(q.duplicates)} duplicate sends, ${int(q.lostAndRetried)} cut off in flight and resent, ` +
-      `${int(q.retries)} retries, ${int(q.failed)} failed`,
+      `${int(q.retries)} retries, ${int(q.failed)} failed` +
+      (q.rejected ? `, ${int(q.rejected)} events refused (not stored)` : ''),
   ];
   for (const e of r.experiments) lines.push('', ...experimentLines(e));
   for (const d of r.independence) lines.push('', ...independenceLines(d));

@@ -71,6 +71,15 @@ describe('abtest AWS commands, error paths', () => {
     expect(r.stdout).toContain('  fix: run abtest configure, or set ABTEST_REDIS_URL');
   });
 
+  it('configure takes --counting hll or exact only, as commander choices named in --help', async () => {
+    const r = await abtest(['configure', '--yes', '--counting', 'approx']);
+    expect(r.code).toBe(1);
+    const refusal = /option '--counting <mode>' argument 'approx' is invalid\. Allowed choices are hll, exact\./;
+    expect(r.stderr).toMatch(refusal);
+    const help = (await abtest(['configure', '--help'])).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('--counting <mode> hll (HyperLogLog) or exact (choices: "hll", "exact")');
+  });
+
   it('configure --yes refuses a Redis URL that does not answer, and writes nothing', async () => {
     const port = await freePort();
     const r = await abtest(['configure', '--yes', '--redis-url', `redis://127.0.0.1:${port}`, '--region', 'eu-west-1']);

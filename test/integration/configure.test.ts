@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { run as configure, type ConfigureOptions, type Prompter } from '../../cli/commands/configure';
+import { run as configure, type ConfigureOptions } from '../../cli/commands/configure';
+import type { Prompter } from '../../cli/prompter';
 import { startTestRedis, type PrivateRedis } from '../helpers/redis';
 
 /**

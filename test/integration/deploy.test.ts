@@ -8,6 +8,7 @@ import { run as rollback } from '../../cli/commands/rollback';
 import type { Zips } from '../../cli/deploy/desired';
 import { describeDeployment } from '../../cli/deploy/describe';
 import type { Reporter } from '../../cli/deploy/reporter';
+import type { Prompter } from '../../cli/prompter';
 import { zipBundle } from '../../cli/deploy/zip';
 import { ACCOUNT, FakeAws } from '../helpers/fake-aws';
 
@@ -352,7 +353,9 @@ describe('abtest rollback and destroy', () => {
     await expect(destroy(opts(), deps())).rejects.toThrow('needs confirmation');
     const asked: string[] = [];
     const mark = fake.calls.length;
-    const no = await destroy(opts(), { ...deps(), confirm: async (m) => (asked.push(m), false) });
+    const refuse = async (q: { message: string }) => (asked.push(q.message), false);
+    const prompter: Prompter = { input: async () => '', select: async () => '', confirm: refuse };
+    const no = await destroy(opts(), { ...deps(), prompter });
     expect(no.cancelled).toBe(true);
     expect(asked[0]).toMatch(/^Remove usage plan abtest-prod, API key abtest-prod, REST API abtest-prod \(\w+\), function abtest-prod-track, .* \(stage prod\) in us-east-1\?$/);
     expect(fake.ops(mark, true)).toEqual([]);

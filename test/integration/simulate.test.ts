@@ -100,6 +100,41 @@ describe('abtest simulate (built binary, its own abtest dev)', () => {
     for (const e of r.experiments) expect(e.counting).toBe('exact');
   });
 
+  it('POSTs the events of names with +, which GET /track would read as a space', async () => {
+    const plus = ['--experiment', 'a+b/sign+up:x+1=1@0.5,y=1@0.5', '--experiment', 'menu:p=1@0.3,q=1@0.3'];
+    const r = await json('--counting', 'exact', '--visitors', '200', ...plus);
+    expect(r.problems).toEqual([]);
+    expect(r.experiments[0].name).toBe('a+b');
+    expect(r.experiments[0].variants.map((v) => v.label)).toEqual(['x+1', 'y']);
+    for (const v of r.experiments[0].variants) {
+      expect(v.sentParticipants).toBeGreaterThan(0);
+      expect(v.participants).toBe(v.sentParticipants);
+      expect(v.conversions).toBe(v.sentConversions);
+    }
+  });
+
+  it('reports the events a 200 answer refuses (allowed_experiments), with exit code 1', async () => {
+    const config = path.join(home, 'only-button.json');
+    fs.writeFileSync(config, JSON.stringify({ allowed_experiments: ['button'] }));
+    const r = await simulate('--config', config, '--counting', 'exact', '--visitors', '100', '--json');
+    expect(r.status).toBe(1);
+    const result: SimulateResult = JSON.parse(r.stdout);
+    const refused = 'event(s) refused, not stored: experiment: experiment "pricing" is not in allowed_experiments';
+    expect(result.problems).toContainEqual(expect.stringContaining(refused));
+    // Each pricing event was sent at least once, as a GET answered 400 or in a POST answered 200 with it refused.
+    const pricing = result.experiments.find((e) => e.name === 'pricing')!;
+    const sent = pricing.variants.reduce((n, v) => n + v.sentParticipants + v.sentConversions, 0);
+    expect(result.requests.rejected).toBeGreaterThan(0);
+    expect(result.requests.failed + result.requests.rejected).toBeGreaterThanOrEqual(sent);
+    for (const v of result.experiments.find((e) => e.name === 'button')!.variants) {
+      expect(v.participants).toBe(v.sentParticipants);
+    }
+    const text = await simulate('--config', config, '--counting', 'exact', '--visitors', '100');
+    expect(text.status).toBe(1);
+    expect(text.stdout).toMatch(/\d+ failed, [\d,]+ events refused \(not stored\)\n/);
+    expect(text.stdout).toMatch(/^✖ [\d,]+ event\(s\) refused, not stored: experiment: /m);
+  });
+
   it('refuses a bad --experiment with one ✖ line and exit code 1', async () => {
     const r = await simulate('--experiment', 'oops');
     expect(r.status).toBe(1);

@@ -1,5 +1,11 @@
 import http from 'node:http';
 import { format as buildFormat } from '../../cli/commands/build';
+import { format as configureFormat, type ConfigureResult } from '../../cli/commands/configure';
+import { format as deployFormat, type DeployResult } from '../../cli/commands/deploy';
+import { format as destroyFormat } from '../../cli/commands/destroy';
+import { format as preflightFormat } from '../../cli/commands/preflight';
+import { format as rollbackFormat } from '../../cli/commands/rollback';
+import { lineReporter } from '../../cli/deploy/reporter';
 import { format as dashboardFormat, type DashboardResult } from '../../cli/commands/dashboard';
 import { format as snippetFormat } from '../../cli/commands/snippet';
 
@@ -64,4 +70,95 @@ describe('abtest dashboard', () => {
       '  open file:///home/u/.abtest/dashboard.html in a browser (no browser could be started)',
     );
   });
+});
+
+describe('abtest deploy', () => {
+  const urls = {
+    baseUrl: 'https://a1.execute-api.eu-west-1.amazonaws.com/prod',
+    trackUrl: 'https://a1.execute-api.eu-west-1.amazonaws.com/prod/track',
+    experimentsUrl: 'https://a1.execute-api.eu-west-1.amazonaws.com/prod/experiments',
+  };
+  const deployed: DeployResult = {
+    region: 'eu-west-1',
+    stage: 'prod',
+    accountId: '123456789012',
+    dryRun: false,
+    plan: ['+ create function abtest-prod-track'],
+    urls: urls as DeployResult['urls'],
+    apiKey: { name: 'abtest-prod', id: 'k1', command: 'aws apigateway get-api-key --api-key k1' },
+    snippet: '<script>x</script>\n',
+  };
+
+  it('says where it deployed, the URLs, how to read the key, and the snippet', () => {
+    expect(deployFormat(deployed, {})).toEqual([
+      '✔ deployed to eu-west-1, stage prod (1 change)',
+      `  base URL     ${urls.baseUrl}`,
+      `  track        ${urls.trackUrl}`,
+      `  experiments  ${urls.experimentsUrl}   (header x-api-key)`,
+      '  API key      abtest-prod: aws apigateway get-api-key --api-key k1   (abtest dashboard finds it itself)',
+      '',
+      'Paste into your pages:',
+      '',
+      '<script>x</script>',
+    ]);
+  });
+
+  it('a second deploy, a dry run without an API yet, and --json', () => {
+    expect(deployFormat({ ...deployed, plan: [] }, {})[0]).toBe('✔ no changes: eu-west-1, stage prod is up to date');
+    const dry = { ...deployed, dryRun: true, plan: ['+ a', '+ b'], urls: null, snippet: null };
+    expect(deployFormat(dry, {})).toEqual(['dry run: nothing changed (2 changes planned)']);
+    expect(JSON.parse(deployFormat(deployed, { json: true }).join('\n'))).toEqual(deployed);
+  });
+});
+
+test('abtest configure: the file written and what comes next', () => {
+  const r = { path: '/home/u/.abtest/config.json' } as ConfigureResult;
+  expect(configureFormat(r)).toEqual([
+    '✔ wrote /home/u/.abtest/config.json (mode 0600: it holds the Redis password)',
+    '  next: abtest preflight, then abtest deploy',
+  ]);
+});
+
+test('abtest preflight: one line per check, the fix under each that is not ok', () => {
+  const checks = [
+    { name: 'AWS region', status: 'ok' as const, detail: 'eu-west-1', fix: 'never shown' },
+    { name: 'Redis', status: 'warn' as const, detail: 'no answer', fix: 'check the VPC' },
+    { name: 'bundles', status: 'fail' as const, detail: 'broken' },
+  ];
+  expect(preflightFormat({ checks, ok: false })).toEqual([
+    '✔ AWS region: eu-west-1',
+    '! Redis: no answer',
+    '  fix: check the VPC',
+    '✖ bundles: broken',
+  ]);
+});
+
+test('abtest rollback: each function moved', () => {
+  const moved = [{ fn: 'abtest-prod-track', from: '3', to: '2' }, { fn: 'abtest-prod-delete', from: '2', to: '1' }];
+  expect(rollbackFormat({ moved })).toEqual([
+    '✔ abtest-prod-track: live now serves version 2 (was 3)',
+    '✔ abtest-prod-delete: live now serves version 1 (was 2)',
+  ]);
+});
+
+test('abtest destroy: removed, cancelled, or nothing there', () => {
+  const removed = ['usage plan abtest-prod', 'IAM role abtest-prod-lambda'];
+  expect(destroyFormat({ removed, cancelled: false })).toEqual([
+    '✔ removed usage plan abtest-prod, IAM role abtest-prod-lambda',
+  ]);
+  expect(destroyFormat({ removed, cancelled: true })).toEqual(['nothing removed']);
+  expect(destroyFormat({ removed: [], cancelled: false })).toEqual(['✔ nothing to remove: no deployment found']);
+});
+
+test('progress of the AWS verbs: the plan, each step, and the AWS calls only when verbose', () => {
+  const lines: string[] = [];
+  for (const verbose of [false, true]) {
+    const report = lineReporter((l) => lines.push(l), verbose);
+    report.plan(['+ create function abtest-prod-track']);
+    report.stage('+ create function abtest-prod-track');
+    report.apiCall('lambda', 'CreateFunction');
+    report.plan([]);
+  }
+  const once = ['Plan:', '  + create function abtest-prod-track', '… + create function abtest-prod-track'];
+  expect(lines).toEqual([...once, 'Plan: no changes', ...once, '    lambda CreateFunction', 'Plan: no changes']);
 });
