@@ -5,6 +5,9 @@ import { sentence } from './unavailable';
 
 export type RedisClient = Redis | Cluster;
 
+/** The last error each client reported: why "Connection is closed" (a TLS or auth failure). */
+const lastErrors = new WeakMap<RedisClient, unknown>();
+
 /** Clients that have been ready once: later operations get no extra time to connect. */
 const everReady = new WeakSet<RedisClient>();
 
@@ -29,16 +32,18 @@ export function createRedis(config: Config): RedisClient {
     disconnectTimeout: 200,
     enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
-    tls: url.protocol === 'rediss:' ? { servername: url.hostname, ca: config.redis_tls_ca ? tlsCaText(config.redis_tls_ca) : undefined } : undefined,
+    tls: url.protocol === 'rediss:' ? { servername: /^[\d.]+$|:/.test(url.hostname) ? undefined : url.hostname, ca: config.redis_tls_ca ? tlsCaText(config.redis_tls_ca) : undefined } : undefined,
   };
   const client = config.redis_cluster ? createCluster(url, config, options) : new Redis(config.redis_url, options);
   let last = '';
   client.on('error', (e: unknown) => {
+    lastErrors.set(client, e);
     const text = sentence(e, config);
     if (text !== last) console.warn(JSON.stringify({ level: 'warn', message: (last = text) }));
   });
   client.on('ready', () => {
     last = '';
+    lastErrors.delete(client);
     everReady.add(client);
   });
   return client;
@@ -104,7 +109,9 @@ export async function guard<T>(redis: RedisClient, config: Config, work: (deadli
     const name = (e as Error)?.name ?? '';
     const transient = /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|NOAUTH|WRONGPASS|ERR (DB index|invalid DB|invalid password|AUTH))/;
     if (name === 'ReplyError' && !transient.test((e as Error).message)) throw e;
-    throw new UnavailableError(sentence(e, config), e);
+    const generic = /max retries per request|Connection is closed|Stream isn't writeable/i.test((e as Error)?.message ?? '');
+    const cause = generic ? lastErrors.get(redis) ?? e : e;
+    throw new UnavailableError(sentence(cause, config), cause);
   } finally {
     clearTimeout(timer);
   }
