@@ -73,6 +73,38 @@ describe('against a real 3-master Redis Cluster', () => {
     expect(recovered).toBe(true);
     expect(client).toBeInstanceOf(Cluster);
   }, 60_000);
+
+  it('a node that announces an address nobody can reach gives 503 within the timeout, not a hang', async () => {
+    const admin = new Redis(cluster.ports[2], '127.0.0.1');
+    await admin.config('SET', 'cluster-announce-ip', '10.255.255.1');
+    const config = testConfig(cluster.url, { redis_cluster: true, redis_command_timeout_ms: 500 });
+    const seen = async () => {
+      const probe = new Redis(cluster.ports[0], '127.0.0.1');
+      try {
+        return await probe.call('CLUSTER', 'SLOTS');
+      } finally {
+        probe.disconnect();
+      }
+    };
+    const deadline = Date.now() + 15_000;
+    while (!JSON.stringify(await seen()).includes('10.255.255.1') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const other = createRedis(config);
+    try {
+      const store = new RedisCounterStore(other, config);
+      const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => {
+        const t0 = Date.now();
+        return store.track([ev(`far ${i}`, 'a', 'participate', 'u')]).then(() => ({ ok: true, ms: Date.now() - t0 }), (e) => ({ ok: false, ms: Date.now() - t0, e }));
+      }));
+      expect(outcomes.some((o) => !o.ok)).toBe(true);
+      const bound = config.redis_command_timeout_ms + config.redis_connect_timeout_ms + 400;
+      for (const o of outcomes) expect(o.ms).toBeLessThan(bound);
+      for (const o of outcomes) if (!o.ok) expect((o as { e: Error }).e).toBeInstanceOf(UnavailableError);
+    } finally {
+      other.disconnect();
+      await admin.config('SET', 'cluster-announce-ip', '');
+      admin.disconnect();
+    }
+  }, 60_000);
 });
 
 const tlsWorks = redisHasTls();
