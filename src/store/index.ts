@@ -169,7 +169,8 @@ export class RedisCounterStore implements CounterStore {
       const counters = [PARTICIPATE, ...goals].flatMap((event) => variants.map((v) => keys.counter(event, v)));
       await this.redis.del(keys.variants, keys.goals, ...counters);
       const removed = await this.redis.srem(namespaceKey(prefix, namespace), experiment);
-      await this.redis.abtestUntomb(keys.meta, token, String(MARKER_MS));
+      const found = existed === 1 || removed > 0 || variants.length > 0;
+      await this.redis.abtestUntomb(keys.meta, token, String(MARKER_MS), found ? '0' : '1');
       return existed === 1 || removed > 0;
     });
   }

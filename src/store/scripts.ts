@@ -75,10 +75,12 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return {existed, variants, goals}
 `;
 
-// Last step of a delete. KEYS: meta. ARGV: token, marker lifetime (ms). Turns this delete's
-// tomb into a marker; a later delete's tomb is left to that delete.
+// Last step of a delete. KEYS: meta. ARGV: token, marker lifetime (ms), '1' when the delete
+// found nothing (then no tracker can have indexed meanwhile, and no marker is left). Turns
+// this delete's tomb into a marker; a later delete's tomb is left to that delete.
 const UNTOMB_SCRIPT = `
 if redis.call('HGET', KEYS[1], 'gen') ~= ARGV[1] then return 0 end
+if ARGV[3] == '1' then return redis.call('DEL', KEYS[1]) end
 redis.call('HDEL', KEYS[1], 'tomb')
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1

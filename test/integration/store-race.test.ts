@@ -76,3 +76,16 @@ describe('caps after a delete', () => {
     }
   });
 });
+
+describe('deleting what does not exist', () => {
+  it('writes no key (no marker is left)', async () => {
+    const config = testConfig(redis.url);
+    const client = createRedis(config);
+    try {
+      expect(await new RedisCounterStore(client, config).deleteExperiment('ns', 'never')).toBe(false);
+      expect(await admin.keys(`${config.key_prefix}*`)).toEqual([]);
+    } finally {
+      client.disconnect();
+    }
+  });
+});
