@@ -97,3 +97,23 @@ describe('the Redis client and pingStore', () => {
     expect(redactUrl('redis://:se cret@ho st')).toBe('redis://…');
   });
 });
+
+describe('the hot path', () => {
+  it('an event of a listed experiment is one command (one round trip), also from a new process', async () => {
+    const config = testConfig(withPassword());
+    const clients = [createRedis(config), createRedis(config)];
+    try {
+      await new RedisCounterStore(clients[0], config).track([ev]);
+      const other = new RedisCounterStore(clients[1], config);
+      await other.track([{ ...ev, uuid: 'warm' }]); // loads the script on this connection
+      await admin.config('RESETSTAT');
+      await other.track([{ ...ev, uuid: 'u2' }]);
+      const stats = String(await admin.info('commandstats'));
+      const calls = [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].filter(([, name]) => name !== 'info' && name !== 'config');
+      // One EVALSHA; the rest are the commands inside the track script.
+      expect(calls.map(([, name, n]) => `${name}=${n}`).sort()).toEqual(['evalsha=1', 'hmget=1', 'pfadd=1', 'sismember=1']);
+    } finally {
+      clients.forEach((c) => c.disconnect());
+    }
+  });
+});
