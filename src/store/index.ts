@@ -92,8 +92,10 @@ export class RedisCounterStore implements CounterStore {
       e.uuid, e.variant, e.event, config.counting, this.caps.variants, this.caps.goals,
       e.event === PARTICIPATE ? '0' : '1', gen,
     );
-    if (code === TRACK.variantCap) return { index, message: `variant "${e.variant}" would exceed max_variants_per_experiment (${config.max_variants_per_experiment}) in experiment "${e.experiment}"` };
-    if (code === TRACK.goalCap) return { index, message: `goal "${e.event}" would exceed max_goals_per_experiment (${config.max_goals_per_experiment}) in experiment "${e.experiment}"` };
+    const exceeds = (what: string, key: 'max_variants_per_experiment' | 'max_goals_per_experiment') =>
+      ({ index, message: `${what} would exceed ${key} (${config[key]}) in experiment "${e.experiment}"` });
+    if (code === TRACK.variantCap) return exceeds(`variant "${e.variant}"`, 'max_variants_per_experiment');
+    if (code === TRACK.goalCap) return exceeds(`goal "${e.event}"`, 'max_goals_per_experiment');
     if (code >= 0) return null;
     checkDeadline(deadline);
     if (code === TRACK.busy) {
@@ -111,9 +113,13 @@ export class RedisCounterStore implements CounterStore {
     const { config } = this;
     const prefix = config.key_prefix;
     const { namespace, experiment } = e;
-    const ok = await this.redis.abtestIndex(namespacesKey(prefix), namespaceKey(prefix, namespace), namespace, experiment, this.caps.experiments, this.caps.namespaces);
+    const ok = await this.redis.abtestIndex(namespacesKey(prefix), namespaceKey(prefix, namespace),
+      namespace, experiment, this.caps.experiments, this.caps.namespaces);
     if (ok === 1) return null;
-    if (ok === 0) return `experiment "${experiment}" would exceed max_experiments_per_namespace (${config.max_experiments_per_namespace}) in namespace "${namespace}"`;
+    if (ok === 0) {
+      const cap = config.max_experiments_per_namespace;
+      return `experiment "${experiment}" would exceed max_experiments_per_namespace (${cap}) in namespace "${namespace}"`;
+    }
     return `namespace "${namespace}" would exceed max_namespaces (${config.max_namespaces})`;
   }
 
@@ -165,7 +171,8 @@ export class RedisCounterStore implements CounterStore {
     const keys = experimentKeys(prefix, namespace, experiment);
     return guard(this.redis, this.config, async () => {
       const token = `${Date.now().toString(36)}.${Math.random().toString(36).slice(2)}`;
-      const [existed, variants, goals] = await this.redis.abtestTomb(keys.meta, keys.variants, keys.goals, token, String(TOMB_MS));
+      const [existed, variants, goals] = await this.redis.abtestTomb(
+        keys.meta, keys.variants, keys.goals, token, String(TOMB_MS));
       const counters = [PARTICIPATE, ...goals].flatMap((event) => variants.map((v) => keys.counter(event, v)));
       await this.redis.del(keys.variants, keys.goals, ...counters);
       const removed = await this.redis.srem(namespaceKey(prefix, namespace), experiment);

@@ -32,7 +32,7 @@ export function createRedis(config: Config): RedisClient {
     disconnectTimeout: 200,
     enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
-    tls: url.protocol === 'rediss:' ? { servername: /^[\d.]+$|:/.test(url.hostname) ? undefined : url.hostname, ca: config.redis_tls_ca ? tlsCaText(config.redis_tls_ca) : undefined } : undefined,
+    tls: url.protocol === 'rediss:' ? tlsOptions(url, config) : undefined,
   };
   const client = config.redis_cluster ? createCluster(url, config, options) : new Redis(config.redis_url, options);
   let last = '';
@@ -47,6 +47,14 @@ export function createRedis(config: Config): RedisClient {
     everReady.add(client);
   });
   return client;
+}
+
+/** TLS options of a `rediss://` URL: SNI for a host name (never an IP), the private CA if any. */
+function tlsOptions(url: URL, config: Config): RedisOptions['tls'] {
+  return {
+    servername: /^[\d.]+$|:/.test(url.hostname) ? undefined : url.hostname,
+    ca: config.redis_tls_ca ? tlsCaText(config.redis_tls_ca) : undefined,
+  };
 }
 
 function createCluster(url: URL, config: Config, options: RedisOptions): Cluster {
@@ -107,7 +115,8 @@ export async function guard<T>(redis: RedisClient, config: Config, work: (deadli
   } catch (e) {
     if (e instanceof AbtestError) throw e;
     const name = (e as Error)?.name ?? '';
-    const transient = /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|NOAUTH|WRONGPASS|ERR (DB index|invalid DB|invalid password|AUTH))/;
+    const transient =
+      /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|NOAUTH|WRONGPASS|ERR (DB index|invalid DB|invalid password|AUTH))/;
     if (name === 'ReplyError' && !transient.test((e as Error).message)) throw e;
     const generic = /max retries per request|Connection is closed|Stream isn't writeable/i.test((e as Error)?.message ?? '');
     const cause = generic ? lastErrors.get(redis) ?? e : e;

@@ -31,7 +31,8 @@ export function sentence(e: unknown, config: Config, key = 'redis_url'): string 
   if (/certificate|SSL|TLS|self.signed|UNABLE_TO_VERIFY/i.test(text + (err?.code ?? ''))) {
     return `the TLS handshake with ${where} failed (${err?.code ?? 'certificate'}): set redis_tls_ca to its CA, or check rediss:// in ${key}`;
   }
-  if (err?.code === 'ECONNREFUSED' || /max retries per request|Connection is closed|Stream isn't writeable|ECONNRESET|EPIPE|connect E|None of startup nodes|Failed to refresh slots/i.test(text)) {
+  const closed = /max retries per request|Connection is closed|Stream isn't writeable|ECONNRESET|EPIPE|connect E/i;
+  if (err?.code === 'ECONNREFUSED' || closed.test(text) || /None of startup nodes|Failed to refresh slots/i.test(text)) {
     return `${where} cannot be reached (connection refused or closed); check that it is up and that ${key} is right`;
   }
   return `${where} failed: ${text.replace(/rediss?:\/\/\S+/g, redactUrl)}`;
