@@ -80,13 +80,15 @@ export const dbIndex = (config: Config): number => Number(new URL(config.redis_u
 
 /** Per connection, whether Redis accepted the configured database (checked once per connection). */
 const dbChecks = new WeakMap<RedisClient, Promise<void>>();
+const watched = new WeakSet<RedisClient>();
 
 function checkDb(redis: RedisClient, config: Config): Promise<void> {
   const db = dbIndex(config);
   if (db === 0 || !(redis instanceof Redis)) return Promise.resolve();
   let check = dbChecks.get(redis);
   if (!check) {
-    if (!dbChecks.has(redis)) redis.on('close', () => dbChecks.delete(redis));
+    if (!watched.has(redis)) redis.on('close', () => dbChecks.delete(redis));
+    watched.add(redis);
     check = redis.select(db).then(() => undefined, (e) => {
       if (!/DB index|invalid DB/i.test((e as Error).message)) dbChecks.delete(redis);
       throw e;

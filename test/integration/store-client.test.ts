@@ -48,6 +48,16 @@ describe('the Redis client and pingStore', () => {
       const db3 = new Redis(withPassword('/3'));
       expect((await db3.keys(`${config.key_prefix}*`)).length).toBeGreaterThan(0);
       db3.disconnect();
+      // Each new connection checks the db again, without piling up listeners.
+      const store = new RedisCounterStore(client, config);
+      const before = client.listenerCount('close');
+      for (let i = 0; i < 12; i++) {
+        const ready = new Promise((r) => client.once('ready', r));
+        (client as Redis).disconnect(true);
+        await ready;
+        await store.track([{ ...ev, uuid: `r${i}` }]);
+      }
+      expect(client.listenerCount('close')).toBe(before);
     } finally {
       client.disconnect();
     }

@@ -86,12 +86,16 @@ describe('against a real 3-master Redis Cluster', () => {
         probe.disconnect();
       }
     };
-    const deadline = Date.now() + 15_000;
-    while (!JSON.stringify(await seen()).includes('10.255.255.1') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const deadline = Date.now() + 40_000;
+    let announced = false;
+    while (!(announced = JSON.stringify(await seen()).includes('10.255.255.1')) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(announced).toBe(true);
     const other = createRedis(config);
     try {
       const store = new RedisCounterStore(other, config);
-      const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => {
+      const outcomes = await Promise.all(Array.from({ length: 30 }, (_, i) => {
         const t0 = Date.now();
         return store.track([ev(`far ${i}`, 'a', 'participate', 'u')]).then(() => ({ ok: true, ms: Date.now() - t0 }), (e) => ({ ok: false, ms: Date.now() - t0, e }));
       }));
@@ -104,7 +108,7 @@ describe('against a real 3-master Redis Cluster', () => {
       await admin.config('SET', 'cluster-announce-ip', '');
       admin.disconnect();
     }
-  }, 60_000);
+  }, 90_000);
 });
 
 const tlsWorks = redisHasTls();

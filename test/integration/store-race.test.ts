@@ -21,7 +21,8 @@ describe('tracking racing with delete (separate processes)', () => {
   afterEach(() => workers.forEach((w) => w.stop()));
 
   it('after any interleaving an experiment is wholly gone or wholly listed, and old counters never come back', async () => {
-    const config = testConfig(redis.url, { counting: 'exact' });
+    // A generous deadline: this test is about what is stored, and the machine may be busy.
+    const config = testConfig(redis.url, { counting: 'exact', redis_command_timeout_ms: 10_000 });
     workers = await Promise.all([0, 1, 2].map(() => startStoreWorker(config)));
     const [t1, t2, deleter] = workers;
     const index = namespaceKey(config.key_prefix, 'ns');
