@@ -26,6 +26,12 @@ export interface Config {
   redis_url: string | null;
   /** Connect to a Redis Cluster (ElastiCache Serverless, cluster mode). @default false */
   redis_cluster: boolean;
+  /**
+   * CA certificate(s) that sign the certificate of a `rediss://` Redis, for a private CA: the
+   * PEM text, or the path of a PEM file (deploy and dev pass its text on). @default null (the
+   * system's CAs)
+   */
+  redis_tls_ca: string | null;
   /** Prefix of every Redis key abtest writes. @default "abtest:" */
   key_prefix: string;
   /** Counting mode for new experiments. @default "hll" */
@@ -73,6 +79,7 @@ export interface Config {
 export const DEFAULTS: Config = {
   redis_url: null,
   redis_cluster: false,
+  redis_tls_ca: null,
   key_prefix: 'abtest:',
   counting: 'hll',
   namespace: 'alephbet',
@@ -178,6 +185,7 @@ const corsOrigin: Check = (v, k) => {
 const SCHEMA: { [K in keyof Config]: Check } = {
   redis_url: nullable(redisUrl),
   redis_cluster: bool,
+  redis_tls_ca: nullable(str()),
   key_prefix: str(/^[^\s{}]{1,64}$/, 'at most 64 characters without spaces or braces'),
   counting: oneOf('hll', 'exact'),
   namespace: str(/^[^\x00-\x1f\x7f]{1,128}$/, 'at most 128 characters without control characters'),
@@ -280,16 +288,30 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
 export function configToEnv(config: Config): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of RUNTIME_KEYS) {
-    const value = config[key];
+    const value = key === 'redis_tls_ca' && config.redis_tls_ca ? tlsCaText(config.redis_tls_ca) : config[key];
     if (JSON.stringify(value) === JSON.stringify(DEFAULTS[key])) continue;
     out[envName(key)] = value === null ? 'null' : typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
   return out;
 }
 
+/**
+ * The PEM text of `redis_tls_ca`: a Lambda has no file of the operator's machine, so a path is
+ * read here and its text travels in the environment (Lambda allows 4 KB of variables in all).
+ */
+export function tlsCaText(value: string): string {
+  if (value.includes('-----BEGIN')) return value;
+  const fs = require('node:fs') as typeof import('node:fs');
+  try {
+    return fs.readFileSync(value, 'utf8');
+  } catch (e) {
+    return fail('redis_tls_ca', `names a file that cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}): ${value}`);
+  }
+}
+
 /** Keys the handlers use at run time. */
 export const RUNTIME_KEYS: (keyof Config)[] = [
-  'redis_url', 'redis_cluster', 'key_prefix', 'counting', 'namespace', 'cors_origin',
+  'redis_url', 'redis_cluster', 'redis_tls_ca', 'key_prefix', 'counting', 'namespace', 'cors_origin',
   'redis_connect_timeout_ms', 'redis_command_timeout_ms', 'max_namespaces', 'max_experiments_per_namespace',
   'max_variants_per_experiment', 'max_goals_per_experiment', 'max_name_length', 'allowed_experiments',
 ];

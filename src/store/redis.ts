@@ -1,14 +1,21 @@
 import Redis, { Cluster, type RedisOptions } from 'ioredis';
-import type { Config } from '../config';
-import { AbtestError, UnavailableError } from '../errors';
+import { tlsCaText, type Config } from '../config';
+import { AbtestError, ConfigError, UnavailableError } from '../errors';
+import { sentence } from './unavailable';
 
 export type RedisClient = Redis | Cluster;
+
+/** The last error each client reported: why "Connection is closed" (a TLS or auth failure). */
+const lastErrors = new WeakMap<RedisClient, unknown>();
+
+/** Clients that have been ready once: later operations get no extra time to connect. */
+const everReady = new WeakSet<RedisClient>();
 
 /**
  * Creates the one Redis client of a process (a Lambda container, `abtest dev`). It connects
  * lazily, times out connects and commands as configured, never queues a command longer than
  * the command timeout, and keeps reconnecting in the background, so that a Redis that comes
- * back needs no restart.
+ * back needs no restart. Its errors are logged as one line each time they change.
  */
 export function createRedis(config: Config): RedisClient {
   if (!config.redis_url) {
@@ -16,6 +23,7 @@ export function createRedis(config: Config): RedisClient {
       hint: 'set redis_url in the config file or ABTEST_REDIS_URL (abtest configure asks for it)',
     });
   }
+  const url = new URL(config.redis_url);
   const options: RedisOptions = {
     lazyConnect: true,
     connectTimeout: config.redis_connect_timeout_ms,
@@ -24,9 +32,35 @@ export function createRedis(config: Config): RedisClient {
     disconnectTimeout: 200,
     enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
+    tls: url.protocol === 'rediss:' ? tlsOptions(url, config) : undefined,
   };
-  if (!config.redis_cluster) return new Redis(config.redis_url, options);
-  const url = new URL(config.redis_url);
+  const client = config.redis_cluster ? createCluster(url, config, options) : new Redis(config.redis_url, options);
+  let last = '';
+  client.on('error', (e: unknown) => {
+    lastErrors.set(client, e);
+    const text = sentence(e, config);
+    if (text !== last) console.warn(JSON.stringify({ level: 'warn', message: (last = text) }));
+  });
+  client.on('ready', () => {
+    last = '';
+    lastErrors.delete(client);
+    everReady.add(client);
+  });
+  return client;
+}
+
+/** TLS options of a `rediss://` URL: SNI for a host name (never an IP), the private CA if any. */
+function tlsOptions(url: URL, config: Config): RedisOptions['tls'] {
+  return {
+    servername: /^[\d.]+$|:/.test(url.hostname) ? undefined : url.hostname,
+    ca: config.redis_tls_ca ? tlsCaText(config.redis_tls_ca) : undefined,
+  };
+}
+
+function createCluster(url: URL, config: Config, options: RedisOptions): Cluster {
+  if (dbIndex(config) !== 0) {
+    throw new ConfigError('redis_url', `config key "redis_url" names database ${dbIndex(config)}, but a Redis Cluster has only database 0`, 'remove the /N from the URL');
+  }
   return new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
     enableAutoPipelining: true,
     slotsRefreshTimeout: config.redis_connect_timeout_ms,
@@ -37,22 +71,73 @@ export function createRedis(config: Config): RedisClient {
       ...options,
       username: url.username ? decodeURIComponent(url.username) : undefined,
       password: url.password ? decodeURIComponent(url.password) : undefined,
-      tls: url.protocol === 'rediss:' ? { servername: url.hostname } : undefined,
     },
   });
 }
 
+/** The database number of `redis_url` (0 when it names none). */
+export const dbIndex = (config: Config): number => Number(new URL(config.redis_url ?? 'redis://x').pathname.slice(1) || 0);
+
+/** Per connection, whether Redis accepted the configured database (checked once per connection). */
+const dbChecks = new WeakMap<RedisClient, Promise<void>>();
+const watched = new WeakSet<RedisClient>();
+
+function checkDb(redis: RedisClient, config: Config): Promise<void> {
+  const db = dbIndex(config);
+  if (db === 0 || !(redis instanceof Redis)) return Promise.resolve();
+  let check = dbChecks.get(redis);
+  if (!check) {
+    if (!watched.has(redis)) redis.on('close', () => dbChecks.delete(redis));
+    watched.add(redis);
+    check = redis.select(db).then(() => undefined, (e) => {
+      if (!/DB index|invalid DB/i.test((e as Error).message)) dbChecks.delete(redis);
+      throw e;
+    });
+    dbChecks.set(redis, check);
+  }
+  return check;
+}
+
 /**
- * Runs a store operation and turns a Redis that is down, unreachable or too slow into an
- * {@link UnavailableError} (503). Errors Redis itself answered with stay what they are.
+ * Runs one store operation under an overall deadline of `redis_command_timeout_ms` (plus the
+ * connect timeout before the client's first connection), and turns a Redis that is down,
+ * unreachable, too slow or refusing the configured database into an {@link UnavailableError}
+ * (503) with a sentence naming the config key. Errors Redis itself answered with stay what
+ * they are. `work` gets the deadline (ms since the epoch) so that its retries stop there.
  */
-export async function guard<T>(work: () => Promise<T>): Promise<T> {
+export async function guard<T>(redis: RedisClient, config: Config, work: (deadline: number) => Promise<T>): Promise<T> {
+  const ms = config.redis_command_timeout_ms + (everReady.has(redis) ? 0 : config.redis_connect_timeout_ms);
+  const deadline = Date.now() + ms;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineError(ms)), ms);
+  });
   try {
-    return await work();
+    return await Promise.race([checkDb(redis, config).then(() => work(deadline)), expired]);
   } catch (e) {
     if (e instanceof AbtestError) throw e;
     const name = (e as Error)?.name ?? '';
-    if (name === 'ReplyError' && !/^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY)/.test((e as Error).message)) throw e;
-    throw new UnavailableError(`the Redis store is unavailable: ${(e as Error)?.message ?? e}`, e);
+    const transient =
+      /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|NOAUTH|WRONGPASS|ERR (DB index|invalid DB|invalid password|AUTH))/;
+    if (name === 'ReplyError' && !transient.test((e as Error).message)) throw e;
+    const generic = /max retries per request|Connection is closed|Stream isn't writeable/i.test((e as Error)?.message ?? '');
+    const cause = generic ? lastErrors.get(redis) ?? e : e;
+    throw new UnavailableError(sentence(cause, config), cause);
+  } finally {
+    clearTimeout(timer);
   }
 }
+
+/** The overall deadline of a store operation passed. */
+export class DeadlineError extends Error {
+  constructor(readonly ms: number) {
+    super(`no answer within ${ms} ms`);
+    this.name = 'DeadlineError';
+  }
+}
+
+/** Throws a {@link DeadlineError} once `deadline` has passed (between retries). */
+export function checkDeadline(deadline: number): void {
+  if (Date.now() >= deadline) throw new DeadlineError(0);
+}
+

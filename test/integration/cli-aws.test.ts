@@ -84,7 +84,7 @@ describe('abtest AWS commands, error paths', () => {
     const port = await freePort();
     const r = await abtest(['configure', '--yes', '--redis-url', `redis://127.0.0.1:${port}`, '--region', 'eu-west-1']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`✖ Redis URL refused: Redis at 127.0.0.1:${port} did not answer PING: nothing listens at 127.0.0.1:${port} (connection refused)`);
+    expect(r.stderr).toContain(`✖ Redis URL refused: Redis at 127.0.0.1:${port} cannot be reached (connection refused or closed); check that it is up and that --redis-url/redis_url is right`);
     expect(fs.existsSync(path.join(home, '.abtest', 'config.json'))).toBe(false);
   });
 });

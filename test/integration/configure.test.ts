@@ -79,7 +79,7 @@ describe('abtest configure', () => {
     expect(saved().redis_url).toBe(redis.url);
     const second = tablePrompter({ redis_url: ['redis://127.0.0.1:1', redis.url] });
     await configure({}, { prompter: second.prompter, home, env: {} });
-    expect(second.refused.redis_url).toBe('Redis at 127.0.0.1:1 did not answer PING: nothing listens at 127.0.0.1:1 (connection refused) (fix it, or configure a VPC if Redis is inside one)');
+    expect(second.refused.redis_url).toBe('Redis at 127.0.0.1:1 cannot be reached (connection refused or closed); check that it is up and that --redis-url/redis_url is right (fix it, or configure a VPC if Redis is inside one)');
   });
 
   it('takes every answer from flags with --yes, and writes nothing when one is wrong', async () => {
@@ -87,7 +87,7 @@ describe('abtest configure', () => {
     await configure(flags, { home, env: {} });
     expect(saved()).toMatchObject({ redis_url: redis.url, region: 'us-west-2', counting: 'exact', namespace: 'alephbet', vpc: { subnet_ids: ['s-1'], security_group_ids: ['sg-1'] }, throttle: { rate_limit: 10, burst_limit: 20 } });
     fs.rmSync(file());
-    await expect(configure({ ...flags, redisUrl: 'redis://127.0.0.1:1' }, { home, env: {} })).rejects.toThrow('Redis URL refused: Redis at 127.0.0.1:1 did not answer PING: nothing listens at 127.0.0.1:1');
+    await expect(configure({ ...flags, redisUrl: 'redis://127.0.0.1:1' }, { home, env: {} })).rejects.toThrow('Redis URL refused: Redis at 127.0.0.1:1 cannot be reached');
     await expect(configure({ ...flags, region: 'mars' }, { home, env: {} })).rejects.toThrow('--region must be an AWS region such as us-east-1, got "mars"');
     await expect(configure({ yes: true }, { home, env: {} })).rejects.toThrow('a Redis URL is needed');
     expect(fs.existsSync(file())).toBe(false);

@@ -43,7 +43,7 @@ describe('abtest preflight', () => {
     const down = { redis_url: 'redis://127.0.0.1:1' };
     const open = await preflight({ config: config(down) }, { env: {}, buildZips: zips });
     expect(open.ok).toBe(false);
-    expect(open.checks[2]).toMatchObject({ status: 'fail', detail: 'Redis at 127.0.0.1:1 did not answer PING: nothing listens at 127.0.0.1:1 (connection refused)' });
+    expect(open.checks[2]).toMatchObject({ status: 'fail', detail: 'Redis at 127.0.0.1:1 cannot be reached (connection refused or closed); check that it is up and that --redis-url/redis_url is right' });
     const vpc = await preflight({ config: config({ ...down, vpc: { subnet_ids: ['s-1'], security_group_ids: ['sg-1'] } }) }, { env: {}, buildZips: zips });
     expect(vpc.ok).toBe(true);
     expect(vpc.checks[2]).toMatchObject({ status: 'warn', fix: 'the functions run inside the configured VPC; check its subnets and security groups' });

@@ -1,0 +1,108 @@
+import type { RedisClient } from './redis';
+
+/*
+ * The Lua scripts of the store. An experiment's keys live in its own Cluster slot and the
+ * namespace index in the `{index}` slot, so no script touches both. What ties them together is
+ * the experiment's meta hash:
+ *   live   `mode` is set: the experiment is in the index; events are counted in one round trip.
+ *   tomb   `tomb` is set: a delete runs; tracking waits for it to end.
+ *   marker only `gen`: a delete ended (expires after a minute); like an absent meta, but its
+ *          `gen` tells a tracker that a delete happened since it last looked.
+ * A tracker that finds no live meta asks the capped index script for a place, then confirms
+ * with the `gen` it saw first: if a delete came in between, it starts again.
+ */
+
+/** What the track script answers in its first field besides 1 (new) and 0 (seen before). */
+export const TRACK = { variantCap: -1, goalCap: -2, needsIndex: -3, busy: -4, moved: -5 } as const;
+
+// KEYS: meta, variants, goals, counter. ARGV: uuid, variant, event, default mode, max variants,
+// max goals, is-goal, expected gen ('' on the hot path). Returns {code, gen}.
+const TRACK_SCRIPT = `
+local m = redis.call('HMGET', KEYS[1], 'mode', 'tomb', 'gen')
+local mode, gen = m[1], m[3] or '0'
+if m[2] then return {-4, gen} end
+local fresh = false
+if not mode then
+  if ARGV[8] == '' then return {-3, gen} end
+  if ARGV[8] ~= gen then return {-5, gen} end
+  mode = ARGV[4]; fresh = true
+end
+local newVariant = redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0
+if newVariant then
+  local cap = tonumber(ARGV[5])
+  if cap > 0 and redis.call('SCARD', KEYS[2]) >= cap then return {-1, gen} end
+end
+local newGoal = ARGV[7] == '1' and redis.call('SISMEMBER', KEYS[3], ARGV[3]) == 0
+if newGoal then
+  local cap = tonumber(ARGV[6])
+  if cap > 0 and redis.call('SCARD', KEYS[3]) >= cap then return {-2, gen} end
+end
+if fresh then
+  redis.call('HSET', KEYS[1], 'mode', mode)
+  redis.call('PERSIST', KEYS[1])
+end
+if newVariant then redis.call('SADD', KEYS[2], ARGV[2]) end
+if newGoal then redis.call('SADD', KEYS[3], ARGV[3]) end
+if mode == 'exact' then return {redis.call('SADD', KEYS[4], ARGV[1]), gen} end
+return {redis.call('PFADD', KEYS[4], ARGV[1]), gen}
+`;
+
+// KEYS: namespaces index, experiments-of-namespace index. ARGV: namespace, experiment,
+// max experiments per namespace, max namespaces. Returns 1 when indexed (now or before),
+// 0 when the experiments cap refuses, -1 when the namespaces cap refuses.
+const INDEX_SCRIPT = `
+if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 1 then return 1 end
+local cap = tonumber(ARGV[3])
+if cap > 0 and redis.call('SCARD', KEYS[2]) >= cap then return 0 end
+local nscap = tonumber(ARGV[4])
+if nscap > 0 and redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 and redis.call('SCARD', KEYS[1]) >= nscap then
+  return -1
+end
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('SADD', KEYS[1], ARGV[1])
+return 1
+`;
+
+// Step 1 of a delete. KEYS: meta, variants, goals. ARGV: token, tomb lifetime (ms).
+// Blocks tracking with a tomb and returns {existed, variants, goals} for the counters' names.
+const TOMB_SCRIPT = `
+local existed = redis.call('HEXISTS', KEYS[1], 'mode')
+local variants = redis.call('SMEMBERS', KEYS[2])
+local goals = redis.call('SMEMBERS', KEYS[3])
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'tomb', '1', 'gen', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return {existed, variants, goals}
+`;
+
+// Last step of a delete. KEYS: meta. ARGV: token, marker lifetime (ms), '1' when the delete
+// found nothing (then no tracker can have indexed meanwhile, and no marker is left). Turns
+// this delete's tomb into a marker; a later delete's tomb is left to that delete.
+const UNTOMB_SCRIPT = `
+if redis.call('HGET', KEYS[1], 'gen') ~= ARGV[1] then return 0 end
+if ARGV[3] == '1' then return redis.call('DEL', KEYS[1]) end
+redis.call('HDEL', KEYS[1], 'tomb')
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+export type ScriptClient = RedisClient & {
+  abtestTrack(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<[number, string]>;
+  abtestIndex(k1: string, k2: string, ...argv: string[]): Promise<number>;
+  abtestTomb(k1: string, k2: string, k3: string, ...argv: string[]): Promise<[number, string[], string[]]>;
+  abtestUntomb(k1: string, ...argv: string[]): Promise<number>;
+};
+
+const defined = new WeakSet<RedisClient>();
+
+/** The client with the store's scripts defined on it (once per client). */
+export function withScripts(redis: RedisClient): ScriptClient {
+  if (!defined.has(redis)) {
+    redis.defineCommand('abtestTrack', { numberOfKeys: 4, lua: TRACK_SCRIPT });
+    redis.defineCommand('abtestIndex', { numberOfKeys: 2, lua: INDEX_SCRIPT });
+    redis.defineCommand('abtestTomb', { numberOfKeys: 3, lua: TOMB_SCRIPT });
+    redis.defineCommand('abtestUntomb', { numberOfKeys: 1, lua: UNTOMB_SCRIPT });
+    defined.add(redis);
+  }
+  return redis as ScriptClient;
+}
