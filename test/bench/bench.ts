@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: the track endpoint through `abtest dev` against a bare Node HTTP server on
- * the same box in the same run (interleaved, so noise hits both), the handler in-process per
- * event, bundle sizes, and the cold start of a bundle. Prints a Markdown table.
+ * the same box in the same run (interleaved, so noise hits both), loaded by `wrk` (C, so the
+ * load generator takes little of the two cores), with the server side's CPU time per request
+ * read from /proc; the handler in-process per event, bundle sizes, the cold start of a
+ * bundle, and reading results at the caps. Prints a Markdown table.
  *
  * Environment: BENCH_SECONDS (per HTTP round, default 8), BENCH_ROUNDS (default 2).
  */
-import autocannon from 'autocannon';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +14,7 @@ import path from 'node:path';
 import { freePort, startRedisServer } from '../../cli/dev/redis-server';
 import { configToEnv, validateConfig } from '../../src/config';
 import { startDevProcess } from '../helpers/cli';
+import { wrkLoad, type LoadResult } from './load';
 import { fillAtCaps, resultsRows, statsRow } from './results';
 
 const root = path.join(__dirname, '..', '..');
@@ -46,17 +48,13 @@ async function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
   });
 }
 
-/** Requests per second of GET /track with a new uuid each time, 50 connections. */
-async function load(base: string): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
-  let n = 0;
-  const result = await autocannon({
-    url: base,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/track?experiment=bench&variant=${n % 2 ? 'a' : 'b'}&event=participate&uuid=u${n++}` }) }],
-  });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
-}
+/** GET /track with a new uuid per request, the server trees in `watch` measured meanwhile. */
+const load = (base: string, watch: number[]): Promise<LoadResult> =>
+  wrkLoad(base, { path: '/track?experiment=bench&variant=a&event=participate&uuid=u{n}' }, watch, { seconds, connections: CONNECTIONS });
+
+/** The pid of the redis-server listening on `port`. */
+const redisPid = (port: number): number =>
+  Number(/process_id:(\d+)/.exec(execFileSync('redis-cli', ['-p', String(port), 'info', 'server'], { encoding: 'utf8' }))![1]);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -76,15 +74,18 @@ async function main() {
     const devPort = await freePort();
     const dev = await startDevProcess(['--port', String(devPort), '--redis-url', redis.url], { cwd: home, env: { ...env, HOME: home } });
     children.push(dev.child);
-    const bareRuns: Awaited<ReturnType<typeof load>>[] = [];
-    const devRuns: Awaited<ReturnType<typeof load>>[] = [];
-    await load(`http://127.0.0.1:${devPort}`); // warm-up: JIT, script load, connections
+    const bareRuns: LoadResult[] = [];
+    const devRuns: LoadResult[] = [];
+    const devWatch = [dev.child.pid!, redisPid(redis.port)];
+    await load(`http://127.0.0.1:${devPort}`, devWatch); // warm-up: JIT, script load, connections
     for (let r = 0; r < rounds; r++) {
-      bareRuns.push(await load(`http://127.0.0.1:${barePort}`));
-      devRuns.push(await load(`http://127.0.0.1:${devPort}`));
+      bareRuns.push(await load(`http://127.0.0.1:${barePort}`, [bare.pid!]));
+      devRuns.push(await load(`http://127.0.0.1:${devPort}`, devWatch));
     }
     const bareRps = median(bareRuns.map((r) => r.rps));
     const devRps = median(devRuns.map((r) => r.rps));
+    const bareCpu = median(bareRuns.map((r) => r.cpuUsPerRequest));
+    const devCpu = median(devRuns.map((r) => r.cpuUsPerRequest));
 
     // 2. The handler in-process (the bundle deploy ships), one event at a time and 64 in flight.
     const perEvent = JSON.parse(
@@ -106,10 +107,12 @@ async function main() {
 
     const ratio = devRps / bareRps;
     const rows: [string, string, string][] = [
-      [`track req/s via abtest dev (GET /track, ${CONNECTIONS} conns, median of ${rounds}×${seconds}s)`, fmt(devRps), 'absolute, this box'],
+      [`track req/s via abtest dev (wrk, GET /track, ${CONNECTIONS} conns, median of ${rounds}×${seconds}s)`, fmt(devRps), 'absolute, this box'],
       [`bare Node http server req/s (same run, same load)`, fmt(bareRps), 'absolute, this box'],
-      ['**ratio abtest dev / bare Node**', ratio.toFixed(2), `target ≥ 0.6 ${ratio >= 0.6 ? '✔' : '✖'}`],
-      ['abtest dev latency p50 / p99 (ms)', `${median(devRuns.map((r) => r.p50))} / ${median(devRuns.map((r) => r.p99))}`, 'absolute'],
+      ['**ratio abtest dev / bare Node (req/s)**', ratio.toFixed(2), `target ≥ 0.6 ${ratio >= 0.6 ? '✔' : '✖'}`],
+      ['server CPU µs per request: abtest dev + redis-server / bare Node', `${devCpu.toFixed(1)} / ${bareCpu.toFixed(1)}`, 'absolute, from /proc'],
+      ['**CPU per request, abtest dev / bare Node**', (devCpu / bareCpu).toFixed(2), `target ≤ 2 ${devCpu <= 2 * bareCpu ? '✔' : '✖'}`],
+      ['abtest dev latency p50 / p99 (ms)', `${median(devRuns.map((r) => r.p50Ms)).toFixed(1)} / ${median(devRuns.map((r) => r.p99Ms)).toFixed(1)}`, 'absolute'],
       ['errors or non-2xx during load', String(devRuns.reduce((s, r) => s + r.errors, 0) + bareRuns.reduce((s, r) => s + r.errors, 0)), 'must be 0'],
       ['track handler µs/event in-process, 64 in flight (bundle → local Redis)', perEvent.concurrentUs.toFixed(1), `target ≤ 30 ${perEvent.concurrentUs <= 30 ? '✔' : '✖'}`],
       ['track handler µs/event in-process, one at a time (includes a Redis round trip)', perEvent.sequentialUs.toFixed(1), 'absolute'],

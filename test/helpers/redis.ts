@@ -16,9 +16,14 @@ export const startTestRedis = (opts: { port?: number; dir?: string } = {}): Prom
 /** A key prefix no other test uses. */
 export const uniquePrefix = (): string => `t${randomBytes(4).toString('hex')}:`;
 
-/** A validated config pointing at `redisUrl` with a unique key prefix. */
+/**
+ * A validated config pointing at `redisUrl` with a unique key prefix. The command deadline is
+ * 2 s (not the 500 ms default) so that a busy CI box does not turn a slow answer into a 503;
+ * tests of the deadline set their own.
+ */
 export function testConfig(redisUrl: string, overrides: Partial<Config> = {}): Config {
-  return validateConfig({ redis_url: redisUrl, key_prefix: uniquePrefix(), ...overrides }, 'test');
+  const base = { redis_url: redisUrl, key_prefix: uniquePrefix(), redis_command_timeout_ms: 2000 };
+  return validateConfig({ ...base, ...overrides }, 'test');
 }
 
 /** A store in a child process of its own (own Redis client), driven over IPC. */
