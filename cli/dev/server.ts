@@ -173,8 +173,10 @@ export function createDevServer(opts: DevServerOptions): http.Server {
       );
   };
 
+  const answered = new WeakSet<object>();
   const server = http.createServer((req, res) => {
     req.on('error', () => res.destroy());
+    answered.add(req.socket);
     try {
       handle(req, res);
     } catch (e) {
@@ -220,8 +222,11 @@ export function createDevServer(opts: DevServerOptions): http.Server {
     });
   };
   // A request Node cannot parse gets a JSON 400 rather than a bare one (and never an exception).
-  server.on('clientError', (_e, socket) => {
-    if (!socket.writable) return socket.destroy();
+  server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
+    // Bytes after a `Connection: close` request (a body sent without a length): its answer is on its way, then the
+    // socket closes; killing the socket now would lose that answer.
+    if (e.code === 'HPE_CLOSED_CONNECTION') return;
+    if (!socket.writable || answered.has(socket)) return socket.destroy();
     const body = JSON.stringify(errorBody('the request is not valid HTTP'));
     socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
   });

@@ -216,6 +216,13 @@ describe('abtest dev starting and ending', () => {
       expect(leftIn(tmp)).toEqual([]);
     });
 
+    it('names the flag of an unparsable --redis-url without printing its password', async () => {
+      const { env, home } = userEnv();
+      const r = await runCli(['dev', '--port', '0', '--redis-url', 'redis://:s3cret-pw@redis.internal:99999'], { cwd: home, env });
+      expect(r).toMatchObject({ code: 1, output: expect.stringMatching(/--redis-url/) });
+      expect(r.output).not.toContain('s3cret-pw');
+    });
+
     it('refuses a Redis where nothing listens', async () => {
       const { env, home } = userEnv();
       const r = await runCli(['dev', '--port', '0', '--redis-url', `redis://127.0.0.1:${await freePort()}`], { cwd: home, env });
