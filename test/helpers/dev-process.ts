@@ -15,12 +15,12 @@ export interface DevProcess {
 export const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 
 /**
- * Starts `node dist/cli.js dev ...args` and resolves once it says where it serves.
+ * Starts `node dist/cli.js dev ...args` (or another `cli`, an installed one) and resolves once it says where it serves.
  * The caller kills `child` when done.
  */
-export async function startDevProcess(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<DevProcess> {
+export async function startDevProcess(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; cli?: string }): Promise<DevProcess> {
   let out = '';
-  const child = spawn(process.execPath, [CLI, 'dev', ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [opts.cli ?? CLI, 'dev', ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const deadline = Date.now() + 20_000;
