@@ -86,8 +86,11 @@ program
       if (r.dashboardUrl) out(`  dashboard    ${r.dashboardUrl}`);
       out(`  demo page    ${r.url}/`);
       out(`  redis        ${r.redisUrl} (${r.redis === 'private' ? 'private redis-server, removed on exit' : r.redis === 'local' ? 'the local one on 6379' : 'configured'})`);
-      if (r.dashboardExposed) out(`⚠ /dashboard hands the API key to anyone who can load it${r.network ? ` at ${r.url}` : ''}`);
-      else if (r.network) out('  /dashboard holds the API key: served only to localhost (--expose-dashboard serves it to any host name)');
+      if (r.dashboardExposed) {
+        out(`⚠ /dashboard hands the API key to anyone who can load it${r.network ? ` at ${r.url}` : ''}`);
+      } else if (r.network) {
+        out('  /dashboard holds the API key: served only to localhost (--expose-dashboard serves it to any host name)');
+      }
       out('Press Ctrl-C to stop.');
     }),
   );

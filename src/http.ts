@@ -32,7 +32,12 @@ export function preflightHeaders(origin: string, methods: string[]): Record<stri
 }
 
 /** A JSON answer. Only preflights need more CORS headers than the allowed origin. */
-export function json(status: number, body: unknown, config: Pick<Config, 'cors_origin'>, headers: Record<string, string> = {}): ProxyResult {
+export function json(
+  status: number,
+  body: unknown,
+  config: Pick<Config, 'cors_origin'>,
+  headers: Record<string, string> = {},
+): ProxyResult {
   return {
     statusCode: status,
     headers: { 'Content-Type': 'application/json; charset=utf-8', 'Access-Control-Allow-Origin': config.cors_origin, ...headers },
@@ -112,7 +117,9 @@ export function header(event: ProxyEvent, name: string): string | undefined {
 /** The own entries of a map-like event field, in an object without a prototype; non-strings are a 400. */
 function stringMap(value: unknown, what: string): Record<string, string> | null {
   if (value === null || value === undefined) return null;
-  if (typeof value !== 'object' || Array.isArray(value)) throw new InputError(what, `${what} must be an object of strings`);
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new InputError(what, `${what} must be an object of strings`);
+  }
   const out: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(value)) {
     if (v === null || v === undefined) continue;
@@ -132,8 +139,12 @@ export function checkEvent(event: unknown): ProxyEvent {
     throw new InputError('event', 'the event must be an API Gateway proxy event object');
   }
   const e = event as Record<string, unknown>;
-  if (typeof e.httpMethod !== 'string' || !e.httpMethod) throw new InputError('httpMethod', 'httpMethod must be a non-empty string');
-  if (e.body !== null && e.body !== undefined && typeof e.body !== 'string') throw new InputError('body', 'the body must be a string');
+  if (typeof e.httpMethod !== 'string' || !e.httpMethod) {
+    throw new InputError('httpMethod', 'httpMethod must be a non-empty string');
+  }
+  if (e.body !== null && e.body !== undefined && typeof e.body !== 'string') {
+    throw new InputError('body', 'the body must be a string');
+  }
   return {
     ...(e as unknown as ProxyEvent),
     httpMethod: e.httpMethod,

@@ -88,7 +88,12 @@ export async function run(opts: DevOptions, env: NodeJS.ProcessEnv = process.env
     }
     const pages: Record<string, Page> = devPages({ config, wiring, root });
     const server = createDevServer({
-      wiring, handlers, pages, apiKey: config.api_key!, corsOrigin: config.cors_origin, exposeLocalPages: opts.exposeDashboard,
+      wiring,
+      handlers,
+      pages,
+      apiKey: config.api_key!,
+      corsOrigin: config.cors_origin,
+      exposeLocalPages: opts.exposeDashboard,
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -30,7 +30,8 @@ export async function checkRedis(config: Config, source: string): Promise<void> 
     if (db && !config.redis_cluster) await client.select(db);
   } catch (e) {
     const why = reason(((e as Error)?.name === 'ReplyError' ? e : (last ?? e)) as Error, db);
-    throw new AbtestError('redis-check', `the Redis at ${redactUrl(config.redis_url!)} ${why}: pass a working ${source}`);
+    const where = redactUrl(config.redis_url!);
+    throw new AbtestError('redis-check', `the Redis at ${where} ${why}: pass a working ${source}`);
   } finally {
     client.disconnect();
   }

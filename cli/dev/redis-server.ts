@@ -57,7 +57,9 @@ function redisReply(host: string, port: number, ms: number): Promise<string | nu
  * disk, and resolves once it answers PING. `port` pins the port (to restart one in a test);
  * `args` are more redis-server options (a test's `--requirepass`).
  */
-export async function startRedisServer(opts: { port?: number; bin?: string; dir?: string; args?: string[] } = {}): Promise<PrivateRedis> {
+export async function startRedisServer(
+  opts: { port?: number; bin?: string; dir?: string; args?: string[] } = {},
+): Promise<PrivateRedis> {
   const bin = opts.bin ?? 'redis-server';
   if (!hasRedisServer(bin)) {
     throw new AbtestError('redis-missing', 'redis-server is not installed, and no Redis is configured', {
@@ -66,7 +68,8 @@ export async function startRedisServer(opts: { port?: number; bin?: string; dir?
   }
   const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'abtest-redis-'));
-  const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', path.join(dir, 'redis.log'), ...(opts.args ?? [])], {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const child = spawn(bin, [...args, '--logfile', path.join(dir, 'redis.log'), ...(opts.args ?? [])], {
     stdio: 'ignore',
   });
   let exited = false;

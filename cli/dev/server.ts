@@ -140,7 +140,8 @@ function reply(res: http.ServerResponse, out: ProxyResult): void {
 /** Whether a handler's answer is one API Gateway can send (else it answers 502). */
 const validResult = (out: unknown): out is ProxyResult => {
   const o = out as ProxyResult | null;
-  return typeof o === 'object' && o !== null && Number.isInteger(o.statusCode) && o.statusCode >= 100 && o.statusCode <= 599 && typeof o.body === 'string';
+  if (typeof o !== 'object' || o === null || typeof o.body !== 'string') return false;
+  return Number.isInteger(o.statusCode) && o.statusCode >= 100 && o.statusCode <= 599;
 };
 
 /**
@@ -168,7 +169,7 @@ export function createDevServer(opts: DevServerOptions): http.Server {
     Promise.resolve()
       .then(() => opts.handlers[route.function](event))
       .then(
-        (out) => (validResult(out) ? reply(res, out) : failed(res, what, new Error('it returned no valid proxy result'))),
+        (out) => (validResult(out) ? reply(res, out) : failed(res, what, new Error('no valid proxy result'))),
         (e) => failed(res, what, e),
       );
   };
@@ -194,7 +195,8 @@ export function createDevServer(opts: DevServerOptions): http.Server {
         const message = `${target.path} holds the API key and is served only at localhost, 127.0.0.1 or [::1]`;
         return reply(res, json(403, errorBody(message), cors));
       }
-      return reply(res, { statusCode: 200, headers: { 'Content-Type': page.contentType, 'Cache-Control': 'no-store' }, body: String(page.body()) });
+      const headers = { 'Content-Type': page.contentType, 'Cache-Control': 'no-store' };
+      return reply(res, { statusCode: 200, headers, body: String(page.body()) });
     }
     if (method === 'OPTIONS') {
       return reply(res, { statusCode: 204, headers: preflightHeaders(origin, routes.map((r) => r.method)), body: '' });
@@ -228,7 +230,8 @@ export function createDevServer(opts: DevServerOptions): http.Server {
     if (e.code === 'HPE_CLOSED_CONNECTION') return;
     if (!socket.writable || answered.has(socket)) return socket.destroy();
     const body = JSON.stringify(errorBody('the request is not valid HTTP'));
-    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    const head = `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}`;
+    socket.end(`${head}\r\nConnection: close\r\n\r\n${body}`);
   });
   return server;
 }

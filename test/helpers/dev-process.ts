@@ -18,9 +18,13 @@ export const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
  * Starts `node dist/cli.js dev ...args` (or another `cli`, an installed one) and resolves once it says where it serves.
  * The caller kills `child` when done.
  */
-export async function startDevProcess(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; cli?: string }): Promise<DevProcess> {
+export async function startDevProcess(
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; cli?: string },
+): Promise<DevProcess> {
   let out = '';
-  const child = spawn(process.execPath, [opts.cli ?? CLI, 'dev', ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdio = ['ignore', 'pipe', 'pipe'] as const;
+  const child = spawn(process.execPath, [opts.cli ?? CLI, 'dev', ...args], { cwd: opts.cwd, env: opts.env, stdio: [...stdio] });
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const deadline = Date.now() + 20_000;
@@ -54,7 +58,10 @@ export function userEnv(): { env: NodeJS.ProcessEnv; home: string; tmp: string }
  * Runs `node dist/cli.js ...args` to its end (killed after `ms`, a command that should have
  * ended but serves instead); its exit code (null when killed) and everything it printed.
  */
-export function runCli(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; ms?: number }): Promise<{ code: number | null; output: string }> {
+export function runCli(
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; ms?: number },
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     let output = '';
     const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -87,7 +87,9 @@ function request(g: Gen, key: string): FuzzRequest {
   const method = g.pick(['GET', 'GET', 'POST', 'POST', 'DELETE', 'OPTIONS', 'PUT', 'PATCH', 'HEAD', 'PROPFIND']);
   const route = g.pick(['/track', '/track', '/experiments', '/delete', '/', '/dashboard', '/nope', '/track/', '//track', '/%2e%2e/track']);
   const headers: Record<string, string> = {};
-  for (let i = g.int(4); i > 0; i--) headers[g.pick([...PROTO, 'content-type', 'x-api-key', 'origin', `x-${g.int(9)}`])] = word(g).replace(/[^\x20-\x7e]/g, '');
+  for (let i = g.int(4); i > 0; i--) {
+    headers[g.pick([...PROTO, 'content-type', 'x-api-key', 'origin', `x-${g.int(9)}`])] = word(g).replace(/[^\x20-\x7e]/g, '');
+  }
   if (g.int(2)) headers['x-api-key'] = key;
   if (g.int(3) === 0) headers['content-type'] = g.pick(['application/json', 'text/plain', 'text/html', 'multipart/form-data', '']);
   return { method, path: route + query(g), headers, body: method === 'GET' || method === 'HEAD' ? null : body(g) };
@@ -140,8 +142,8 @@ describe('fuzzing the built abtest dev', () => {
     // The fuzzer reached the handlers, both ways.
     expect(statuses.get(200)).toBeGreaterThan(20);
     expect(statuses.get(400)).toBeGreaterThan(100);
-    const ok = await send(dev.base, { method: 'GET', path: '/track?experiment=after&variant=a&event=participate&uuid=1', headers: {}, body: null });
-    expect(ok).toBe(200);
+    const after = '/track?experiment=after&variant=a&event=participate&uuid=1';
+    expect(await send(dev.base, { method: 'GET', path: after, headers: {}, body: null })).toBe(200);
   }, 150_000);
 });
 
@@ -154,7 +156,9 @@ describe('the built handlers called directly with malformed proxy events', () =>
     redis = await startTestRedis();
     Object.assign(process.env, configToEnv(testConfig(redis.url)));
     jest.isolateModules(() => {
-      for (const name of ['track', 'experiments', 'delete']) handlers[name] = require(path.join(__dirname, '..', '..', 'dist', 'lambdas', `${name}.js`)).handler;
+      for (const name of ['track', 'experiments', 'delete']) {
+        handlers[name] = require(path.join(__dirname, '..', '..', 'dist', 'lambdas', `${name}.js`)).handler;
+      }
     });
   });
   afterAll(async () => {

@@ -12,7 +12,8 @@ import { startDevProcess, userEnv } from '../helpers/dev-process';
 const root = path.join(__dirname, '..', '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'abtest-install-'));
 const prefix = path.join(work, 'prefix');
-const npm = (args: string[], cwd = root) => execFileSync('npm', [...args, '--no-audit', '--no-fund'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const npm = (args: string[], cwd = root) =>
+  execFileSync('npm', [...args, '--no-audit', '--no-fund'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 let files: string[] = [];
 
 beforeAll(() => {
