@@ -1,9 +1,9 @@
 /**
  * The `scheme://userinfo@` start of a URL anywhere in a text. The user info runs to the last
- * `@` before a quote or line end, so that an unparsable URL (a password with a space or an
- * unencoded `/`) is hidden too: hiding too much is the safe side.
+ * `@` before a quote, a line end or the next URL, so that an unparsable URL (a password with a
+ * space or an unencoded `/`) is hidden too: hiding too much is the safe side.
  */
-const CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^"'<>\r\n]*)@/gi;
+const CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)((?:(?!:\/\/)[^"'<>\r\n])*)@/gi;
 
 /**
  * Hides the password of every URL in a text (`redis://user:pw@host` → `redis://user:***@host`;
