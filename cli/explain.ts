@@ -1,10 +1,17 @@
 import { AbtestError } from '../src/errors';
+import { redactUrl } from '../src/redact';
 
 /**
  * Turns a failure into the one line (and an optional hint) the CLI prints after ✖. Known
  * failures from outside (Redis, AWS, the file system) become sentences that name the fix.
+ * Passwords in URLs (a Redis URL quoted by a config error) are hidden.
  */
 export function explain(e: unknown): { message: string; hint?: string } {
+  const { message, hint } = explainRaw(e);
+  return hint === undefined ? { message: redactUrl(message) } : { message: redactUrl(message), hint: redactUrl(hint) };
+}
+
+function explainRaw(e: unknown): { message: string; hint?: string } {
   if (e instanceof AbtestError) return { message: e.message, hint: e.hint };
   const aws = explainAws(e);
   if (aws) return aws;

@@ -99,31 +99,46 @@ program
   .command('dev')
   .description('run the API, the dashboard and a demo page on localhost, on a private redis-server unless Redis is configured')
   .option('--port <n>', 'port to listen on', intOption('--port', 0, 65535), 8787)
-  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--host <host>', 'address to listen on (0.0.0.0: every interface)', '127.0.0.1')
   .option('--redis-url <url>', 'use this Redis instead of the configured one or a private one')
   .option('--build', 'rebuild the Lambda bundles first')
+  .option('--expose-dashboard', 'serve /dashboard (it holds the API key) to any host name, not only localhost')
   .action(
-    action(async (o: { port: number; host: string; redisUrl?: string; build?: boolean }) => {
+    action(async (o: { port: number; host: string; redisUrl?: string; build?: boolean; exposeDashboard?: boolean }) => {
       const { run } = await import('./commands/dev');
-      const r = await run({ ...globals(), ...o });
-      out(`abtest dev: serving the Lambda bundles on ${r.url}`);
+      // Every way of ending (Ctrl-C, kill, a closed terminal, a failure) stops the private redis-server.
+      let r: Awaited<ReturnType<typeof run>> | undefined;
+      let ending: number | null = null;
+      let stopping = false;
+      const stop = (code: number) => {
+        ending ??= code;
+        // Still starting: stopped as soon as run() returns (or run() cleans up after its own failure).
+        if (!r || stopping) return;
+        stopping = true;
+        r.stop().then(() => {
+          out('stopped');
+          process.exit(ending ?? code);
+        }, fail);
+      };
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(0));
+      process.on('uncaughtException', (e) => {
+        process.stderr.write(`✖ ${explain(e).message}\n`);
+        stop(1);
+      });
+      r = await run({ ...globals(), ...o });
+      if (ending !== null) return stop(ending);
+      out(`abtest dev: serving the Lambda bundles on ${r.url}${r.network ? ` (listening on ${r.listen})` : ''}`);
       out(`  track        ${r.trackUrl}`);
       out(`  experiments  ${r.experimentsUrl}   (x-api-key: ${r.apiKey}${r.apiKeyGenerated ? ', made for this session' : ''})`);
       if (r.dashboardUrl) out(`  dashboard    ${r.dashboardUrl}`);
       out(`  demo page    ${r.url}/`);
       out(`  redis        ${r.redisUrl} (${r.redis === 'private' ? 'private redis-server, removed on exit' : r.redis === 'local' ? 'the local one on 6379' : 'configured'})`);
+      if (r.dashboardExposed) {
+        out(`⚠ /dashboard hands the API key to anyone who can load it${r.network ? ` at ${r.url}` : ''}`);
+      } else if (r.network) {
+        out('  /dashboard holds the API key: served only to localhost (--expose-dashboard serves it to any host name)');
+      }
       out('Press Ctrl-C to stop.');
-      let stopping = false;
-      const stop = () => {
-        if (stopping) return;
-        stopping = true;
-        r.stop().then(() => {
-          out('stopped');
-          process.exit(0);
-        }, fail);
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
     }),
   );
 

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { configFromEnv, type Config } from './config';
 import { AbtestError, InputError } from './errors';
+import { redactUrl } from './redact';
 import { createRedis, RedisCounterStore, type CounterStore, type RedisClient } from './store';
 
 export type ProxyEvent = APIGatewayProxyEvent;
@@ -31,7 +32,12 @@ export function preflightHeaders(origin: string, methods: string[]): Record<stri
 }
 
 /** A JSON answer. Only preflights need more CORS headers than the allowed origin. */
-export function json(status: number, body: unknown, config: Config, headers: Record<string, string> = {}): ProxyResult {
+export function json(
+  status: number,
+  body: unknown,
+  config: Pick<Config, 'cors_origin'>,
+  headers: Record<string, string> = {},
+): ProxyResult {
   return {
     statusCode: status,
     headers: { 'Content-Type': 'application/json; charset=utf-8', 'Access-Control-Allow-Origin': config.cors_origin, ...headers },
@@ -44,15 +50,42 @@ export function errorBody(message: string, field?: string): { status: 'failed'; 
   return field ? { status: 'failed', message, field } : { status: 'failed', message };
 }
 
-/** Turns any failure into an answer: known errors keep their status and message, the rest is a logged 500. */
+/** What public callers read for a failure of the server's own (status >= 500), by error code. */
+const PUBLIC_5XX: Record<string, string> = {
+  unavailable: 'the Redis store is unavailable: retry later (retrying an event is safe, uuids de-duplicate)',
+  config: 'the server is misconfigured: its operator finds the details in the log',
+};
+
+/**
+ * Turns any failure into an answer. Known errors below 500 keep their status and message
+ * (they are about the request). Failures of the server (>= 500, and anything unknown) answer
+ * a generic message and a `code`: the details, with URL passwords hidden, go to the log only.
+ */
 export function errorResult(e: unknown, config: Config): ProxyResult {
-  if (e instanceof AbtestError) {
+  if (e instanceof AbtestError && e.status < 500) {
     const message = e.hint ? `${e.message}: ${e.hint}` : e.message;
-    if (e.status >= 500) console.error(JSON.stringify({ level: 'error', code: e.code, message }));
     return json(e.status, errorBody(message, e instanceof InputError ? e.field : undefined), config);
   }
-  console.error(JSON.stringify({ level: 'error', message: (e as Error)?.message ?? String(e), stack: (e as Error)?.stack }));
-  return json(500, errorBody('internal error'), config);
+  const code = e instanceof AbtestError ? e.code : 'internal';
+  const err = e as Partial<AbtestError> | undefined;
+  const detail = err?.hint ? `${err.message}: ${err.hint}` : (err?.message ?? String(e));
+  const stack = code === 'internal' && err?.stack ? redactUrl(err.stack) : undefined;
+  console.error(JSON.stringify({ level: 'error', code, message: redactUrl(detail), stack }));
+  const status = e instanceof AbtestError ? e.status : 500;
+  return json(status, { ...errorBody(PUBLIC_5XX[code] ?? 'internal error'), code }, config);
+}
+
+/**
+ * An answer API Gateway gives itself, before any Lambda runs: `{"message"}` and the
+ * `x-amzn-ErrorType` header. 403 `Missing Authentication Token` for an unknown route or method,
+ * 403 `Forbidden` for a missing or wrong API key, 502 `Internal server error` for a Lambda that failed.
+ */
+export function gatewayError(status: number, message: string, type: string, origin: string): ProxyResult {
+  return {
+    statusCode: status,
+    headers: { 'Content-Type': 'application/json', 'x-amzn-ErrorType': type, 'Access-Control-Allow-Origin': origin },
+    body: JSON.stringify({ message }),
+  };
 }
 
 /** The methods one route answers, as a guard at the top of a route. */
@@ -81,6 +114,47 @@ export function header(event: ProxyEvent, name: string): string | undefined {
   return undefined;
 }
 
+/** The own entries of a map-like event field, in an object without a prototype; non-strings are a 400. */
+function stringMap(value: unknown, what: string): Record<string, string> | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new InputError(what, `${what} must be an object of strings`);
+  }
+  const out: Record<string, string> = Object.create(null);
+  for (const [k, v] of Object.entries(value)) {
+    if (v === null || v === undefined) continue;
+    if (typeof v !== 'string') throw new InputError(k, `${k} must be a string`);
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * The proxy event with every field a route reads checked and copied into objects without a
+ * prototype (so `?constructor=x` or a missing `toString` parameter is only a name): a
+ * malformed event answers 400 naming the field, never a crash or a 500.
+ */
+export function checkEvent(event: unknown): ProxyEvent {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    throw new InputError('event', 'the event must be an API Gateway proxy event object');
+  }
+  const e = event as Record<string, unknown>;
+  if (typeof e.httpMethod !== 'string' || !e.httpMethod) {
+    throw new InputError('httpMethod', 'httpMethod must be a non-empty string');
+  }
+  if (e.body !== null && e.body !== undefined && typeof e.body !== 'string') {
+    throw new InputError('body', 'the body must be a string');
+  }
+  return {
+    ...(e as unknown as ProxyEvent),
+    httpMethod: e.httpMethod,
+    body: (e.body as string | undefined) ?? null,
+    isBase64Encoded: e.isBase64Encoded === true,
+    headers: stringMap(e.headers, 'headers') ?? Object.create(null),
+    queryStringParameters: stringMap(e.queryStringParameters, 'queryStringParameters'),
+  };
+}
+
 /** A Lambda handler; `close()` drops its Redis connection (for `abtest dev` and tests). */
 export type Handler = ((event: ProxyEvent) => Promise<ProxyResult>) & { close(): Promise<void> };
 
@@ -93,12 +167,13 @@ export function makeHandler(route: Route, env: NodeJS.ProcessEnv = process.env):
   let redis: RedisClient | undefined;
   const handler = async (event: ProxyEvent) => {
     try {
+      const checked = checkEvent(event);
       if (!ctx) {
         const config = configFromEnv(env);
         redis = createRedis(config);
         ctx = { config, store: new RedisCounterStore(redis, config) };
       }
-      return await route(event, ctx);
+      return await route(checked, ctx);
     } catch (e) {
       return errorResult(e, ctx?.config ?? fallbackConfig(env));
     }

@@ -3,9 +3,13 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { configToEnv, validateConfig, type Config } from '../../src/config';
+import { redactUrl } from '../../src/redact';
 import { handlerExport, handlerFile } from '../../src/wiring';
 import { commandConfig, loadWiring, type GlobalOptions } from '../context';
 import { bundleLambdas } from '../deploy/bundle';
+import { devAddress } from '../dev/address';
+import { pingStore } from '../../src/store/ping';
+import { AbtestError } from '../../src/errors';
 import { hasRedisServer, pingRedis, startRedisServer, type PrivateRedis } from '../dev/redis-server';
 import { createDevServer, type Page, type ProxyHandler } from '../dev/server';
 import { devPages } from '../dev/pages';
@@ -17,15 +21,25 @@ export interface DevOptions extends GlobalOptions {
   redisUrl?: string;
   /** Rebuild the Lambda bundles before serving. @default false (built only when missing) */
   build?: boolean;
+  /** Serve /dashboard (it holds the API key) whatever the Host header says. @default false */
+  exposeDashboard?: boolean;
 }
 
 export interface DevResult {
+  /** `host:port` as bound. */
+  listen: string;
+  /** The URL to use from other machines when `network`, else the loopback one. */
   url: string;
+  /** Whether it listens beyond loopback. */
+  network: boolean;
+  /** Whether /dashboard hands the API key to any host name (`--expose-dashboard`). */
+  dashboardExposed: boolean;
   trackUrl: string;
   experimentsUrl: string;
   dashboardUrl: string | null;
   apiKey: string;
   apiKeyGenerated: boolean;
+  /** The Redis URL with its password hidden. */
   redisUrl: string;
   /** How the Redis was found: configured, private (started here), or local (127.0.0.1:6379). */
   redis: 'configured' | 'private' | 'local';
@@ -47,7 +61,13 @@ export async function run(opts: DevOptions, env: NodeJS.ProcessEnv = process.env
   let privateRedis: PrivateRedis | null = null;
   let redis: DevResult['redis'] = 'configured';
   let redisUrl = opts.redisUrl ? validateConfig({ ...loaded, redis_url: opts.redisUrl }, '--redis-url').redis_url : loaded.redis_url;
-  if (!redisUrl) {
+  if (redisUrl) {
+    const source = opts.redisUrl ? '--redis-url' : '--redis-url (or fix redis_url in the config)';
+    await pingStore({ ...loaded, redis_url: redisUrl }).catch((e: unknown) => {
+      const why = e instanceof AbtestError ? e.message : String(e);
+      throw new AbtestError('unavailable', `${why}: pass a working ${source}`, { cause: e });
+    });
+  } else {
     if (!hasRedisServer() && (await pingRedis('127.0.0.1', 6379))) {
       redisUrl = 'redis://127.0.0.1:6379';
       redis = 'local';
@@ -71,21 +91,31 @@ export async function run(opts: DevOptions, env: NodeJS.ProcessEnv = process.env
       if (typeof handlers[f.name] !== 'function') throw new Error(`dist/lambdas/${handlerFile(f)}.js exports no function ${handlerExport(f)}`);
     }
     const pages: Record<string, Page> = devPages({ config, wiring, root });
-    const server = createDevServer({ wiring, handlers, apiKey: config.api_key!, corsOrigin: config.cors_origin, pages });
+    const server = createDevServer({
+      wiring,
+      handlers,
+      pages,
+      apiKey: config.api_key!,
+      corsOrigin: config.cors_origin,
+      exposeLocalPages: opts.exposeDashboard,
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(opts.port ?? 8787, opts.host ?? '127.0.0.1', () => resolve());
     });
-    const { port } = server.address() as AddressInfo;
-    const url = `http://${opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1'}:${port}`;
+    const { listen, url, localUrl, network } = devAddress(server.address() as AddressInfo);
+    const dashboardBase = opts.exposeDashboard ? url : localUrl;
     return {
+      listen,
       url,
+      network,
+      dashboardExposed: !!opts.exposeDashboard,
       trackUrl: `${url}/track`,
       experimentsUrl: `${url}/experiments`,
-      dashboardUrl: pages['/dashboard'] ? `${url}/dashboard` : null,
+      dashboardUrl: pages['/dashboard'] && dashboardBase ? `${dashboardBase}/dashboard` : null,
       apiKey: config.api_key!,
       apiKeyGenerated,
-      redisUrl,
+      redisUrl: redactUrl(redisUrl),
       redis,
       configPath,
       server,

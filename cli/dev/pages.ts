@@ -16,7 +16,11 @@ export function devPages(ctx: { config: Config; wiring: Wiring; root: string }):
   const { config, root } = ctx;
   return {
     '/': { contentType: HTML, body: () => demoPage(snippet({ trackUrl: '/track', namespace: config.namespace }, root), config.namespace) },
-    '/dashboard': { contentType: HTML, body: () => dashboardHtml({ api: '', key: config.api_key, namespace: config.namespace }, root) },
+    '/dashboard': {
+      contentType: HTML,
+      local: true,
+      body: () => dashboardHtml({ api: '', key: config.api_key, namespace: config.namespace }, root),
+    },
   };
 }
 

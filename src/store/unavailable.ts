@@ -23,7 +23,8 @@ export function sentence(e: unknown, config: Config, key = 'redis_url'): string 
   if (/DB index|invalid DB/i.test(text)) {
     return `${where} has no database ${new URL(config.redis_url ?? 'redis://x').pathname.slice(1)}: fix the database number in ${key}`;
   }
-  if (/^(NOAUTH|WRONGPASS|ERR (invalid password|AUTH))/i.test(text)) return `${where} refused the user or password of ${key}`;
+  if (/^NOAUTH/i.test(text)) return `${where} needs a password: give it in ${key}`;
+  if (/^(WRONGPASS|ERR (invalid password|AUTH))/i.test(text)) return `${where} refused the user or password of ${key}`;
   if (/^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN)/.test(text)) return `the Redis Cluster at ${where.slice(9)} is down or moving slots; retry shortly`;
   if (/^LOADING/.test(text)) return `${where} is loading its data; retry shortly`;
   if (/^READONLY/.test(text)) return `${where} is a read-only replica: point redis_url at the primary`;

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 /**
@@ -19,6 +21,8 @@ export interface CliRun {
 export interface CliOptions {
   cwd?: string;
   env: NodeJS.ProcessEnv;
+  /** Another abtest entry to run (an installed one). @default dist/cli.js */
+  cli?: string;
 }
 
 /**
@@ -30,9 +34,19 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}, opts: { keepAws?: boolea
   return { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !dropped(k))), ...extra };
 }
 
+/**
+ * An environment as a new user has it: no ABTEST_* variables, an empty HOME (so no config is
+ * found) and an empty TMPDIR (so what `abtest dev` leaves behind there can be seen).
+ */
+export function userEnv(): { env: NodeJS.ProcessEnv; home: string; tmp: string } {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'abtest-dev-home-'));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'abtest-dev-tmp-'));
+  return { env: cleanEnv({ HOME: home, TMPDIR: tmp }, { keepAws: true }), home, tmp };
+}
+
 /** Starts `node dist/cli.js ...args` with its output piped. */
 function spawnCli(args: string[], opts: CliOptions): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [opts.cli ?? CLI, ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /**

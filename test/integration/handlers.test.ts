@@ -264,11 +264,17 @@ describe('track, experiments, delete against a real Redis', () => {
     }
   });
 
-  it('a missing Redis URL answers 500 with the fix, not a crash', async () => {
-    const h = makeHandler(track, {});
-    const r = await h(get({ experiment: 'e', variant: 'a', event: 'participate', uuid: 'u' }));
-    expect(r.statusCode).toBe(500);
-    expect(body(r).message).toMatch(/no Redis is configured: set redis_url in the config file or ABTEST_REDIS_URL/);
+  it('a missing Redis URL answers a generic 500, not a crash; the fix goes to the log', async () => {
+    const log = jest.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const h = makeHandler(track, {});
+      const r = await h(get({ experiment: 'e', variant: 'a', event: 'participate', uuid: 'u' }));
+      expect(r.statusCode).toBe(500);
+      expect(body(r)).toEqual({ status: 'failed', message: expect.stringMatching(/misconfigured/), code: 'config' });
+      expect(String(log.mock.calls[0][0])).toMatch(/no Redis is configured: set redis_url in the config file or ABTEST_REDIS_URL/);
+    } finally {
+      log.mockRestore();
+    }
   });
 });
 

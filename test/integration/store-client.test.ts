@@ -87,7 +87,7 @@ describe('the Redis client and pingStore', () => {
     const cases: [string, RegExp][] = [
       [`redis://127.0.0.1:${port}`, /^Redis at 127\.0\.0\.1:\d+ cannot be reached .* --redis-url\/redis_url is right$/],
       [`redis://:wrong-pw@127.0.0.1:${redis.port}`, /^Redis at 127\.0\.0\.1:\d+ refused the user or password of --redis-url\/redis_url$/],
-      [`redis://127.0.0.1:${redis.port}`, /^Redis at 127\.0\.0\.1:\d+ refused the user or password of --redis-url\/redis_url$/],
+      [`redis://127.0.0.1:${redis.port}`, /^Redis at 127\.0\.0\.1:\d+ needs a password: give it in --redis-url\/redis_url$/],
       [withPassword('/99'), /^Redis at 127\.0\.0\.1:\d+ has no database 99: fix the database number in --redis-url\/redis_url$/],
     ];
     for (const [url, message] of cases) {
@@ -104,7 +104,7 @@ describe('the Redis client and pingStore', () => {
     expect(sentence(new Error('Command timed out'), config)).toBe('Redis at example.com:6380 did not answer within redis_command_timeout_ms (300 ms); check that it is up and reachable (redis_url)');
     expect(sentence(new Error('weird redis://u:pw@h:1/0 thing'), config)).toBe('Redis at example.com:6380 failed: weird redis://u:***@h:1/0 thing');
     expect(redactUrl('rediss://:secret@host:6379/1')).toBe('rediss://:***@host:6379/1');
-    expect(redactUrl('redis://:se cret@ho st')).toBe('redis://…');
+    expect(redactUrl('redis://:se cret@ho st')).toBe('redis://:***@ho st');
   });
 });
 
