@@ -1,3 +1,4 @@
+import net from 'node:net';
 import fs from 'node:fs';
 import Redis, { Cluster } from 'ioredis';
 import { configToEnv } from '../../src/config';
@@ -74,9 +75,17 @@ describe('against a real 3-master Redis Cluster', () => {
     expect(client).toBeInstanceOf(Cluster);
   }, 60_000);
 
-  it('a node that announces an address nobody can reach gives 503 within the timeout, not a hang', async () => {
+  it('a node whose announced address accepts connections but never answers gives 503 within the timeout, not a hang', async () => {
+    // A black hole on loopback: it accepts connections and never answers (no traffic leaves this machine).
+    const sockets = new Set<net.Socket>();
+    const hole = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => hole.listen(0, '127.0.0.1', resolve));
+    const holePort = (hole.address() as net.AddressInfo).port;
     const admin = new Redis(cluster.ports[2], '127.0.0.1');
-    await admin.config('SET', 'cluster-announce-ip', '10.255.255.1');
+    await admin.config('SET', 'cluster-announce-port', String(holePort));
     const config = testConfig(cluster.url, { redis_cluster: true, redis_command_timeout_ms: 500 });
     const seen = async () => {
       const probe = new Redis(cluster.ports[0], '127.0.0.1');
@@ -88,7 +97,7 @@ describe('against a real 3-master Redis Cluster', () => {
     };
     const deadline = Date.now() + 40_000;
     let announced = false;
-    while (!(announced = JSON.stringify(await seen()).includes('10.255.255.1')) && Date.now() < deadline) {
+    while (!(announced = JSON.stringify(await seen()).includes(String(holePort))) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(announced).toBe(true);
@@ -105,8 +114,10 @@ describe('against a real 3-master Redis Cluster', () => {
       for (const o of outcomes) if (!o.ok) expect((o as { e: Error }).e).toBeInstanceOf(UnavailableError);
     } finally {
       other.disconnect();
-      await admin.config('SET', 'cluster-announce-ip', '');
+      await admin.config('SET', 'cluster-announce-port', '0');
       admin.disconnect();
+      for (const socket of sockets) socket.destroy();
+      hole.close();
     }
   }, 90_000);
 });
