@@ -2,6 +2,7 @@ import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import type { DeployContext } from './context';
 import type { Desired } from './desired';
 import { findApiKeys, type ApiKeyState } from './steps/api-key';
+import { readGatewayResponses, type GatewayResponseParameters } from './steps/gateway-responses';
 import { functionsOfRole, readConfiguration } from './steps/function';
 import { readPermission } from './steps/permission';
 import { readResources, type ResourceState } from './steps/resources';
@@ -28,6 +29,8 @@ export interface Actual {
   unwired: string[];
   apiId: string | null;
   resources: ResourceState[];
+  /** Response parameters of the API's customized gateway responses, by response type. */
+  gatewayResponses: Record<string, GatewayResponseParameters>;
   stage: StageState | null;
   apiKey: ApiKeyState | null;
   usagePlan: UsagePlanState | null;
@@ -50,10 +53,11 @@ export async function readActual(ctx: DeployContext, desired: Desired): Promise<
   }
   const apiId = await findApi(ctx, names.api);
   const resources = apiId ? await readResources(ctx, apiId) : [];
+  const gatewayResponses = apiId ? await readGatewayResponses(ctx, apiId) : {};
   const stage = apiId ? await readStage(ctx, apiId, desired.stage) : null;
   const apiKey = (await findApiKeys(ctx, names.apiKey)).find((k) => k.name === names.apiKey) ?? null;
   const usagePlan = (await findUsagePlans(ctx, names.usagePlan)).find((p) => p.name === names.usagePlan) ?? null;
   const wired = new Set(desired.functions.map((f) => f.name));
   const unwired = role ? (await functionsOfRole(ctx, names.prefix, role.arn)).filter((f) => !wired.has(f)) : [];
-  return { role, functions, unwired, apiId, resources, stage, apiKey, usagePlan };
+  return { role, functions, unwired, apiId, resources, gatewayResponses, stage, apiKey, usagePlan };
 }

@@ -6,6 +6,7 @@ import { bundleLambdas } from './bundle';
 import { resourceNames, type ResourceNames } from './names';
 import type { FunctionSpec } from './steps/function';
 import { preflightHeaders } from '../../src/http';
+import { gatewayResponseParameters, type GatewayResponseParameters } from './steps/gateway-responses';
 import { lambdaUri } from './steps/methods';
 import { managedPolicy } from './steps/role';
 import { zipBundle, type LambdaZip } from './zip';
@@ -28,7 +29,9 @@ export interface Desired {
   functions: FunctionSpec[];
   /** Paths in creation order (parents first), each with its wired methods. */
   paths: { path: string; methods: DesiredMethod[]; cors: Record<string, string> }[];
-  /** Hash of the API's shape; the stage's deployment carries it. */
+  /** Response parameters of API Gateway's own 4xx and 5xx answers: the CORS headers of the routes. */
+  gatewayResponse: GatewayResponseParameters;
+  /** Hash of the API's shape and its gateway responses; the stage's deployment carries it. */
   apiHash: string;
   apiKeyValue: string | null;
   throttle: { rateLimit: number; burstLimit: number };
@@ -78,15 +81,28 @@ export function desiredState(config: Config, wiring: Wiring, zips: Zips, at: { r
       const methods = byPath.get(path) ?? [];
       return { path, methods, cors: methods.length ? preflightHeaders(config.cors_origin, methods.map((m) => m.verb)) : {} };
     });
-  const apiHash = createHash('sha256').update(JSON.stringify(paths)).digest('hex').slice(0, 16);
+  const verbs = wiring.routes.map((r) => r.method);
+  const gatewayResponse = gatewayResponseParameters(errorCors(config.cors_origin, verbs));
+  const apiHash = createHash('sha256').update(JSON.stringify({ paths, gatewayResponse })).digest('hex').slice(0, 16);
   return {
     ...at,
     names,
     policies,
     functions,
     paths,
+    gatewayResponse,
     apiHash,
     apiKeyValue: config.api_key,
     throttle: { rateLimit: config.throttle.rate_limit, burstLimit: config.throttle.burst_limit },
   };
+}
+
+/**
+ * The CORS headers of API Gateway's own error answers (403, 429, 5xx): the preflight's origin,
+ * methods (every wired one) and headers, so that a browser can read them instead of failing.
+ */
+function errorCors(origin: string, verbs: string[]): Record<string, string> {
+  const all = preflightHeaders(origin, [...new Set(verbs)]);
+  const names = ['Access-Control-Allow-Origin', 'Access-Control-Allow-Methods', 'Access-Control-Allow-Headers'];
+  return Object.fromEntries(names.map((n) => [n, all[n]]));
 }

@@ -4,6 +4,7 @@ import type { DeployContext } from './context';
 import type { Desired } from './desired';
 import type { ApplyState, Change } from './plan';
 import { createApiKey, deleteApiKey } from './steps/api-key';
+import { GATEWAY_RESPONSE_TYPES, putGatewayResponse, type GatewayResponseParameters } from './steps/gateway-responses';
 import { deleteMethod, putCorsMethod, putProxyMethod } from './steps/methods';
 import { allowApiGateway } from './steps/permission';
 import { createResource, deleteResource } from './steps/resources';
@@ -73,8 +74,27 @@ export function planApi(ctx: DeployContext, desired: Desired, actual: Actual): C
       apiChanges.push({ action: 'delete', what: `resource ${r.path}`, why: 'no longer wired', run: (s) => deleteResource(ctx, s.apiId!, r.id) });
     }
   }
+  apiChanges.push(...planGatewayResponses(ctx, desired, actual));
   return [...apiChanges, ...planPermissions(ctx, desired, actual), ...planStage(ctx, desired, actual, apiChanges.length > 0), ...planAccess(ctx, desired, actual)];
 }
+
+/** API Gateway's own 4xx and 5xx answers (403, 429, ...) with CORS headers: browsers can read them. */
+function planGatewayResponses(ctx: DeployContext, desired: Desired, actual: Actual): Change[] {
+  const want = desired.gatewayResponse;
+  const origin = want['gatewayresponse.header.Access-Control-Allow-Origin'];
+  const differ = GATEWAY_RESPONSE_TYPES.filter((type) => !sameParameters(actual.gatewayResponses[type], want));
+  return differ.map((type) => ({
+    action: actual.gatewayResponses[type] ? 'update' : 'create',
+    what: `gateway response ${type}`,
+    why: `Access-Control-Allow-Origin ${origin} on API Gateway's own errors`,
+    run: (s) => putGatewayResponse(ctx, s.apiId!, type, want),
+  }));
+}
+
+const sameParameters = (have: GatewayResponseParameters | undefined, want: GatewayResponseParameters): boolean =>
+  have !== undefined &&
+  Object.keys(have).length === Object.keys(want).length &&
+  Object.entries(want).every(([k, v]) => have[k] === v);
 
 function planPermissions(ctx: DeployContext, desired: Desired, actual: Actual): Change[] {
   const alias = desired.names.alias;

@@ -56,12 +56,18 @@ interface Api {
   resources: Map<string, Resource>;
   deployments: Map<string, { id: string; description?: string; snapshot: string }>;
   stages: Map<string, string>;
+  /** Gateway responses customized by PutGatewayResponse, by response type. */
+  gatewayResponses: Map<string, { responseType: string; statusCode?: string; responseParameters: Record<string, string> }>;
   /** Method settings of each stage, by `resource/method` (`*\/*` for all), as GetStage answers them. */
   methodSettings: Map<string, Record<string, Record<string, number>>>;
 }
 
 const awsError = (name: string, message: string, status = 400) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
 const isMutation = (op: string) => !/^(Get|List)/.test(op);
+/** Some of API Gateway's response types: GetGatewayResponses lists them as defaults until customized. */
+const GATEWAY_RESPONSE_TYPES = ['DEFAULT_4XX', 'DEFAULT_5XX', 'MISSING_AUTHENTICATION_TOKEN', 'THROTTLED'];
+/** What a gateway response header may be mapped from: a static value in single quotes, or a request value. */
+const GATEWAY_HEADER_VALUE = /^('[^']*'|method\.request\.[\w.-]+|context\.[\w.]+|stageVariables\.\w+)$/;
 
 export class FakeAws {
   readonly calls: Call[] = [];
@@ -312,7 +318,10 @@ export class FakeAws {
     return {
       GetRestApisCommand: () => ({ items: [...this.apis.values()].map((a) => ({ id: a.id, name: a.name })) }),
       CreateRestApiCommand: (i) => {
-        const api: Api = { id: this.id('api'), name: i.name, resources: new Map(), deployments: new Map(), stages: new Map(), methodSettings: new Map() };
+        const api: Api = {
+          id: this.id('api'), name: i.name, resources: new Map(), deployments: new Map(), stages: new Map(),
+          methodSettings: new Map(), gatewayResponses: new Map(),
+        };
         const root: Resource = { id: this.id('r'), path: '/', resourceMethods: {} };
         api.resources.set(root.id, root);
         this.apis.set(api.id, api);
@@ -375,7 +384,8 @@ export class FakeAws {
       CreateDeploymentCommand: (i) => {
         const api = this.api(i.restApiId);
         const id = this.id('d');
-        api.deployments.set(id, { id, description: i.description, snapshot: JSON.stringify([...api.resources.values()]) });
+        const snapshot = JSON.stringify([[...api.resources.values()], [...api.gatewayResponses.values()]]);
+        api.deployments.set(id, { id, description: i.description, snapshot });
         if (i.stageName) api.stages.set(i.stageName, id);
         return { id };
       },
@@ -398,6 +408,30 @@ export class FakeAws {
         }
         api.methodSettings.set(i.stageName, settings);
         return { stageName: i.stageName, methodSettings: settings };
+      },
+      GetGatewayResponsesCommand: (i) => {
+        const api = this.api(i.restApiId);
+        const items = GATEWAY_RESPONSE_TYPES.map((responseType) => {
+          const custom = api.gatewayResponses.get(responseType);
+          if (custom) return { ...custom, defaultResponse: false };
+          return { responseType, defaultResponse: true, responseParameters: {} };
+        });
+        return { items: items.slice(0, i.limit ?? 25) };
+      },
+      PutGatewayResponseCommand: (i) => {
+        const api = this.api(i.restApiId);
+        if (!GATEWAY_RESPONSE_TYPES.includes(i.responseType)) {
+          throw awsError('BadRequestException', `the fake has no gateway response type ${i.responseType}`);
+        }
+        const responseParameters: Record<string, string> = i.responseParameters ?? {};
+        for (const [k, v] of Object.entries(responseParameters)) {
+          if (!/^gatewayresponse\.header\.[\w-]+$/.test(k) || !GATEWAY_HEADER_VALUE.test(v)) {
+            throw awsError('BadRequestException', `Invalid mapping expression specified: ${k}: ${v}`);
+          }
+        }
+        const response = { responseType: i.responseType, statusCode: i.statusCode, responseParameters };
+        api.gatewayResponses.set(i.responseType, response);
+        return { ...response, defaultResponse: false };
       },
       GetDeploymentCommand: (i) => {
         const d = this.api(i.restApiId).deployments.get(i.deploymentId);

@@ -2,7 +2,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { APIGatewayClient, GetResourcesCommand, GetRestApisCommand, GetStageCommand } from '@aws-sdk/client-api-gateway';
+import {
+  APIGatewayClient,
+  GetGatewayResponsesCommand,
+  GetResourcesCommand,
+  GetRestApisCommand,
+  GetStageCommand,
+} from '@aws-sdk/client-api-gateway';
 import { GetAliasCommand, LambdaClient, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
 import { freePort } from '../../cli/dev/redis-server';
 import { abtest as runCli, cleanEnv } from '../helpers/cli';
@@ -40,9 +46,11 @@ async function stageState(stage: string): Promise<unknown> {
   const resources = (await apigw.send(new GetResourcesCommand({ restApiId: api.id, embed: ['methods'] }))).items!;
   const methods = resources.map((r) => [r.path, Object.entries(r.resourceMethods ?? {}).map(([verb, m]) => [verb, m.apiKeyRequired, m.methodIntegration?.uri])]);
   const deployed = (await apigw.send(new GetStageCommand({ restApiId: api.id, stageName: stage }))).deploymentId;
+  const gateway = (await apigw.send(new GetGatewayResponsesCommand({ restApiId: api.id }))).items!;
+  const gatewayResponses = Object.fromEntries(gateway.map((g) => [g.responseType, g.responseParameters]));
   lambda.destroy();
   apigw.destroy();
-  return { functions, methods, deployed };
+  return { functions, methods, deployed, gatewayResponses };
 }
 
 (hasMoto ? describe : describe.skip)('abtest deploy against moto', () => {
@@ -72,7 +80,15 @@ async function stageState(stage: string): Promise<unknown> {
     expect(first.stderr).toContain('… + create IAM role abtest-prod-lambda');
     expect(first.code).toBe(0);
     const r = JSON.parse(first.stdout);
-    expect(r.plan).toHaveLength(26);
+    expect(r.plan).toHaveLength(28);
+    // API Gateway's own errors carry the CORS headers (moto stores gateway responses; it does not serve them).
+    const { gatewayResponses } = (await stageState('prod')) as { gatewayResponses: Record<string, unknown> };
+    expect(Object.keys(gatewayResponses).sort()).toEqual(['DEFAULT_4XX', 'DEFAULT_5XX']);
+    expect(gatewayResponses.DEFAULT_4XX).toEqual({
+      'gatewayresponse.header.Access-Control-Allow-Origin': "'*'",
+      'gatewayresponse.header.Access-Control-Allow-Methods': "'GET,POST,DELETE,OPTIONS'",
+      'gatewayresponse.header.Access-Control-Allow-Headers': "'Content-Type,X-Api-Key'",
+    });
     expect(r.plan).toContain('~ update throttle of every method of stage prod (100 requests/s, bursts of 200, with or without an API key)');
     expect(r.urls.trackUrl).toMatch(new RegExp(`^${endpoint}/restapis/\\w+/prod/_user_request_/track$`));
     expect(r.snippet).toContain(r.urls.trackUrl);

@@ -65,10 +65,10 @@ describe('abtest deploy against a fake account', () => {
     const reporter = arrayReporter();
     const r = await run({}, reporter);
 
-    expect(r.plan).toHaveLength(26);
+    expect(r.plan).toHaveLength(28);
     const stages = reporter.events.filter((e) => e.startsWith('stage: ')).map((e) => e.slice(7));
     expect(stages.slice(0, 4)).toEqual(['check AWS credentials (us-east-1)', 'build the function bundles', 'read what exists in the account', '+ create IAM role abtest-prod-lambda (AWSLambdaBasicExecutionRole)']);
-    expect(reporter.events.indexOf('plan: 26 changes')).toBeLessThan(reporter.events.findIndex((e) => e === 'call: iam CreateRole'));
+    expect(reporter.events.indexOf('plan: 28 changes')).toBeLessThan(reporter.events.findIndex((e) => e === 'call: iam CreateRole'));
     const order = fake.ops(0, true);
     expect(order.indexOf('iam CreateRole')).toBeLessThan(order.indexOf('lambda CreateFunction'));
     expect(order.indexOf('apigateway CreateDeployment')).toBeLessThan(order.indexOf('apigateway CreateUsagePlan'));
@@ -233,6 +233,60 @@ describe('abtest deploy against a fake account', () => {
     expect((await run()).plan).toEqual([]);
   });
 
+  it("puts CORS headers on API Gateway's own errors once, then again only for a new cors_origin", async () => {
+    const cors = (origin: string) => ({
+      'gatewayresponse.header.Access-Control-Allow-Origin': `'${origin}'`,
+      'gatewayresponse.header.Access-Control-Allow-Methods': "'GET,POST,DELETE,OPTIONS'",
+      'gatewayresponse.header.Access-Control-Allow-Headers': "'Content-Type,X-Api-Key'",
+    });
+    // The gateway responses of the deployment the stage serves.
+    const deployed = () => {
+      const [api] = fake.apis.values();
+      return JSON.parse(api.deployments.get(api.stages.get('prod')!)!.snapshot)[1];
+    };
+    const first = await run();
+    const [api] = fake.apis.values();
+    const why = (origin: string) => `(Access-Control-Allow-Origin '${origin}' on API Gateway's own errors)`;
+    expect(first.plan).toContain(`+ create gateway response DEFAULT_4XX ${why('*')}`);
+    expect(first.plan).toContain(`+ create gateway response DEFAULT_5XX ${why('*')}`);
+    expect([...api.gatewayResponses.values()]).toEqual([
+      { responseType: 'DEFAULT_4XX', responseParameters: cors('*') },
+      { responseType: 'DEFAULT_5XX', responseParameters: cors('*') },
+    ]);
+    const order = fake.ops(0, true);
+    expect(order.lastIndexOf('apigateway PutGatewayResponse')).toBeLessThan(order.indexOf('apigateway CreateDeployment'));
+    expect(deployed().map((r: { responseType: string }) => r.responseType)).toEqual(['DEFAULT_4XX', 'DEFAULT_5XX']);
+
+    let mark = fake.calls.length;
+    expect((await run()).plan).toEqual([]);
+    expect(fake.ops(mark)).toContain('apigateway GetGatewayResponses');
+    expect(fake.ops(mark, true)).toEqual([]);
+
+    writeConfig({ cors_origin: 'https://shop.example' });
+    mark = fake.calls.length;
+    const changed = await run();
+    expect(changed.plan).toContain(`~ update gateway response DEFAULT_4XX ${why('https://shop.example')}`);
+    expect(changed.plan).toContain('~ deploy the API to stage prod');
+    const puts = fake.ops(mark, true).filter((op) => op.includes('GatewayResponse'));
+    expect(puts).toEqual(['apigateway PutGatewayResponse', 'apigateway PutGatewayResponse']);
+    expect(api.gatewayResponses.get('DEFAULT_5XX')!.responseParameters).toEqual(cors('https://shop.example'));
+    expect(deployed()[0].responseParameters).toEqual(cors('https://shop.example'));
+    expect((await run()).plan).toEqual([]);
+  });
+
+  it('puts only the gateway response that differs, and redeploys the stage for it', async () => {
+    await run();
+    const [api] = fake.apis.values();
+    api.gatewayResponses.delete('DEFAULT_5XX');
+    const mark = fake.calls.length;
+    expect((await run()).plan).toEqual([
+      "+ create gateway response DEFAULT_5XX (Access-Control-Allow-Origin '*' on API Gateway's own errors)",
+      '~ deploy the API to stage prod',
+    ]);
+    expect(fake.ops(mark, true)).toEqual(['apigateway PutGatewayResponse', 'apigateway CreateDeployment']);
+    expect((await run()).plan).toEqual([]);
+  });
+
   it('keeps the newest 5 versions', async () => {
     for (let i = 0; i < 7; i++) {
       code.track = `exports.handler = async () => ({ statusCode: 200, body: "${i}" });`;
@@ -245,7 +299,7 @@ describe('abtest deploy against a fake account', () => {
 
   it('--dry-run prints the plan and makes no mutating call', async () => {
     const first = await run({ dryRun: true });
-    expect(first.plan).toHaveLength(26);
+    expect(first.plan).toHaveLength(28);
     expect(first.urls).toBeNull();
     expect(fake.mutations()).toEqual([]);
     await run();

@@ -30,7 +30,10 @@ const zips = { track: zip, experiments: zip };
 const config = validateConfig({ redis_url: 'redis://h:6379', namespace: 'shop' });
 const at = { region: 'eu-west-1', accountId: '111122223333', stage: 'prod' };
 const ctx = { aws: {}, report: silentReporter, sleep: async () => {} } as unknown as DeployContext;
-const empty: Actual = { role: null, functions: { 'abtest-prod-track': null, 'abtest-prod-experiments': null }, unwired: [], apiId: null, resources: [], stage: null, apiKey: null, usagePlan: null };
+const empty: Actual = {
+  role: null, functions: { 'abtest-prod-track': null, 'abtest-prod-experiments': null }, unwired: [], apiId: null,
+  resources: [], gatewayResponses: {}, stage: null, apiKey: null, usagePlan: null,
+};
 
 describe('desiredState', () => {
   const d = desiredState(config, wiring, zips, at);
@@ -59,6 +62,16 @@ describe('desiredState', () => {
     });
   });
 
+  it("gives API Gateway's own errors the preflight's origin, headers and every wired method, quoted", () => {
+    expect(d.gatewayResponse).toEqual({
+      'gatewayresponse.header.Access-Control-Allow-Origin': "'*'",
+      'gatewayresponse.header.Access-Control-Allow-Methods': "'GET,POST,OPTIONS'",
+      'gatewayresponse.header.Access-Control-Allow-Headers': `'${d.paths[1].cors['Access-Control-Allow-Headers']}'`,
+    });
+    const shop = desiredState({ ...config, cors_origin: 'https://shop.example' }, wiring, zips, at);
+    expect(shop.gatewayResponse['gatewayresponse.header.Access-Control-Allow-Origin']).toBe("'https://shop.example'");
+  });
+
   it('changes the API hash when the routes change, not when code does', () => {
     expect(desiredState(config, wiring, { track: { zip: Buffer.from('y'), sha256: 'other' }, experiments: zip }, at).apiHash).toBe(d.apiHash);
     expect(desiredState({ ...config, cors_origin: 'https://shop.example' }, wiring, zips, at).apiHash).not.toBe(d.apiHash);
@@ -83,6 +96,8 @@ describe('planDeploy', () => {
       '+ create resource /admin/experiments',
       '+ create method GET /admin/experiments (abtest-prod-experiments:live, API key required)',
       '+ create CORS preflight OPTIONS /admin/experiments (GET,OPTIONS)',
+      "+ create gateway response DEFAULT_4XX (Access-Control-Allow-Origin '*' on API Gateway's own errors)",
+      "+ create gateway response DEFAULT_5XX (Access-Control-Allow-Origin '*' on API Gateway's own errors)",
       '+ create permission for API Gateway to call abtest-prod-track:live',
       '+ create permission for API Gateway to call abtest-prod-experiments:live',
       '~ deploy the API to stage prod',

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-api-gateway';
 import { partition } from '../../aws';
 import { send, type DeployContext } from '../context';
+import { staticValue } from './gateway-responses';
 
 /** The integration URI that makes API Gateway invoke `functionArn` (qualified by the alias). */
 export const lambdaUri = (region: string, qualifiedArn: string): string =>
@@ -49,7 +50,9 @@ export async function putCorsMethod(ctx: DeployContext, at: { apiId: string; res
     new PutIntegrationResponseCommand({
       ...ids,
       statusCode: '200',
-      responseParameters: Object.fromEntries(Object.entries(headers).map(([h, v]) => [`method.response.header.${h}`, `'${v}'`])),
+      responseParameters: Object.fromEntries(
+        Object.entries(headers).map(([h, v]) => [`method.response.header.${h}`, staticValue(v)]),
+      ),
     }),
   );
 }
