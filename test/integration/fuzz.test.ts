@@ -111,7 +111,8 @@ describe('fuzzing the built abtest dev', () => {
   let admin: Redis;
   beforeAll(async () => {
     const { env, home } = userEnv();
-    dev = await startDevProcess(['--port', '0'], { cwd: home, env });
+    // A busy CI box must not turn a slow Redis answer into a 503: the deadline is tested elsewhere.
+    dev = await startDevProcess(['--port', '0'], { cwd: home, env: { ...env, ABTEST_REDIS_COMMAND_TIMEOUT_MS: '3000' } });
     admin = new Redis(dev.output().match(/redis +(redis:\/\/127\.0\.0\.1:\d+)/)![1]);
   });
   afterAll(() => {
