@@ -48,7 +48,10 @@ export async function readDefinitions(
   namespace: string,
   only?: string[],
 ): Promise<Definition[]> {
-  const names = only ?? (await redis.smembers(definitionsKey(prefix, namespace))).sort(byName);
+  const listed = await redis.smembers(definitionsKey(prefix, namespace));
+  // Named ones: only those listed are read (a namespace without definitions costs one command).
+  const set = new Set(listed);
+  const names = only ? only.filter((n) => set.has(n)) : listed.sort(byName);
   return readAll(names, (name) => readDefinition(redis, prefix, namespace, name));
 }
 
