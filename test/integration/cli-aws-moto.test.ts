@@ -80,13 +80,13 @@ async function stageState(stage: string): Promise<unknown> {
     expect(first.stderr).toContain('… + create IAM role abtest-prod-lambda');
     expect(first.code).toBe(0);
     const r = JSON.parse(first.stdout);
-    expect(r.plan).toHaveLength(28);
+    expect(r.plan).toHaveLength(50);
     // API Gateway's own errors carry the CORS headers (moto stores gateway responses; it does not serve them).
     const { gatewayResponses } = (await stageState('prod')) as { gatewayResponses: Record<string, unknown> };
     expect(Object.keys(gatewayResponses).sort()).toEqual(['DEFAULT_4XX', 'DEFAULT_5XX']);
     expect(gatewayResponses.DEFAULT_4XX).toEqual({
       'gatewayresponse.header.Access-Control-Allow-Origin': "'*'",
-      'gatewayresponse.header.Access-Control-Allow-Methods': "'GET,POST,DELETE,OPTIONS'",
+      'gatewayresponse.header.Access-Control-Allow-Methods': "'GET,POST,DELETE,PUT,OPTIONS'",
       'gatewayresponse.header.Access-Control-Allow-Headers': "'Content-Type,X-Api-Key'",
     });
     expect(r.plan).toContain('~ update throttle of every method of stage prod (100 requests/s, bursts of 200, with or without an API key)');
