@@ -2,7 +2,7 @@ import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Wiring } from '../../src/config';
-import { handlerFile } from '../../src/wiring';
+import { handlerFile } from '../wiring';
 import { packageRoot } from '../paths';
 import { trimIoredis } from './trim-ioredis';
 
