@@ -4,7 +4,7 @@
  */
 export type ErrorCode =
   | 'config' | 'input' | 'not-found' | 'unavailable' | 'redis' | 'internal'
-  | 'bundle' | 'client-size' | 'url' | 'describe' | 'not-deployed'
+  | 'answer' | 'install' | 'bundle' | 'client-size' | 'url' | 'describe' | 'not-deployed'
   | 'aws-lambda' | 'aws-timeout' | 'destroy' | 'rollback' | 'simulate' | 'redis-missing' | 'redis-start';
 
 /**
@@ -16,13 +16,20 @@ export class AbtestError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly hint?: string;
+  /** The part of a request that is wrong (answered in the JSON error body), for errors below 500. */
+  readonly field?: string;
 
-  constructor(code: ErrorCode, message: string, opts: { status?: number; hint?: string; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { status?: number; hint?: string; cause?: unknown; field?: string } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.code = code;
     this.status = opts.status ?? 500;
     this.hint = opts.hint;
+    this.field = opts.field;
   }
 }
 
@@ -35,15 +42,17 @@ export class ConfigError extends AbtestError {
 
 /** A request is malformed; `field` names the part of it that is wrong. Answered with 400. */
 export class InputError extends AbtestError {
-  constructor(readonly field: string, message: string, status = 400) {
-    super('input', message, { status });
+  declare readonly field: string;
+  constructor(field: string, message: string, status = 400) {
+    super('input', message, { status, field });
   }
 }
 
 /** What a request names does not exist (a route, an experiment); `field` names it. Answered with 404. */
 export class NotFoundError extends AbtestError {
-  constructor(readonly field: string, message: string) {
-    super('not-found', message, { status: 404 });
+  declare readonly field: string;
+  constructor(field: string, message: string) {
+    super('not-found', message, { status: 404, field });
   }
 }
 

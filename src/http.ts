@@ -57,14 +57,15 @@ const PUBLIC_5XX: Record<string, string> = {
 };
 
 /**
- * Turns any failure into an answer. Known errors below 500 keep their status and message
- * (they are about the request). Failures of the server (>= 500, and anything unknown) answer
- * a generic message and a `code`: the details, with URL passwords hidden, go to the log only.
+ * Turns any failure into an answer: the one error mapper of the handlers. Known errors below
+ * 500 (400, 404, 413...) keep their status, message and field (they are about the request).
+ * Failures of the server (>= 500, and anything unknown) answer a generic message and a `code`:
+ * the details, with URL passwords hidden, go to the log only.
  */
 export function errorResult(e: unknown, config: Config): ProxyResult {
   if (e instanceof AbtestError && e.status < 500) {
     const message = e.hint ? `${e.message}: ${e.hint}` : e.message;
-    return json(e.status, errorBody(message, e instanceof InputError ? e.field : undefined), config);
+    return json(e.status, errorBody(message, e.field), config);
   }
   const code = e instanceof AbtestError ? e.code : 'internal';
   const err = e as Partial<AbtestError> | undefined;

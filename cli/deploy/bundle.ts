@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Wiring } from '../../src/config';
 import { handlerFile } from '../wiring';
+import { AbtestError } from '../../src/errors';
 import { packageRoot } from '../paths';
 import { trimIoredis } from './trim-ioredis';
 
@@ -24,7 +25,11 @@ export async function bundleLambdas(wiring: Wiring, root = packageRoot()): Promi
   const outdir = path.join(root, 'dist', 'lambdas');
   const files = [...new Set(wiring.functions.map(handlerFile))];
   for (const file of files) {
-    if (!fs.existsSync(path.join(root, 'lambdas', `${file}.ts`))) throw new Error(`lambdas/${file}.ts does not exist (named by a handler in the wiring)`);
+    if (!fs.existsSync(path.join(root, 'lambdas', `${file}.ts`))) {
+      throw new AbtestError('bundle', `lambdas/${file}.ts does not exist (named by a handler in the wiring)`, {
+        hint: 'fix the handler in extra_wiring, or add the file',
+      });
+    }
   }
   await build({
     entryPoints: files.map((f) => path.join(root, 'lambdas', `${f}.ts`)),

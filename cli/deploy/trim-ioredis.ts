@@ -44,7 +44,8 @@ export const trimIoredis: Plugin = {
   setup(b) {
     b.onLoad({ filter: /ioredis[\\/]built[\\/]connectors[\\/]SentinelConnector[\\/]index\.js$/ }, () => ({
       contents:
-        'class SentinelConnector { constructor() { throw new Error("Redis Sentinel is not supported by abtest"); } }\n' +
+        'class SentinelConnector { constructor() {' +
+        ' throw new Error("Redis Sentinel is not supported by abtest"); } }\n' +
         'exports.default = SentinelConnector; exports.SentinelIterator = SentinelConnector;',
       loader: 'js',
     }));

@@ -12,7 +12,8 @@ export const envName = (key: string): string => 'ABTEST_' + key.toUpperCase();
 
 /** Throws the {@link ConfigError} of a bad value of `key`. */
 export const fail = (key: string, what: string): never => {
-  throw new ConfigError(key, `config key "${key}" ${what}`, `fix it in the config file or the ${envName(key)} variable`);
+  const hint = `fix it in the config file or the ${envName(key)} variable`;
+  throw new ConfigError(key, `config key "${key}" ${what}`, hint);
 };
 
 const withEnv = <T>(check: Check<T>, fromEnv: Check<T>['fromEnv']): Check<T> => Object.assign(check, { fromEnv });
@@ -78,14 +79,18 @@ export const object = <S extends Shape>(shape: S): Check<{ [K in keyof S]: Retur
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(k, 'must be an object');
     const out: Record<string, unknown> = {};
     for (const sub of Object.keys(v)) {
-      if (!Object.hasOwn(shape, sub)) fail(`${k}.${sub}`, `is not a known key (known: ${Object.keys(shape).join(', ')})`);
+      if (!Object.hasOwn(shape, sub)) {
+        fail(`${k}.${sub}`, `is not a known key (known: ${Object.keys(shape).join(', ')})`);
+      }
     }
-    for (const [sub, check] of Object.entries(shape)) out[sub] = check((v as Record<string, unknown>)[sub], `${k}.${sub}`);
+    const given = v as Record<string, unknown>;
+    for (const [sub, check] of Object.entries(shape)) out[sub] = check(given[sub], `${k}.${sub}`);
     return out as { [K in keyof S]: ReturnType<S[K]> };
   }, parseJson);
 
 /** `undefined`, or what `inner` accepts. */
-export const optional = <T>(inner: Check<T>): Check<T | undefined> => (v, k) => (v === undefined ? undefined : inner(v, k));
+export const optional = <T>(inner: Check<T>): Check<T | undefined> => (v, k) =>
+  v === undefined ? undefined : inner(v, k);
 
 /** A list whose every item `item` accepts, named `key[i]` in messages. */
 export const listOf = <T>(item: Check<T>): Check<T[]> => (v, k) =>
@@ -116,7 +121,10 @@ const routeWiring: Check<{ path: string; method: string; function: string; apiKe
 };
 
 /** The shape of a wiring (wiring.json, config `extra_wiring`): lists of functions and routes, each may be absent. */
-export const wiringShape = object({ functions: optional(listOf(functionWiring)), routes: optional(listOf(routeWiring)) });
+export const wiringShape = object({
+  functions: optional(listOf(functionWiring)),
+  routes: optional(listOf(routeWiring)),
+});
 
 /** `redis://` or `rediss://` with a host and, optionally, a database number. */
 export const redisUrl: Check<string> = (v, k) => {

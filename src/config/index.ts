@@ -55,7 +55,11 @@ const SCHEMA = {
   /** Counting mode of new experiments. */
   counting: key(oneOf('hll', 'exact'), 'hll', RUNTIME),
   /** Namespace of requests that name none (Gimel/Alephbet's default). */
-  namespace: key(str(/^[^\x00-\x1f\x7f]{1,128}$/, 'at most 128 characters without control characters'), 'alephbet', RUNTIME),
+  namespace: key(
+    str(/^[^\x00-\x1f\x7f]{1,128}$/, 'at most 128 characters without control characters'),
+    'alephbet',
+    RUNTIME,
+  ),
   /** `Access-Control-Allow-Origin` of every answer: `*` or one origin. */
   cors_origin: key(corsOrigin, '*', RUNTIME),
   /** Connect timeout of Redis, in ms. */
@@ -125,7 +129,8 @@ export function validateConfig(input: unknown, source = 'config'): Config {
     if (!Object.hasOwn(SCHEMA, name)) {
       const near = CONFIG_KEYS.find((k) => k.replace(/_/g, '') === name.toLowerCase().replace(/[_-]/g, ''));
       const guess = near ? ` (did you mean "${near}"?)` : '';
-      throw new ConfigError(name, `${source}: unknown config key "${name}"${guess}`, 'see config.example.json for every key');
+      const message = `${source}: unknown config key "${name}"${guess}`;
+      throw new ConfigError(name, message, 'see config.example.json for every key');
     }
     if (value === undefined) continue;
     try {
@@ -152,7 +157,8 @@ export function envOverrides(env: NodeJS.ProcessEnv): Partial<Config> {
     if (!name.startsWith('ABTEST_') || text === undefined || name === CONFIG_FILE_VAR) continue;
     const k = name.slice(7).toLowerCase() as keyof Config;
     if (!Object.hasOwn(SCHEMA, k)) {
-      throw new ConfigError(name, `unknown environment variable ${name}`, `the ABTEST_* variables are: ${CONFIG_KEYS.map(envName).join(', ')}`);
+      const hint = `the ABTEST_* variables are: ${CONFIG_KEYS.map(envName).join(', ')}`;
+      throw new ConfigError(name, `unknown environment variable ${name}`, hint);
     }
     const { fromEnv } = SCHEMA[k].check;
     out[k] = fromEnv ? fromEnv(text, k) : text;
