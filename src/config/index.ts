@@ -5,7 +5,6 @@ import {
   type Check,
 } from './checks';
 
-export { envName, LAMBDA_RUNTIMES } from './checks';
 
 /** Counting modes: HyperLogLog (fixed 12 KB per counter, ~0.81% error) or exact sets. */
 export type Counting = 'hll' | 'exact';
@@ -88,7 +87,7 @@ const SCHEMA = {
   region: key(nullable(str(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1')), null),
   /** AWS named profile; null: the SDK's default chain. */
   profile: key(nullable(str()), null),
-  /** Lambda runtime, one of {@link LAMBDA_RUNTIMES}. */
+  /** Lambda runtime: one of `LAMBDA_RUNTIMES` (./checks.ts), which AWS still supports. */
   runtime: key(runtime, 'nodejs24.x'),
   /** Subnets and security groups, for a Redis inside a VPC. */
   vpc: key(nullable(object({ subnet_ids: strList, security_group_ids: strList })), null),

@@ -19,22 +19,25 @@ describe('validateConfig', () => {
     const example = JSON.parse(fs.readFileSync(path.join(root, 'config.example.json'), 'utf8'));
     expect(Object.keys(example)).toEqual(CONFIG_KEYS);
     expect(() => validateConfig(example)).not.toThrow();
-    const differing = CONFIG_KEYS.filter((k) => DEFAULTS[k] !== null && JSON.stringify(example[k]) !== JSON.stringify(DEFAULTS[k]));
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    const differing = CONFIG_KEYS.filter((k) => DEFAULTS[k] !== null && !same(example[k], DEFAULTS[k]));
     expect(differing).toEqual([]);
   });
 
   it("the README's configuration table lists every key of the schema, in order, with its default", () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('<!-- section: config -->'));
-    const rows = [...section.slice(0, section.indexOf('\n\n**')).matchAll(/^\| (`[a-z_]+`(?:, `[a-z_]+`)*) \| `([^`]+)` \|/gm)];
-    const table = rows.flatMap(([, keys, def]) => keys.split(', ').map((k) => [k.slice(1, -1), JSON.parse(def)]));
-    expect(table).toEqual(CONFIG_KEYS.map((k) => [k, DEFAULTS[k]]));
+    const table = section.slice(0, section.indexOf('\n\n**'));
+    const rows = [...table.matchAll(/^\| (`[a-z_]+`(?:, `[a-z_]+`)*) \| `([^`]+)` \|/gm)];
+    const listed = rows.flatMap(([, keys, def]) => keys.split(', ').map((k) => [k.slice(1, -1), JSON.parse(def)]));
+    expect(listed).toEqual(CONFIG_KEYS.map((k) => [k, DEFAULTS[k]]));
   });
 
   it('runtime keys are the ones the handlers read, AWS-side keys stay out', () => {
     expect(RUNTIME_KEYS).toContain('redis_url');
     expect(RUNTIME_KEYS).toContain('max_name_length');
-    for (const k of ['api_key', 'stage', 'region', 'vpc', 'throttle', 'extra_wiring'] as const) expect(RUNTIME_KEYS).not.toContain(k);
+    const awsSide = ['api_key', 'stage', 'region', 'vpc', 'throttle', 'extra_wiring'] as const;
+    for (const k of awsSide) expect(RUNTIME_KEYS).not.toContain(k);
   });
 
   it.each([
@@ -133,10 +136,13 @@ describe('extra_wiring', () => {
   const base = JSON.parse(fs.readFileSync(path.join(root, 'wiring.json'), 'utf8'));
 
   it.each([
-    [{ functions: [{ name: 'hit', handler: 'hit', memory: 256, timeout: 5 }] }, /"extra_wiring.functions\[0\].handler" must be a handler/],
-    [{ functions: [{ name: 'hit', handler: 'hit.handler', memory: 64, timeout: 5 }] }, /"extra_wiring.functions\[0\].memory" must be a whole number from 128/],
+    [{ functions: [{ name: 'hit', handler: 'hit', memory: 256, timeout: 5 }] },
+      /functions\[0\].handler" must be a handler/],
+    [{ functions: [{ name: 'hit', handler: 'hit.h', memory: 64, timeout: 5 }] },
+      /functions\[0\].memory" must be a whole number/],
     [{ routes: [{ path: 'hit', method: 'GET', function: 'track' }] }, /"extra_wiring.routes\[0\].path" must be a path/],
-    [{ routes: [{ path: '/hit', method: 'FETCH', function: 'track' }] }, /"extra_wiring.routes\[0\].method" must be one of GET/],
+    [{ routes: [{ path: '/hit', method: 'FETCH', function: 'track' }] },
+      /"extra_wiring.routes\[0\].method" must be one of/],
     [{ routes: {} }, /"extra_wiring.routes" must be a list/],
   ])('the config refuses the shape %j, naming the entry', (extra, message) => {
     expect(() => validateConfig({ extra_wiring: extra })).toThrow(message);
@@ -148,7 +154,8 @@ describe('extra_wiring', () => {
     const twice = validateConfig({ extra_wiring: { routes: [{ path: '/track', method: 'get', function: 'track' }] } });
     expect(() => mergeWiring(base, twice.extra_wiring)).toThrow(/route GET \/track appears twice/);
     const ok = validateConfig({ extra_wiring: { routes: [{ path: '/hit', method: 'get', function: 'track' }] } });
-    expect(mergeWiring(base, ok.extra_wiring).routes.at(-1)).toEqual({ path: '/hit', method: 'GET', function: 'track', apiKeyRequired: false });
+    const added = mergeWiring(base, ok.extra_wiring).routes.at(-1);
+    expect(added).toEqual({ path: '/hit', method: 'GET', function: 'track', apiKeyRequired: false });
   });
 });
 

@@ -31,7 +31,8 @@ describe('one error type', () => {
   it('a missing experiment is a NotFoundError, answered 404 naming the field by the one error mapper', async () => {
     const config = validateConfig({});
     const store = { deleteExperiment: async () => false } as unknown as CounterStore;
-    const event = { httpMethod: 'DELETE', queryStringParameters: { experiment: 'gone' }, headers: {} } as unknown as ProxyEvent;
+    const query = { experiment: 'gone' };
+    const event = { httpMethod: 'DELETE', queryStringParameters: query, headers: {} } as unknown as ProxyEvent;
     const thrown = await remove(event, { config, store }).then(
       () => undefined,
       (e: unknown) => e,
@@ -49,7 +50,8 @@ describe('one error type', () => {
 
   it('the field of any AbtestError below 500 reaches the answer', () => {
     const e = new AbtestError('input', 'too many', { status: 413, field: 'body' });
-    expect(JSON.parse(errorResult(e, validateConfig({})).body)).toEqual({ status: 'failed', message: 'too many', field: 'body' });
+    const body = JSON.parse(errorResult(e, validateConfig({})).body);
+    expect(body).toEqual({ status: 'failed', message: 'too many', field: 'body' });
   });
 });
 

@@ -18,7 +18,9 @@ const runtimeImports = (text: string): string[] =>
 
 describe('the layers', () => {
   it('src/ imports nothing from cli/, and reads no config file (no home directory, no --config)', () => {
-    const offenders = sources('src').filter(([, text]) => /from '(\.\.\/)+cli\//.test(text) || /homedir|abtest\.config\.json/.test(text));
+    const offenders = sources('src').filter(
+      ([, text]) => /from '(\.\.\/)+cli\//.test(text) || /homedir|abtest\.config\.json/.test(text),
+    );
     expect(offenders.map(([f]) => f)).toEqual([]);
   });
 
