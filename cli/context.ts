@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig, type Config, type LoadedConfig, type Wiring } from '../src/config';
+import type { Config, Wiring } from '../src/config';
 import { ConfigError } from '../src/errors';
-import { mergeWiring } from '../src/wiring';
+import { loadConfig, type LoadedConfig } from './config-file';
 import { packageRoot } from './paths';
+import { mergeWiring } from './wiring';
 
 /** Options every command takes. */
 export interface GlobalOptions {
@@ -18,11 +19,11 @@ export function commandConfig(opts: GlobalOptions, env: NodeJS.ProcessEnv = proc
 /** wiring.json of the package merged with the config's `extra_wiring`. */
 export function loadWiring(config: Config, root = packageRoot()): Wiring {
   const file = path.join(root, 'wiring.json');
-  let base: Wiring;
+  let base: unknown;
   try {
     base = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new ConfigError('wiring.json', `cannot read ${file}: ${(e as Error).message}`);
+    throw new ConfigError('wiring.json', `cannot read ${file}: ${(e as Error).message}`, 'reinstall abtest', e);
   }
-  return mergeWiring(mergeWiring({ functions: [], routes: [] }, base, 'wiring.json'), config.extra_wiring);
+  return mergeWiring(base, config.extra_wiring);
 }

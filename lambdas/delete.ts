@@ -1,4 +1,4 @@
 import { remove } from '../src/api';
-import { makeHandler } from '../src/http';
+import { makeHandler } from '../src/handler';
 
 export const handler = makeHandler(remove);

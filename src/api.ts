@@ -1,6 +1,6 @@
 import { nameParam, namespaceParam, parseTrack, plusOrSpace } from './events';
 import type { Rejection, TrackAnswer } from './protocol';
-import { InputError } from './errors';
+import { InputError, NotFoundError } from './errors';
 import { allowMethods, json, type Route } from './http';
 import { experimentsAnswer } from './results-route';
 
@@ -62,6 +62,5 @@ export const remove: Route = async (event, { config, store }) => {
   for (const name of plusOrSpace(experiment)) {
     if (await store.deleteExperiment(namespace, name)) return json(200, { status: 'ok', deleted: name, namespace }, config);
   }
-  const message = `experiment "${experiment}" does not exist in namespace "${namespace}"`;
-  return json(404, { status: 'failed', message, field: 'experiment' }, config);
+  throw new NotFoundError('experiment', `experiment "${experiment}" does not exist in namespace "${namespace}"`);
 };

@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { configFromEnv, type Config } from './config';
+import type { Config } from './config';
 import { AbtestError, InputError } from './errors';
 import { redactUrl } from './redact';
-import { createRedis, RedisCounterStore, type CounterStore, type RedisClient } from './store';
+import type { CounterStore } from './store';
 
 export type ProxyEvent = APIGatewayProxyEvent;
 export type ProxyResult = APIGatewayProxyResult;
@@ -57,14 +57,15 @@ const PUBLIC_5XX: Record<string, string> = {
 };
 
 /**
- * Turns any failure into an answer. Known errors below 500 keep their status and message
- * (they are about the request). Failures of the server (>= 500, and anything unknown) answer
- * a generic message and a `code`: the details, with URL passwords hidden, go to the log only.
+ * Turns any failure into an answer: the one error mapper of the handlers. Known errors below
+ * 500 (400, 404, 413...) keep their status, message and field (they are about the request).
+ * Failures of the server (>= 500, and anything unknown) answer a generic message and a `code`:
+ * the details, with URL passwords hidden, go to the log only.
  */
-export function errorResult(e: unknown, config: Config): ProxyResult {
+export function errorResult(e: unknown, config: Pick<Config, 'cors_origin'>): ProxyResult {
   if (e instanceof AbtestError && e.status < 500) {
     const message = e.hint ? `${e.message}: ${e.hint}` : e.message;
-    return json(e.status, errorBody(message, e instanceof InputError ? e.field : undefined), config);
+    return json(e.status, errorBody(message, e.field), config);
   }
   const code = e instanceof AbtestError ? e.code : 'internal';
   const err = e as Partial<AbtestError> | undefined;
@@ -153,40 +154,4 @@ export function checkEvent(event: unknown): ProxyEvent {
     headers: stringMap(e.headers, 'headers') ?? Object.create(null),
     queryStringParameters: stringMap(e.queryStringParameters, 'queryStringParameters'),
   };
-}
-
-/** A Lambda handler; `close()` drops its Redis connection (for `abtest dev` and tests). */
-export type Handler = ((event: ProxyEvent) => Promise<ProxyResult>) & { close(): Promise<void> };
-
-/**
- * Wraps a route as a Lambda handler. The config and the Redis client are created on the
- * first call and reused by every later call of the container.
- */
-export function makeHandler(route: Route, env: NodeJS.ProcessEnv = process.env): Handler {
-  let ctx: Context | undefined;
-  let redis: RedisClient | undefined;
-  const handler = async (event: ProxyEvent) => {
-    try {
-      const checked = checkEvent(event);
-      if (!ctx) {
-        const config = configFromEnv(env);
-        redis = createRedis(config);
-        ctx = { config, store: new RedisCounterStore(redis, config) };
-      }
-      return await route(checked, ctx);
-    } catch (e) {
-      return errorResult(e, ctx?.config ?? fallbackConfig(env));
-    }
-  };
-  const close = async () => {
-    redis?.disconnect();
-    ctx = undefined;
-    redis = undefined;
-  };
-  return Object.assign(handler, { close });
-}
-
-/** Enough config to answer an error when the config itself is broken. */
-function fallbackConfig(env: NodeJS.ProcessEnv): Config {
-  return { cors_origin: env.ABTEST_CORS_ORIGIN || '*' } as Config;
 }

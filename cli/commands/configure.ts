@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { defaultConfigPath, validateConfig, type Config, type Counting } from '../../src/config';
+import { validateConfig, type Config, type Counting } from '../../src/config';
+import { defaultConfigPath } from '../config-file';
 import { ConfigError } from '../../src/errors';
 import type { CommandDeps } from '../command';
 import type { GlobalOptions } from '../context';

@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { defaultConfigPath } from '../../src/config';
+import { defaultConfigPath } from '../config-file';
 import { dashboardHtml } from '../build/dashboard';
 import type { CommandDeps } from '../command';
 import { commandConfig } from '../context';

@@ -4,7 +4,7 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { configToEnv, validateConfig, type Config } from '../../src/config';
 import { redactUrl } from '../../src/redact';
-import { handlerExport, handlerFile } from '../../src/wiring';
+import { handlerExport, handlerFile } from '../wiring';
 import { commandConfig, loadWiring, type GlobalOptions } from '../context';
 import { bundleLambdas } from '../deploy/bundle';
 import { devAddress } from '../dev/address';

@@ -1,9 +1,11 @@
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Wiring } from '../../src/config';
-import { handlerFile } from '../../src/wiring';
+import { handlerFile } from '../wiring';
+import { AbtestError } from '../../src/errors';
 import { packageRoot } from '../paths';
+import { trimIoredis } from './trim-ioredis';
 
 export interface Bundle {
   /** The wiring function name. */
@@ -23,7 +25,11 @@ export async function bundleLambdas(wiring: Wiring, root = packageRoot()): Promi
   const outdir = path.join(root, 'dist', 'lambdas');
   const files = [...new Set(wiring.functions.map(handlerFile))];
   for (const file of files) {
-    if (!fs.existsSync(path.join(root, 'lambdas', `${file}.ts`))) throw new Error(`lambdas/${file}.ts does not exist (named by a handler in the wiring)`);
+    if (!fs.existsSync(path.join(root, 'lambdas', `${file}.ts`))) {
+      throw new AbtestError('bundle', `lambdas/${file}.ts does not exist (named by a handler in the wiring)`, {
+        hint: 'fix the handler in extra_wiring, or add the file',
+      });
+    }
   }
   await build({
     entryPoints: files.map((f) => path.join(root, 'lambdas', `${f}.ts`)),
@@ -45,18 +51,3 @@ export async function bundleLambdas(wiring: Wiring, root = packageRoot()): Promi
     return { name: f.name, file, bytes: fs.statSync(file).size };
   });
 }
-
-/**
- * ioredis parts abtest never uses (Sentinel, named TLS profiles of other clouds) replaced by
- * stubs, to keep the bundle small and its cold start short.
- */
-const trimIoredis: Plugin = {
-  name: 'trim-ioredis',
-  setup(b) {
-    b.onLoad({ filter: /ioredis[\\/]built[\\/]connectors[\\/]SentinelConnector[\\/]index\.js$/ }, () => ({
-      contents: 'class SentinelConnector { constructor() { throw new Error("Redis Sentinel is not supported by abtest"); } }\nexports.default = SentinelConnector; exports.SentinelIterator = SentinelConnector;',
-      loader: 'js',
-    }));
-    b.onLoad({ filter: /ioredis[\\/]built[\\/]constants[\\/]TLSProfiles\.js$/ }, () => ({ contents: 'exports.default = {};', loader: 'js' }));
-  },
-};

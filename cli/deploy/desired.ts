@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { configToEnv, type Config, type Wiring } from '../../src/config';
-import { handlerFile } from '../../src/wiring';
+import { handlerFile } from '../wiring';
 import { partition } from '../aws';
 import { bundleLambdas } from './bundle';
 import { resourceNames, type ResourceNames } from './names';

@@ -2,6 +2,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { RouteWiring, Wiring } from '../../src/config';
+import { AbtestError } from '../../src/errors';
 import { errorBody, gatewayError, json, MAX_BODY_BYTES, preflightHeaders, type ProxyResult } from '../../src/http';
 import { redactUrl } from '../../src/redact';
 
@@ -169,7 +170,8 @@ export function createDevServer(opts: DevServerOptions): http.Server {
     Promise.resolve()
       .then(() => opts.handlers[route.function](event))
       .then(
-        (out) => (validResult(out) ? reply(res, out) : failed(res, what, new Error('no valid proxy result'))),
+        (out) =>
+          validResult(out) ? reply(res, out) : failed(res, what, new AbtestError('internal', 'no valid proxy result')),
         (e) => failed(res, what, e),
       );
   };

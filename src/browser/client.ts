@@ -176,8 +176,11 @@ export function createClient(env: ClientEnv) {
   };
 
   const init = (o: InitOptions) => {
+    if (!o || !o.url) {
+      opts = null;
+      return env.warn('abtest: init needs { url }');
+    }
     try {
-      if (!o || !o.url) throw new Error('init needs { url }');
       opts = { url: o.url, namespace: o.namespace, userId: o.userId };
       const userId = o.userId === undefined || o.userId === null || o.userId === '' ? null : String(o.userId);
       if (userId) visitor = userId;
@@ -198,9 +201,12 @@ export function createClient(env: ClientEnv) {
 
   const experiment = (o: ExperimentOptions): ExperimentHandle => {
     const handle: ExperimentHandle = { name: o && o.name, variant: null, tracked: false };
+    const labels = Object.keys((o && o.variants) || {});
+    if (!labels.length) {
+      env.warn('abtest: an experiment needs a name and variants');
+      return handle;
+    }
     try {
-      const labels = Object.keys((o && o.variants) || {});
-      if (!labels.length) throw new Error('an experiment needs a name and variants');
       const list = labels.map((label) => ({ label, weight: o.variants[label].weight }));
       let variant: string;
       let tracked = false;
@@ -253,8 +259,8 @@ export function createClient(env: ClientEnv) {
 
   /** Counts goal `name` in every experiment the visitor is in (forced ones excepted). */
   const complete = (name: string, o?: GoalOptions) => {
+    if (!opts) return env.warn('abtest: call abtest.init({ url }) first');
     try {
-      if (!opts) throw new Error('call abtest.init({ url }) first');
       const unique = !o || o.unique !== false;
       for (const exp of Object.keys(state.in)) {
         if (forced[exp] !== undefined) continue;

@@ -1,3 +1,4 @@
+import { AbtestError } from '../errors';
 import type { ExperimentResults, ResultsMeta } from '../results';
 import { experimentStats, type GoalStats, type SrmResult } from '../stats';
 
@@ -9,7 +10,8 @@ import { experimentStats, type GoalStats, type SrmResult } from '../stats';
 /** Splits the answer `[{meta}, ...experiments]`; throws on anything else. */
 export function parseResults(body: unknown): { meta: ResultsMeta; experiments: ExperimentResults[] } {
   if (!Array.isArray(body) || typeof body[0] !== 'object' || body[0] === null || !('meta' in body[0])) {
-    throw new Error('the endpoint did not answer with [{"meta":...}, ...experiments]; is the URL an abtest API?');
+    const message = 'the endpoint did not answer with [{"meta":...}, ...experiments]; is the URL an abtest API?';
+    throw new AbtestError('answer', message);
   }
   return { meta: body[0].meta as ResultsMeta, experiments: body.slice(1) as ExperimentResults[] };
 }

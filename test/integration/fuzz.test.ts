@@ -3,7 +3,8 @@ import path from 'node:path';
 import Redis from 'ioredis';
 import { track } from '../../src/api';
 import { configToEnv } from '../../src/config';
-import { makeHandler, type ProxyEvent } from '../../src/http';
+import { makeHandler } from '../../src/handler';
+import type { ProxyEvent } from '../../src/http';
 import { startDevProcess, userEnv, type DevProcess } from '../helpers/cli';
 import { startTestRedis, testConfig, type PrivateRedis } from '../helpers/redis';
 

@@ -1,7 +1,8 @@
 import Redis from 'ioredis';
 import { experiments, remove, track } from '../../src/api';
 import { configToEnv, type Config } from '../../src/config';
-import { makeHandler, type Handler, type ProxyResult } from '../../src/http';
+import { makeHandler, type Handler } from '../../src/handler';
+import type { ProxyResult } from '../../src/http';
 import { HLL_STANDARD_ERROR } from '../../src/store';
 import { proxyEvent } from '../helpers/events';
 import { startTestRedis, testConfig, type PrivateRedis } from '../helpers/redis';

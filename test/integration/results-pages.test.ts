@@ -1,6 +1,7 @@
 import { experiments, track } from '../../src/api';
 import { configToEnv } from '../../src/config';
-import { makeHandler, type Handler, type ProxyResult } from '../../src/http';
+import { makeHandler, type Handler } from '../../src/handler';
+import type { ProxyResult } from '../../src/http';
 import { PAGE_LIMITS } from '../../src/results-route';
 import { proxyEvent } from '../helpers/events';
 import { startTestRedis, testConfig, type PrivateRedis } from '../helpers/redis';

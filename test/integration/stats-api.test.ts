@@ -1,6 +1,7 @@
 import { experiments, track } from '../../src/api';
 import { configToEnv, type Config } from '../../src/config';
-import { makeHandler, type Handler, type ProxyResult } from '../../src/http';
+import { makeHandler, type Handler } from '../../src/handler';
+import type { ProxyResult } from '../../src/http';
 import { countError, goalStats, sampleRatioCheck } from '../../src/stats';
 import { HLL_STANDARD_ERROR } from '../../src/store';
 import { proxyEvent } from '../helpers/events';

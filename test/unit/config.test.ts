@@ -1,8 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CONFIG_KEYS, configFromEnv, configToEnv, DEFAULTS, loadConfig, validateConfig } from '../../src/config';
+import { loadConfig } from '../../cli/config-file';
+import { mergeWiring } from '../../cli/wiring';
+import { CONFIG_KEYS, configFromEnv, configToEnv, DEFAULTS, RUNTIME_KEYS, validateConfig } from '../../src/config';
 import { ConfigError } from '../../src/errors';
+
+const root = path.join(__dirname, '..', '..');
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'abtest-config-'));
 
@@ -11,10 +15,29 @@ describe('validateConfig', () => {
     expect(validateConfig({})).toEqual(DEFAULTS);
   });
 
-  it('config.example.json lists every key and is valid', () => {
-    const example = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'config.example.json'), 'utf8'));
+  it('config.example.json lists every key of the schema, in order, valid, with its default unless that is null', () => {
+    const example = JSON.parse(fs.readFileSync(path.join(root, 'config.example.json'), 'utf8'));
     expect(Object.keys(example)).toEqual(CONFIG_KEYS);
     expect(() => validateConfig(example)).not.toThrow();
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    const differing = CONFIG_KEYS.filter((k) => DEFAULTS[k] !== null && !same(example[k], DEFAULTS[k]));
+    expect(differing).toEqual([]);
+  });
+
+  it("the README's configuration table lists every key of the schema, in order, with its default", () => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('<!-- section: config -->'));
+    const table = section.slice(0, section.indexOf('\n\n**'));
+    const rows = [...table.matchAll(/^\| (`[a-z_]+`(?:, `[a-z_]+`)*) \| `([^`]+)` \|/gm)];
+    const listed = rows.flatMap(([, keys, def]) => keys.split(', ').map((k) => [k.slice(1, -1), JSON.parse(def)]));
+    expect(listed).toEqual(CONFIG_KEYS.map((k) => [k, DEFAULTS[k]]));
+  });
+
+  it('runtime keys are the ones the handlers read, AWS-side keys stay out', () => {
+    expect(RUNTIME_KEYS).toContain('redis_url');
+    expect(RUNTIME_KEYS).toContain('max_name_length');
+    const awsSide = ['api_key', 'stage', 'region', 'vpc', 'throttle', 'extra_wiring'] as const;
+    for (const k of awsSide) expect(RUNTIME_KEYS).not.toContain(k);
   });
 
   it.each([
@@ -106,5 +129,49 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ file: 'bad.json', cwd, env: {} })).toThrow(/bad\.json is not valid JSON/);
     fs.writeFileSync(path.join(cwd, 'typo.json'), '{ "namspace": "x" }');
     expect(() => loadConfig({ file: 'typo.json', cwd, env: {} })).toThrow(/typo\.json: unknown config key "namspace"/);
+  });
+});
+
+describe('extra_wiring', () => {
+  const base = JSON.parse(fs.readFileSync(path.join(root, 'wiring.json'), 'utf8'));
+
+  it.each([
+    [{ functions: [{ name: 'hit', handler: 'hit', memory: 256, timeout: 5 }] },
+      /functions\[0\].handler" must be a handler/],
+    [{ functions: [{ name: 'hit', handler: 'hit.h', memory: 64, timeout: 5 }] },
+      /functions\[0\].memory" must be a whole number/],
+    [{ routes: [{ path: 'hit', method: 'GET', function: 'track' }] }, /"extra_wiring.routes\[0\].path" must be a path/],
+    [{ routes: [{ path: '/hit', method: 'FETCH', function: 'track' }] },
+      /"extra_wiring.routes\[0\].method" must be one of/],
+    [{ routes: {} }, /"extra_wiring.routes" must be a list/],
+  ])('the config refuses the shape %j, naming the entry', (extra, message) => {
+    expect(() => validateConfig({ extra_wiring: extra })).toThrow(message);
+  });
+
+  it('the merge refuses what needs wiring.json too, and keeps the checked entries', () => {
+    const unknown = validateConfig({ extra_wiring: { routes: [{ path: '/hit', method: 'get', function: 'nope' }] } });
+    expect(() => mergeWiring(base, unknown.extra_wiring)).toThrow(/names function "nope", which is not in wiring/);
+    const twice = validateConfig({ extra_wiring: { routes: [{ path: '/track', method: 'get', function: 'track' }] } });
+    expect(() => mergeWiring(base, twice.extra_wiring)).toThrow(/route GET \/track appears twice/);
+    const ok = validateConfig({ extra_wiring: { routes: [{ path: '/hit', method: 'get', function: 'track' }] } });
+    const added = mergeWiring(base, ok.extra_wiring).routes.at(-1);
+    expect(added).toEqual({ path: '/hit', method: 'GET', function: 'track', apiKeyRequired: false });
+  });
+});
+
+describe('ConfigError', () => {
+  it('keeps the cause of a file that cannot be read or parsed', () => {
+    const cwd = tmp();
+    fs.writeFileSync(path.join(cwd, 'bad.json'), '{');
+    for (const file of ['nope.json', 'bad.json']) {
+      let err: ConfigError | undefined;
+      try {
+        loadConfig({ file, cwd, env: {} });
+      } catch (e) {
+        err = e as ConfigError;
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(err?.cause).toHaveProperty('message', expect.any(String));
+    }
   });
 });
