@@ -1,4 +1,4 @@
 import { admin } from '../src/experiments/routes';
-import { makeHandler } from '../src/http';
+import { makeHandler } from '../src/handler';
 
 export const handler = makeHandler(admin);

@@ -3,7 +3,7 @@
  * that fails names one of these; a new kind of failure adds its code here.
  */
 export type ErrorCode =
-  | 'config' | 'input' | 'not-found' | 'unavailable' | 'redis' | 'internal'
+  | 'config' | 'input' | 'not-found' | 'conflict' | 'unavailable' | 'redis' | 'internal'
   | 'answer' | 'install' | 'bundle' | 'client-size' | 'url' | 'describe' | 'not-deployed'
   | 'aws-lambda' | 'aws-timeout' | 'destroy' | 'rollback' | 'simulate' | 'redis-missing' | 'redis-start';
 
@@ -53,6 +53,14 @@ export class NotFoundError extends AbtestError {
   declare readonly field: string;
   constructor(field: string, message: string) {
     super('not-found', message, { status: 404, field });
+  }
+}
+
+/** A refused change: an illegal transition, an archived experiment, a concurrent change. Answered with 409. */
+export class ConflictError extends AbtestError {
+  declare readonly field: string;
+  constructor(field: string, message: string) {
+    super('conflict', message, { status: 409, field });
   }
 }
 

@@ -88,7 +88,7 @@ export async function run(opts: DevOptions, env: NodeJS.ProcessEnv = process.env
     for (const f of wiring.functions) {
       const mod = require(lambdaBundle(handlerFile(f), root));
       handlers[f.name] = mod[handlerExport(f)];
-      if (typeof handlers[f.name] !== 'function') throw new Error(`dist/lambdas/${handlerFile(f)}.js exports no function ${handlerExport(f)}`);
+      if (typeof handlers[f.name] !== 'function') throw new AbtestError('bundle', `dist/lambdas/${handlerFile(f)}.js exports no function ${handlerExport(f)}`, { hint: 'rebuild with npm run build' });
     }
     const pages: Record<string, Page> = devPages({ config, wiring, root });
     const server = createDevServer({

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { redactUrl } from '../redact';
 
 /**
  * The check of one config value: returns the value, typed, or throws a {@link ConfigError}
@@ -133,7 +134,7 @@ export const redisUrl: Check<string> = (v, k) => {
   try {
     url = new URL(s);
   } catch {
-    return fail(k, `must be a URL like redis://host:6379/0, got "${s}"`);
+    return fail(k, `must be a URL like redis://host:6379/0, got "${redactUrl(s)}"`);
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
     return fail(k, `must start with redis:// or rediss:// (TLS), got "${url.protocol}//"`);

@@ -1,8 +1,7 @@
 import type { Config } from '../config';
 import { InputError } from '../errors';
-import { ConflictError } from './errors';
+import { ConflictError } from '../errors';
 
-export { ConflictError, NotFoundError } from './errors';
 import { nameProblem } from '../protocol';
 
 /**

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config';
-import { InputError } from '../errors';
+import { InputError, NotFoundError } from '../errors';
 import { nameParam, namespaceParam, parseBody } from '../events';
 import { allowMethods, header, json, type Context, type ProxyEvent, type ProxyResult, type Route } from '../http';
 import {
-  changeState, changeWeights, describe, draftDefinition, NotFoundError, parseDraft, parseStateChange, parseWeights,
+  changeState, changeWeights, describe, draftDefinition, parseDraft, parseStateChange, parseWeights,
   type Definition,
 } from './definition';
 
@@ -22,7 +22,7 @@ const answer = (status: number, d: Definition, config: Config): ProxyResult =>
 
 async function existing(ctx: Context, namespace: string, experiment: string): Promise<Definition> {
   const d = await ctx.store.definition(namespace, experiment);
-  if (!d) throw new NotFoundError(namespace, experiment);
+  if (!d) throw new NotFoundError('experiment', `experiment "${experiment}" has no definition in namespace "${namespace}"`);
   return d;
 }
 

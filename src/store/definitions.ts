@@ -1,5 +1,5 @@
 import type { Definition } from '../experiments/definition';
-import { ConflictError } from '../experiments/errors';
+import { ConflictError } from '../errors';
 import { definitionsKey, experimentKeys } from './keys';
 import type { RedisClient } from './redis';
 import { byName, readAll } from './results';

@@ -33,6 +33,12 @@ describe('validateConfig', () => {
     expect(listed).toEqual(CONFIG_KEYS.map((k) => [k, DEFAULTS[k]]));
   });
 
+  it('an unparsable redis_url is refused without its password', () => {
+    const refuse = () => validateConfig({ redis_url: 'redis://:se cret/pw@host:1' });
+    expect(refuse).toThrow('got "redis://:***@host:1"');
+    expect(refuse).not.toThrow(/se cret/);
+  });
+
   it('runtime keys are the ones the handlers read, AWS-side keys stay out', () => {
     expect(RUNTIME_KEYS).toContain('redis_url');
     expect(RUNTIME_KEYS).toContain('max_name_length');
