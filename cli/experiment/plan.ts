@@ -1,0 +1,110 @@
+import { InputError } from '../../src/errors';
+import type { Definition, DefinitionsApi, State, StateBody } from './api';
+import type { Wanted } from './file';
+
+/** One change of a plan, with the sentence that describes it. */
+export type Step = { namespace: string; experiment: string; text: string } & (
+  | { kind: 'create' | 'replace'; body: { description?: string; variants: Wanted['variants']; sample: number; fallback: string } }
+  | { kind: 'describe'; description: string }
+  | { kind: 'weights'; body: { weights: number[]; sample: number } }
+  | { kind: 'state'; body: StateBody }
+);
+
+/** The first steps from each state towards running (archived is read-only: no way out). */
+const TO_RUNNING: Record<Exclude<State, 'archived'>, StateBody[]> = {
+  draft: [{ state: 'running' }],
+  running: [],
+  paused: [{ state: 'running' }],
+  rolled_out: [{ state: 'running', restart: true }],
+};
+
+/** A step without the experiment it changes. */
+type StepChange = Step extends infer S ? (S extends Step ? Omit<S, 'namespace' | 'experiment'> : never) : never;
+
+/** The transitions that lead from one state to another (through running), as the API allows them. */
+function path(from: Exclude<State, 'archived'>, to: State, winner: string | undefined, where: string): StateBody[] {
+  if (to === 'archived') return [{ state: 'archived' }];
+  if (to === 'draft') {
+    throw new InputError(`${where}.state`, `${where}.state: a ${from} experiment cannot go back to draft`);
+  }
+  const then: StateBody[] = to === 'paused' ? [{ state: 'paused' }] : to === 'rolled_out' ? [{ state: to, winner }] : [];
+  return [...TO_RUNNING[from], ...then];
+}
+
+const sameList = <T>(a: T[], b: T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+const splitText = (w: Wanted) => w.variants.map((v) => `${v.label} ${v.weight}`).join(' : ');
+
+/** The steps that make `want` true of `cur` (null: not defined yet), in order; none when it holds. */
+export function planOne(want: Wanted, cur: Definition | null): Step[] {
+  const { namespace, experiment, where } = want;
+  const step = (s: StepChange) => ({ namespace, experiment, ...s }) as Step;
+  const body = { variants: want.variants, sample: want.sample, fallback: want.fallback };
+  const labels = want.variants.map((v) => v.label);
+  const weights = want.variants.map((v) => v.weight);
+  const steps: Step[] = [];
+  const name = `"${experiment}" (namespace ${namespace})`;
+  if (!cur) {
+    const description = want.description === undefined ? {} : { description: want.description };
+    steps.push(step({ kind: 'create', body: { ...body, ...description }, text: `+ define ${name}: ${splitText(want)}, sample ${want.sample}, fallback ${want.fallback}` }));
+  } else {
+    const sameSplit = sameList(cur.variants.map((v) => v.label), labels) && sameList(cur.variants.map((v) => v.weight), weights);
+    const sameShape = sameSplit && cur.sample === want.sample && cur.fallback === want.fallback;
+    const describe = want.description !== undefined && want.description !== cur.description;
+    if (cur.state === 'archived') {
+      if (want.state === 'archived' || (want.state === undefined && sameShape && !describe)) return [];
+      throw new InputError(`${where}`, `${where}: ${name} is archived, and an archived experiment cannot change`);
+    }
+    if (cur.state === 'draft' && (!sameShape || describe)) {
+      const description = want.description ?? cur.description;
+      steps.push(step({ kind: 'replace', body: { ...body, description }, text: `~ replace draft ${name}: ${splitText(want)}, sample ${want.sample}, fallback ${want.fallback}` }));
+    } else if (cur.state !== 'draft') {
+      if (!sameList(cur.variants.map((v) => v.label), labels)) {
+        const now = cur.variants.map((v) => v.label).join(', ');
+        throw new InputError(`${where}.variants`, `${where}.variants: the variants of ${cur.state} ${name} are ${now}; they cannot change once started (archive it and define a new experiment)`);
+      }
+      if (cur.fallback !== want.fallback) {
+        throw new InputError(`${where}.fallback`, `${where}.fallback: the fallback of ${cur.state} ${name} is ${cur.fallback}; it cannot change once started`);
+      }
+      if (!sameShape) {
+        const phase = cur.state === 'running' ? ` (a new phase ${cur.phase + 1} starts)` : '';
+        steps.push(step({ kind: 'weights', body: { weights, sample: want.sample }, text: `~ weights of ${name}: ${splitText(want)}, sample ${want.sample}${phase}` }));
+      }
+      if (describe) steps.push(step({ kind: 'describe', description: want.description!, text: `~ describe ${name}` }));
+    }
+  }
+  const from = (cur?.state ?? 'draft') as Exclude<State, 'archived'>;
+  const newWinner = want.state === 'rolled_out' && from === 'rolled_out' && cur?.winner !== want.winner;
+  if (want.state !== undefined && (want.state !== from || newWinner)) {
+    // A rolled-out experiment gets another winner through a restart.
+    const transitions = path(newWinner ? 'running' : from, want.state, want.winner, where);
+    if (newWinner) transitions.unshift(...TO_RUNNING.rolled_out);
+    for (const b of transitions) {
+      const how = b.restart ? ' (restart: a new phase)' : b.winner ? ` (winner ${b.winner})` : '';
+      steps.push(step({ kind: 'state', body: b, text: `> ${name}: ${b.state.replace('_', ' ')}${how}` }));
+    }
+  }
+  return steps;
+}
+
+/** Reads the current definitions of the wanted experiments and plans every change, in file order. */
+export async function planAll(api: DefinitionsApi, wanted: Wanted[]): Promise<Step[]> {
+  const steps: Step[] = [];
+  for (const w of wanted) steps.push(...planOne(w, await api.get(w.namespace, w.experiment)));
+  return steps;
+}
+
+/** Makes one step true through the API. */
+export async function applyStep(api: DefinitionsApi, s: Step): Promise<Definition> {
+  switch (s.kind) {
+    case 'create':
+    case 'replace':
+      return (await api.put(s.namespace, s.experiment, s.body)).definition;
+    case 'describe':
+      return api.describe(s.namespace, s.experiment, s.description);
+    case 'weights':
+      return api.setWeights(s.namespace, s.experiment, s.body);
+    case 'state':
+      return api.setState(s.namespace, s.experiment, s.body);
+  }
+}
