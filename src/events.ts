@@ -82,8 +82,8 @@ export function parseTrack(event: ProxyEvent, config: Config): TrackRequest {
   return out;
 }
 
-/** The JSON of a POST body, after the checks that concern the whole request. */
-function parseBody(event: ProxyEvent): unknown {
+/** The JSON of a POST or PUT body, after the checks that concern the whole request. */
+export function parseBody(event: ProxyEvent): unknown {
   const type = (header(event, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
   if (type && type !== 'application/json' && type !== 'text/plain') {
     throw new InputError('content-type', `content-type ${type} is not accepted; send application/json or text/plain`, 415);

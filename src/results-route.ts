@@ -3,6 +3,8 @@ import { checkName, plusOrSpace } from './events';
 import { InputError } from './errors';
 import type { ProxyEvent } from './http';
 import type { ExperimentResults, ExperimentSummary, ExperimentsAnswer, ResultsMeta } from './results';
+import { definedResults, definedSummary, expectedSplit } from './experiments/results';
+import type { Definition } from './experiments/definition';
 import { withStats } from './stats';
 import { standardError, type CounterStore } from './store';
 
@@ -16,6 +18,10 @@ import { standardError, type CounterStore } from './store';
  *   `next` offset (null on the last page).
  * - `summary=1`: the cheap listing, one page of {@link ExperimentSummary} (participants only).
  * - `stats=1`: statistics on each experiment of the answer (not with `summary`).
+ * - `phase=N`: the counts of phase N of defined experiments (default: each one's current phase;
+ *   0, the counts from before any definition, for undefined ones). A defined experiment comes
+ *   with its `definition` and its variants in declared order; its statistics take the declared
+ *   control and, for the sample-ratio check, the declared weights of the phase.
  */
 
 /** Experiments per answer: full results, full results with statistics, summaries. */
@@ -56,8 +62,37 @@ export async function experimentsAnswer(event: ProxyEvent, namespace: string, co
     names = all.slice(offset, offset + limit);
     Object.assign(meta, { total: all.length, offset, limit, next: offset + limit < all.length ? offset + limit : null });
   }
-  if (summary) return [{ meta }, ...(await store.summaries(namespace, names))] as [{ meta: ResultsMeta }, ...ExperimentSummary[]];
-  const results = await store.results(namespace, names);
-  const control = query.control;
-  return [{ meta }, ...(stats ? results.map((r) => withStats(r, { control })) : results)] as [{ meta: ResultsMeta }, ...ExperimentResults[]];
+  const defs = new Map((await store.definitions(namespace, names)).map((d) => [d.experiment, d]));
+  if (summary) {
+    const summaries = (await store.summaries(namespace, names)).map((s) => {
+      const d = defs.get(s.experiment);
+      return d ? definedSummary(s, d) : s;
+    });
+    return [{ meta }, ...summaries] as [{ meta: ResultsMeta }, ...ExperimentSummary[]];
+  }
+  const phases = phasesOf(query.phase, names, defs);
+  const results = (await store.results(namespace, names, phases)).map((r) => {
+    const d = defs.get(r.experiment);
+    return d ? definedResults(r, d, phases[r.experiment]) : r;
+  });
+  return [{ meta }, ...(stats ? results.map((r) => statsOf(r, query.control)) : results)] as [{ meta: ResultsMeta }, ...ExperimentResults[]];
+}
+
+/** The phase to read of each experiment: `phase=N`, or a defined one's current phase (0 if undefined). */
+function phasesOf(text: string | undefined, names: string[], defs: Map<string, Definition>): Record<string, number> {
+  const phases: Record<string, number> = {};
+  for (const name of names) {
+    const last = defs.get(name)?.phase ?? 0;
+    const asked = intParam({ phase: text }, 'phase', last, 0, Number.MAX_SAFE_INTEGER);
+    if (asked > last) throw new InputError('phase', `phase ${asked} does not exist in experiment "${name}" (its phases: 0 to ${last})`);
+    phases[name] = asked;
+  }
+  return phases;
+}
+
+/** Statistics of one experiment: the declared control and weights of a defined one. */
+function statsOf(r: ExperimentResults, control: string | undefined): ExperimentResults {
+  const { weights, expected } = expectedSplit(r);
+  const out = withStats(r, { control: control ?? r.definition?.variants[0]?.label, weights });
+  return { ...out, srm: out.srm && { ...out.srm, expected } };
 }

@@ -30,8 +30,28 @@ export interface ExperimentResults {
   standard_error: number;
   variants: VariantResult[];
   goals: GoalResult[];
-  /** With `stats=1`: the sample-ratio check of the participants against an equal split. */
-  srm?: SrmResult;
+  /**
+   * With `stats=1`: the sample-ratio check of the participants against the declared weights of
+   * the phase shown, or an equal split for an undefined experiment (`expected` says which).
+   */
+  srm?: SrmResult & { expected?: 'declared weights' | 'equal split (undefined experiment)' };
+  /** When the experiment has a definition: its state and the phase shown (variants then come in its order). */
+  definition?: ResultsDefinition;
+}
+
+/** What the results carry of an experiment's definition, for the phase they show. */
+export interface ResultsDefinition {
+  state: string;
+  /** The phase shown (0: the counts from before the definition). */
+  phase: number;
+  /** The current phase. */
+  current_phase: number;
+  /** In declared order (the first is the control), with the weights of the phase shown. */
+  variants: { label: string; weight: number }[];
+  sample: number;
+  winner: string | null;
+  started_at: string | null;
+  ended_at: string | null;
 }
 
 /** One experiment in the cheap listing (`summary=1`): no goal counters are read. */
@@ -43,6 +63,8 @@ export interface ExperimentSummary {
   variants: VariantResult[];
   /** How many goals the experiment has. */
   goals: number;
+  /** When the experiment has a definition: its state and current phase (variants then come in its order). */
+  definition?: ResultsDefinition;
 }
 
 /** The first entry of every `/experiments` answer. */

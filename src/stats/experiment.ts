@@ -54,8 +54,9 @@ export function experimentStats(e: ExperimentResults, opts: { control?: string; 
 /**
  * The results with their statistics attached, as `?stats=1` answers: `srm`, each variant's
  * `counting_error` and each goal's `stats`, from {@link experimentStats}.
+ * @param opts.weights expected weights of the variants, in the order of `variants`. @default equal
  */
-export function withStats(e: ExperimentResults, opts: { control?: string } = {}): ExperimentResults {
+export function withStats(e: ExperimentResults, opts: { control?: string; weights?: number[] } = {}): ExperimentResults {
   const s = experimentStats(e, opts);
   return {
     ...e,

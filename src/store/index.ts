@@ -1,6 +1,9 @@
 import type { Config } from '../config';
 import type { ExperimentResults, ExperimentSummary } from '../results';
-import { experimentKeys, namespaceKey, namespacesKey } from './keys';
+import type { Definition } from '../experiments/definition';
+import { InputError } from '../errors';
+import { readDefinition, readDefinitions, writeDefinition } from './definitions';
+import { definitionsKey, experimentKeys, namespaceKey, namespacesKey } from './keys';
 import { checkDeadline, guard, type RedisClient } from './redis';
 import { byName, experimentNames, experimentResults, experimentSummary, readAll } from './results';
 import { TRACK, withScripts, type ScriptClient } from './scripts';
@@ -20,14 +23,26 @@ export interface TrackOutcome {
 /** The counter store the handlers use. */
 export interface CounterStore {
   track(events: TrackEvent[]): Promise<TrackOutcome>;
-  /** The named experiments (sorted by name), or all of the namespace; missing ones are left out. */
-  results(namespace: string, scope?: string[]): Promise<ExperimentResults[]>;
+  /**
+   * The named experiments (sorted by name), or all of the namespace; missing ones are left out.
+   * `phases` says which phase to read of an experiment (default 0: the undefined experiment's keys).
+   */
+  results(namespace: string, scope?: string[], phases?: Record<string, number>): Promise<ExperimentResults[]>;
   /** The experiments of a namespace, sorted by name. */
   experimentNames(namespace: string): Promise<string[]>;
   /** Participants only, for the named experiments in the order given; missing ones are left out. */
   summaries(namespace: string, names: string[]): Promise<ExperimentSummary[]>;
-  /** Removes every key of an experiment and its index entry; false when it did not exist. */
+  /** Removes every key of an experiment (all phases, its definition) and its index entries; false when it did not exist. */
   deleteExperiment(namespace: string, experiment: string): Promise<boolean>;
+  /** One experiment's definition, or null. */
+  definition(namespace: string, experiment: string): Promise<Definition | null>;
+  /** The definitions of a namespace sorted by experiment name, or those of the named experiments that have one. */
+  definitions(namespace: string, names?: string[]): Promise<Definition[]>;
+  /**
+   * Stores `d` if the stored version is still `previous` (0: a new definition, which takes a
+   * place in the namespace index under the caps); else a ConflictError (409).
+   */
+  saveDefinition(d: Definition, previous: number): Promise<void>;
 }
 
 /**
@@ -63,11 +78,17 @@ export class RedisCounterStore implements CounterStore {
   private async count(e: TrackEvent, index: number, deadline: number, gen = ''): Promise<TrackOutcome['rejected'][number] | null> {
     const { config } = this;
     const keys = experimentKeys(config.key_prefix, e.namespace, e.experiment);
-    const [code, seen] = await this.redis.abtestTrack(
+    const [code, seen, state] = await this.redis.abtestTrack(
       keys.meta, keys.variants, keys.goals, keys.counter(e.event, e.variant),
       e.uuid, e.variant, e.event, config.counting, this.caps.variants, this.caps.goals,
-      e.event === PARTICIPATE ? '0' : '1', gen,
+      e.event === PARTICIPATE ? '0' : '1', gen, keys.base,
     );
+    if (code === TRACK.notRunning) {
+      return { index, message: `experiment "${e.experiment}" is ${STATE_WORDS[state ?? ''] ?? state}: events are not counted` };
+    }
+    if (code === TRACK.undeclared) {
+      return { index, message: `variant "${e.variant}" is not a variant of the definition of experiment "${e.experiment}"` };
+    }
     const exceeds = (what: string, key: 'max_variants_per_experiment' | 'max_goals_per_experiment') =>
       ({ index, message: `${what} would exceed ${key} (${config[key]}) in experiment "${e.experiment}"` });
     if (code === TRACK.variantCap) return exceeds(`variant "${e.variant}"`, 'max_variants_per_experiment');
@@ -99,12 +120,30 @@ export class RedisCounterStore implements CounterStore {
     return `namespace "${namespace}" would exceed max_namespaces (${config.max_namespaces})`;
   }
 
-  async results(namespace: string, scope?: string[]): Promise<ExperimentResults[]> {
+  async results(namespace: string, scope?: string[], phases: Record<string, number> = {}): Promise<ExperimentResults[]> {
     const { redis } = this;
     const prefix = this.config.key_prefix;
     return guard(redis, this.config, async () => {
       const names = scope ? [...new Set(scope)].sort(byName) : await experimentNames(redis, prefix, namespace);
-      return readAll(names, (name) => experimentResults(redis, prefix, namespace, name));
+      return readAll(names, (name) => experimentResults(redis, prefix, namespace, name, phases[name] ?? 0));
+    });
+  }
+
+  async definition(namespace: string, experiment: string): Promise<Definition | null> {
+    return guard(this.redis, this.config, () => readDefinition(this.redis, this.config.key_prefix, namespace, experiment));
+  }
+
+  async definitions(namespace: string, names?: string[]): Promise<Definition[]> {
+    return guard(this.redis, this.config, () => readDefinitions(this.redis, this.config.key_prefix, namespace, names));
+  }
+
+  async saveDefinition(d: Definition, previous: number): Promise<void> {
+    return guard(this.redis, this.config, async () => {
+      if (previous === 0) {
+        const refusal = await this.index(d);
+        if (refusal) throw new InputError('experiment', refusal);
+      }
+      await writeDefinition(this.redis, this.config.key_prefix, d, previous, this.config.counting);
     });
   }
 
@@ -128,17 +167,29 @@ export class RedisCounterStore implements CounterStore {
     const keys = experimentKeys(prefix, namespace, experiment);
     return guard(this.redis, this.config, async () => {
       const token = `${Date.now().toString(36)}.${Math.random().toString(36).slice(2)}`;
-      const [existed, variants, goals] = await this.redis.abtestTomb(
+      const [existed, variants, goals, last] = await this.redis.abtestTomb(
         keys.meta, keys.variants, keys.goals, token, String(TOMB_MS));
       const counters = [PARTICIPATE, ...goals].flatMap((event) => variants.map((v) => keys.counter(event, v)));
-      await this.redis.del(keys.variants, keys.goals, ...counters);
+      await this.redis.del(keys.variants, keys.goals, keys.def, ...counters);
+      for (let phase = 1; phase <= last; phase++) await this.deletePhase(experimentKeys(prefix, namespace, experiment, phase));
+      await this.redis.srem(definitionsKey(prefix, namespace), experiment);
       const removed = await this.redis.srem(namespaceKey(prefix, namespace), experiment);
       const found = existed === 1 || removed > 0 || variants.length > 0;
       await this.redis.abtestUntomb(keys.meta, token, String(MARKER_MS), found ? '0' : '1');
       return existed === 1 || removed > 0;
     });
   }
+
+  /** Removes the counters of one phase (tracking is blocked by the delete's tomb meanwhile). */
+  private async deletePhase(keys: ReturnType<typeof experimentKeys>): Promise<void> {
+    const [variants, goals] = await Promise.all([this.redis.smembers(keys.variants), this.redis.smembers(keys.goals)]);
+    const counters = [PARTICIPATE, ...goals].flatMap((event) => variants.map((v) => keys.counter(event, v)));
+    await this.redis.del(keys.variants, keys.goals, ...counters);
+  }
 }
+
+/** What a state is called in a refusal. */
+const STATE_WORDS: Record<string, string> = { draft: 'a draft (not started)', rolled_out: 'rolled out' };
 
 /** How long a delete may block tracking if its process dies halfway. */
 const TOMB_MS = 10_000;

@@ -10,8 +10,15 @@ const escapeName = (name: string): string =>
   SPECIAL.test(name) ? name.replace(/[%:{}]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()) : name;
 
 export interface ExperimentKeys {
-  /** Hash: `mode` (hll | exact) fixed when the experiment is first seen. */
+  /**
+   * Hash: `mode` (hll | exact) fixed when the experiment is first seen; for a defined one also
+   * `state`, `phase` and a `v:<label>` field per declared variant, read by the track script.
+   */
   meta: string;
+  /** String: the experiment's definition (JSON), when it has one. */
+  def: string;
+  /** What every key of the experiment starts with. */
+  base: string;
   /** Set of variant labels seen. */
   variants: string;
   /** Set of goal names seen (every event but participate). */
@@ -20,15 +27,25 @@ export interface ExperimentKeys {
   counter(event: string, variant: string): string;
 }
 
-export function experimentKeys(prefix: string, namespace: string, experiment: string): ExperimentKeys {
+/**
+ * The keys of an experiment. The counts of phase N ≥ 1 of a defined experiment carry a `pN:`
+ * segment; phase 0 (the undefined experiment) keeps the keys it always had.
+ */
+export function experimentKeys(prefix: string, namespace: string, experiment: string, phase = 0): ExperimentKeys {
   const base = `${prefix}{${escapeName(namespace)}:${escapeName(experiment)}}:`;
+  const counts = phase > 0 ? `${base}p${phase}:` : base;
   return {
     meta: base + 'meta',
-    variants: base + 'variants',
-    goals: base + 'goals',
-    counter: (event, variant) => `${base}c:${escapeName(event)}:${escapeName(variant)}`,
+    def: base + 'def',
+    base,
+    variants: counts + 'variants',
+    goals: counts + 'goals',
+    counter: (event, variant) => `${counts}c:${escapeName(event)}:${escapeName(variant)}`,
   };
 }
+
+/** Set of the experiments of one namespace that have a definition. */
+export const definitionsKey = (prefix: string, namespace: string): string => `${prefix}{index}:defs:${escapeName(namespace)}`;
 
 /** Set of namespaces that hold experiments. */
 export const namespacesKey = (prefix: string): string => `${prefix}{index}:namespaces`;

@@ -34,8 +34,8 @@ interface Shape {
   count: (event: string, variant: string) => Promise<number>;
 }
 
-async function shape(redis: RedisClient, prefix: string, namespace: string, experiment: string): Promise<Shape | null> {
-  const keys = experimentKeys(prefix, namespace, experiment);
+async function shape(redis: RedisClient, prefix: string, namespace: string, experiment: string, phase: number): Promise<Shape | null> {
+  const keys = experimentKeys(prefix, namespace, experiment, phase);
   const [mode, variants, goals] = await Promise.all([
     redis.hget(keys.meta, 'mode'),
     redis.smembers(keys.variants),
@@ -48,9 +48,9 @@ async function shape(redis: RedisClient, prefix: string, namespace: string, expe
   return { counting, variants: variants.sort(byName), goals: goals.sort(byName), count };
 }
 
-/** One experiment's counts; null when it does not exist. */
-export async function experimentResults(redis: RedisClient, prefix: string, namespace: string, experiment: string): Promise<ExperimentResults | null> {
-  const s = await shape(redis, prefix, namespace, experiment);
+/** One experiment's counts in one phase (0: the undefined experiment's keys); null when it does not exist. */
+export async function experimentResults(redis: RedisClient, prefix: string, namespace: string, experiment: string, phase = 0): Promise<ExperimentResults | null> {
+  const s = await shape(redis, prefix, namespace, experiment, phase);
   if (!s) return null;
   const [participants, ...goalCounts] = await Promise.all(
     [PARTICIPATE, ...s.goals].map((event) => Promise.all(s.variants.map((v) => s.count(event, v)))),
@@ -68,25 +68,34 @@ export async function experimentResults(redis: RedisClient, prefix: string, name
 }
 
 // KEYS: meta, variants, goals (one hash tag). ARGV: the participate counters' key without the
-// variant. The counters share the tag, so they live on the same Cluster node and slot.
+// variant, the experiment's key base. The counters share the tag, so they live on the same
+// Cluster node and slot. A defined experiment's current phase (meta `phase`) is read.
 // Returns false when the experiment does not exist, else {mode, goals, variant1, n1, ...}.
 const SUMMARY_SCRIPT = `
-local mode = redis.call('HGET', KEYS[1], 'mode')
+local m = redis.call('HMGET', KEYS[1], 'mode', 'phase')
+local mode, phase = m[1], m[2]
 if not mode then return false end
-local out = {mode, redis.call('SCARD', KEYS[3])}
-for _, v in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  local key = ARGV[1] .. (string.gsub(v, '[%%:{}]', function(c) return string.format('%%%02X', string.byte(c)) end))
+local vkey, gkey, counter = KEYS[2], KEYS[3], ARGV[1]
+if phase and phase ~= '0' then
+  local p = ARGV[2] .. 'p' .. phase .. ':'
+  vkey, gkey, counter = p .. 'variants', p .. 'goals', p .. string.sub(ARGV[1], #ARGV[2] + 1)
+end
+local out = {mode, redis.call('SCARD', gkey)}
+for _, v in ipairs(redis.call('SMEMBERS', vkey)) do
+  local key = counter .. (string.gsub(v, '[%%:{}]', function(c) return string.format('%%%02X', string.byte(c)) end))
   out[#out + 1] = v
   out[#out + 1] = mode == 'exact' and redis.call('SCARD', key) or redis.call('PFCOUNT', key)
 end
 return out
 `;
 
-type SummaryClient = RedisClient & { abtestSummary(k1: string, k2: string, k3: string, base: string): Promise<(string | number)[] | null> };
+type SummaryClient = RedisClient & {
+  abtestSummary(k1: string, k2: string, k3: string, counter: string, base: string): Promise<(string | number)[] | null>;
+};
 const defined = new WeakSet<RedisClient>();
 
 /**
- * One experiment's participants per variant and its number of goals, in one script call (a
+ * One experiment's participants per variant (current phase) and its number of goals, in one script call (a
  * listing of a full namespace is 1000 calls, not 13,000 commands); null when it does not exist.
  */
 export async function experimentSummary(redis: RedisClient, prefix: string, namespace: string, experiment: string): Promise<ExperimentSummary | null> {
@@ -95,7 +104,7 @@ export async function experimentSummary(redis: RedisClient, prefix: string, name
     defined.add(redis);
   }
   const keys = experimentKeys(prefix, namespace, experiment);
-  const out = await (redis as SummaryClient).abtestSummary(keys.meta, keys.variants, keys.goals, keys.counter(PARTICIPATE, ''));
+  const out = await (redis as SummaryClient).abtestSummary(keys.meta, keys.variants, keys.goals, keys.counter(PARTICIPATE, ''), keys.base);
   if (!out) return null;
   const variants: { label: string; participants: number }[] = [];
   for (let i = 2; i < out.length; i += 2) variants.push({ label: String(out[i]), participants: Number(out[i + 1]) });

@@ -13,38 +13,51 @@ import type { RedisClient } from './redis';
  */
 
 /** What the track script answers in its first field besides 1 (new) and 0 (seen before). */
-export const TRACK = { variantCap: -1, goalCap: -2, needsIndex: -3, busy: -4, moved: -5 } as const;
+export const TRACK = { variantCap: -1, goalCap: -2, needsIndex: -3, busy: -4, moved: -5, notRunning: -6, undeclared: -7 } as const;
 
-// KEYS: meta, variants, goals, counter. ARGV: uuid, variant, event, default mode, max variants,
-// max goals, is-goal, expected gen ('' on the hot path). Returns {code, gen}.
+// KEYS: meta, variants, goals, counter (of phase 0). ARGV: uuid, variant, event, default mode,
+// max variants, max goals, is-goal, expected gen ('' on the hot path), the experiment's key base.
+// A defined experiment (meta has `state`) counts only while running, only its declared variants
+// (`v:<label>` in meta), into the keys of its current phase: base .. 'p<N>:' .. the same suffix
+// (same hash tag, so same slot). Returns {code, gen, state}.
 const TRACK_SCRIPT = `
-local m = redis.call('HMGET', KEYS[1], 'mode', 'tomb', 'gen')
+local m = redis.call('HMGET', KEYS[1], 'mode', 'tomb', 'gen', 'state', 'phase', 'v:' .. ARGV[2])
 local mode, gen = m[1], m[3] or '0'
 if m[2] then return {-4, gen} end
+local vkey, gkey, ckey = KEYS[2], KEYS[3], KEYS[4]
+if m[4] then
+  if m[4] ~= 'running' then return {-6, gen, m[4]} end
+  if not m[6] then return {-7, gen} end
+  local base = ARGV[9]
+  local p = base .. 'p' .. m[5] .. ':'
+  vkey = p .. 'variants'
+  gkey = p .. 'goals'
+  ckey = p .. string.sub(KEYS[4], #base + 1)
+end
 local fresh = false
 if not mode then
   if ARGV[8] == '' then return {-3, gen} end
   if ARGV[8] ~= gen then return {-5, gen} end
   mode = ARGV[4]; fresh = true
 end
-local newVariant = redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0
+local newVariant = redis.call('SISMEMBER', vkey, ARGV[2]) == 0
 if newVariant then
   local cap = tonumber(ARGV[5])
-  if cap > 0 and redis.call('SCARD', KEYS[2]) >= cap then return {-1, gen} end
+  if cap > 0 and redis.call('SCARD', vkey) >= cap then return {-1, gen} end
 end
-local newGoal = ARGV[7] == '1' and redis.call('SISMEMBER', KEYS[3], ARGV[3]) == 0
+local newGoal = ARGV[7] == '1' and redis.call('SISMEMBER', gkey, ARGV[3]) == 0
 if newGoal then
   local cap = tonumber(ARGV[6])
-  if cap > 0 and redis.call('SCARD', KEYS[3]) >= cap then return {-2, gen} end
+  if cap > 0 and redis.call('SCARD', gkey) >= cap then return {-2, gen} end
 end
 if fresh then
   redis.call('HSET', KEYS[1], 'mode', mode)
   redis.call('PERSIST', KEYS[1])
 end
-if newVariant then redis.call('SADD', KEYS[2], ARGV[2]) end
-if newGoal then redis.call('SADD', KEYS[3], ARGV[3]) end
-if mode == 'exact' then return {redis.call('SADD', KEYS[4], ARGV[1]), gen} end
-return {redis.call('PFADD', KEYS[4], ARGV[1]), gen}
+if newVariant then redis.call('SADD', vkey, ARGV[2]) end
+if newGoal then redis.call('SADD', gkey, ARGV[3]) end
+if mode == 'exact' then return {redis.call('SADD', ckey, ARGV[1]), gen} end
+return {redis.call('PFADD', ckey, ARGV[1]), gen}
 `;
 
 // KEYS: namespaces index, experiments-of-namespace index. ARGV: namespace, experiment,
@@ -64,15 +77,17 @@ return 1
 `;
 
 // Step 1 of a delete. KEYS: meta, variants, goals. ARGV: token, tomb lifetime (ms).
-// Blocks tracking with a tomb and returns {existed, variants, goals} for the counters' names.
+// Blocks tracking with a tomb and returns {existed, variants, goals, phase} for the counters'
+// names (phase: the last phase of a defined experiment, 0 otherwise).
 const TOMB_SCRIPT = `
 local existed = redis.call('HEXISTS', KEYS[1], 'mode')
+local phase = tonumber(redis.call('HGET', KEYS[1], 'phase') or '0')
 local variants = redis.call('SMEMBERS', KEYS[2])
 local goals = redis.call('SMEMBERS', KEYS[3])
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'tomb', '1', 'gen', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return {existed, variants, goals}
+return {existed, variants, goals, phase}
 `;
 
 // Last step of a delete. KEYS: meta. ARGV: token, marker lifetime (ms), '1' when the delete
@@ -87,9 +102,9 @@ return 1
 `;
 
 export type ScriptClient = RedisClient & {
-  abtestTrack(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<[number, string]>;
+  abtestTrack(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<[number, string, string?]>;
   abtestIndex(k1: string, k2: string, ...argv: string[]): Promise<number>;
-  abtestTomb(k1: string, k2: string, k3: string, ...argv: string[]): Promise<[number, string[], string[]]>;
+  abtestTomb(k1: string, k2: string, k3: string, ...argv: string[]): Promise<[number, string[], string[], number]>;
   abtestUntomb(k1: string, ...argv: string[]): Promise<number>;
 };
 

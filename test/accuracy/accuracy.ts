@@ -13,8 +13,11 @@
  *    (p < 0.05) with and without the counting-error correction, interval coverage, and the
  *    measured HLL error.
  *
+ * 3. The sample-ratio check against declared weights: an A/A of 200 experiments defined 2:1:1
+ *    (see ./weighted.ts).
+ *
  * Options (environment): ACCURACY_EXPERIMENTS (200), ACCURACY_VISITORS (200000 per experiment),
- * ACCURACY_SEED (1).
+ * ACCURACY_WEIGHTED_VISITORS (40000 per weighted experiment), ACCURACY_SEED (1).
  */
 import Redis from 'ioredis';
 import { format, type SimulateResult } from '../../cli/commands/simulate';
@@ -24,6 +27,7 @@ import { createRedis, HLL_STANDARD_ERROR, PARTICIPATE, RedisCounterStore, type T
 import { experimentKeys } from '../../src/store/keys';
 import { abtest, cleanEnv } from '../helpers/cli';
 import { startTestRedis, testConfig } from '../helpers/redis';
+import { weightedSrm } from './weighted';
 
 const EXPERIMENTS = Number(process.env.ACCURACY_EXPERIMENTS ?? 200);
 const VISITORS = Number(process.env.ACCURACY_VISITORS ?? 200_000);
@@ -210,12 +214,14 @@ async function main() {
   const started = Date.now();
   const http = await exactOverHttp();
   const aa = await aaTests();
-  const rows = [...http.rows, ...aa.rows];
+  const weighted = await weightedSrm(EXPERIMENTS, Number(process.env.ACCURACY_WEIGHTED_VISITORS ?? 40_000), SEED);
+  const rows = [...http.rows, ...aa.rows, ...weighted.rows];
   console.log('| check | result | target |');
   console.log('|---|---|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-  console.log(`\naccuracy: ${http.ok && aa.ok ? 'all acceptance figures hold' : 'SOME ACCEPTANCE FIGURE FAILED'} (seed ${SEED}, ${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
-  process.exitCode = http.ok && aa.ok ? 0 : 1;
+  const ok = http.ok && aa.ok && weighted.ok;
+  console.log(`\naccuracy: ${ok ? 'all acceptance figures hold' : 'SOME ACCEPTANCE FIGURE FAILED'} (seed ${SEED}, ${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
+  process.exitCode = ok ? 0 : 1;
 }
 
 main().catch((e) => {

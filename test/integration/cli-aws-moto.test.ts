@@ -72,7 +72,7 @@ async function stageState(stage: string): Promise<unknown> {
     expect(first.stderr).toContain('… + create IAM role abtest-prod-lambda');
     expect(first.code).toBe(0);
     const r = JSON.parse(first.stdout);
-    expect(r.plan).toHaveLength(26);
+    expect(r.plan).toHaveLength(48);
     expect(r.plan).toContain('~ update throttle of every method of stage prod (100 requests/s, bursts of 200, with or without an API key)');
     expect(r.urls.trackUrl).toMatch(new RegExp(`^${endpoint}/restapis/\\w+/prod/_user_request_/track$`));
     expect(r.snippet).toContain(r.urls.trackUrl);

@@ -65,15 +65,15 @@ describe('abtest deploy against a fake account', () => {
     const reporter = arrayReporter();
     const r = await run({}, reporter);
 
-    expect(r.plan).toHaveLength(26);
+    expect(r.plan).toHaveLength(48);
     const stages = reporter.events.filter((e) => e.startsWith('stage: ')).map((e) => e.slice(7));
     expect(stages.slice(0, 4)).toEqual(['check AWS credentials (us-east-1)', 'build the function bundles', 'read what exists in the account', '+ create IAM role abtest-prod-lambda (AWSLambdaBasicExecutionRole)']);
-    expect(reporter.events.indexOf('plan: 26 changes')).toBeLessThan(reporter.events.findIndex((e) => e === 'call: iam CreateRole'));
+    expect(reporter.events.indexOf('plan: 48 changes')).toBeLessThan(reporter.events.findIndex((e) => e === 'call: iam CreateRole'));
     const order = fake.ops(0, true);
     expect(order.indexOf('iam CreateRole')).toBeLessThan(order.indexOf('lambda CreateFunction'));
     expect(order.indexOf('apigateway CreateDeployment')).toBeLessThan(order.indexOf('apigateway CreateUsagePlan'));
 
-    expect([...fake.functions.keys()]).toEqual(['abtest-prod-track', 'abtest-prod-experiments', 'abtest-prod-delete']);
+    expect([...fake.functions.keys()]).toEqual(['abtest-prod-track', 'abtest-prod-experiments', 'abtest-prod-delete', 'abtest-prod-admin']);
     for (const f of fake.functions.values()) {
       expect(f.aliases.live).toBe('1');
       expect(f.latest.config).toMatchObject({ Runtime: 'nodejs24.x', Environment: { Variables: { ABTEST_REDIS_URL: 'redis://redis.example:6379' } } });
@@ -84,7 +84,13 @@ describe('abtest deploy against a fake account', () => {
 
     const [api] = fake.apis.values();
     const methods = Object.fromEntries([...api.resources.values()].map((res) => [res.path, res.resourceMethods]));
-    expect(Object.keys(methods).sort()).toEqual(['/', '/delete', '/experiments', '/track']);
+    expect(Object.keys(methods).sort()).toEqual([
+      '/', '/config', '/definition', '/definition/describe', '/definition/state', '/definition/weights', '/definitions',
+      '/delete', '/experiments', '/track',
+    ]);
+    expect(Object.keys(methods['/definition']).sort()).toEqual(['GET', 'OPTIONS', 'PUT']);
+    expect(methods['/config'].GET.apiKeyRequired).toBe(false);
+    expect(methods['/definition/state'].POST.apiKeyRequired).toBe(true);
     expect(Object.keys(methods['/track']).sort()).toEqual(['GET', 'OPTIONS', 'POST']);
     expect(methods['/experiments'].GET.apiKeyRequired).toBe(true);
     expect(methods['/track'].GET.apiKeyRequired).toBe(false);
@@ -112,7 +118,7 @@ describe('abtest deploy against a fake account', () => {
   it('waits for a new function and retries while a new role cannot be assumed yet', async () => {
     fake.rolePropagationFailures = 2;
     await run();
-    expect(fake.ops(0, true).filter((op) => op === 'lambda CreateFunction')).toHaveLength(5);
+    expect(fake.ops(0, true).filter((op) => op === 'lambda CreateFunction')).toHaveLength(6);
     expect(sleeps.length).toBeGreaterThanOrEqual(2 + 3);
   });
 
@@ -153,7 +159,7 @@ describe('abtest deploy against a fake account', () => {
     writeConfig({ namespace: 'shop' });
     const mark = fake.calls.length;
     await run();
-    expect(fake.ops(mark, true).filter((op) => op === 'lambda UpdateFunctionConfiguration')).toHaveLength(3);
+    expect(fake.ops(mark, true).filter((op) => op === 'lambda UpdateFunctionConfiguration')).toHaveLength(4);
     expect(fake.ops(mark, true).filter((op) => op.startsWith('apigateway'))).toEqual([]);
     for (const f of fake.functions.values()) expect(f.versions.at(-1)!.config.Environment.Variables.ABTEST_NAMESPACE).toBe('shop');
   });
@@ -187,7 +193,7 @@ describe('abtest deploy against a fake account', () => {
     expect(r.plan).toEqual(['- delete resource /hit (no longer wired)', '~ deploy the API to stage prod', '- delete function abtest-prod-hit (no longer wired)']);
     expect(fake.functions.has('abtest-prod-hit')).toBe(false);
     expect(fake.functions.has('abtest-beta-hit')).toBe(true);
-    expect([...fake.functions.keys()].filter((f) => f.startsWith('abtest-prod-'))).toEqual(['abtest-prod-track', 'abtest-prod-experiments', 'abtest-prod-delete']);
+    expect([...fake.functions.keys()].filter((f) => f.startsWith('abtest-prod-'))).toEqual(['abtest-prod-track', 'abtest-prod-experiments', 'abtest-prod-delete', 'abtest-prod-admin']);
     expect((await run()).plan).toEqual([]);
   });
 
@@ -245,7 +251,7 @@ describe('abtest deploy against a fake account', () => {
 
   it('--dry-run prints the plan and makes no mutating call', async () => {
     const first = await run({ dryRun: true });
-    expect(first.plan).toHaveLength(26);
+    expect(first.plan).toHaveLength(48);
     expect(first.urls).toBeNull();
     expect(fake.mutations()).toEqual([]);
     await run();
@@ -340,7 +346,8 @@ describe('abtest rollback and destroy', () => {
     const gone = await destroy({ ...opts(), stage: 'beta', yes: true }, deps());
     expect(gone.removed).toEqual([
       'usage plan abtest-beta', 'API key abtest-beta', expect.stringMatching(/^REST API abtest-beta \(\w+\)$/),
-      'function abtest-beta-track', 'function abtest-beta-experiments', 'function abtest-beta-delete', 'IAM role abtest-beta-lambda',
+      'function abtest-beta-track', 'function abtest-beta-experiments', 'function abtest-beta-delete', 'function abtest-beta-admin',
+      'IAM role abtest-beta-lambda',
     ]);
     expect(stageState('beta')).toEqual({ role: undefined, functions: [], api: undefined, keys: [], plans: [] });
     expect(stageState('prod')).toEqual(before);
@@ -361,7 +368,7 @@ describe('abtest rollback and destroy', () => {
     expect(fake.ops(mark, true)).toEqual([]);
 
     const r = await destroy({ ...opts(), yes: true }, deps());
-    expect(r.removed).toHaveLength(7);
+    expect(r.removed).toHaveLength(8);
     expect([fake.roles.size, fake.functions.size, fake.apis.size, fake.apiKeys.size, fake.usagePlans.size]).toEqual([0, 0, 0, 0, 0]);
     expect((await destroy({ ...opts(), yes: true }, deps())).removed).toEqual([]);
   });

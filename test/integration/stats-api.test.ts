@@ -56,7 +56,7 @@ describe('GET /experiments?stats=1', () => {
     const results = [{ label: 'blue', successes: 14, trials: 40 }, { label: 'red', successes: 12, trials: 60 }];
     expect(exp.goals).toEqual([{ goal: 'buy', results, stats: goalStats(results, { standardError: sigma }) }]);
     // 60/40 against an expected 50/50: χ² = 4, p = 0.0455, not a mismatch at 0.001
-    expect(exp.srm).toEqual(sampleRatioCheck([40, 60], { standardError: sigma }));
+    expect(exp.srm).toEqual({ ...sampleRatioCheck([40, 60], { standardError: sigma }), expected: 'equal split (undefined experiment)' });
     expect(exp.srm.mismatch).toBe(false);
     // the plain answer is the stats answer without the added fields
     expect(plain[1]).toEqual({ ...exp, srm: undefined, variants: exp.variants.map((v: object) => ({ ...v, counting_error: undefined })), goals: [{ goal: 'buy', results }] });

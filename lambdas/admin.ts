@@ -1,0 +1,4 @@
+import { admin } from '../src/experiments/routes';
+import { makeHandler } from '../src/http';
+
+export const handler = makeHandler(admin);
