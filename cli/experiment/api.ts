@@ -1,41 +1,8 @@
 import { AbtestError } from '../../src/errors';
+import type { Definition, State, Variant } from '../../src/experiments/definition';
 import { adminRequest } from './http';
 
-/** The states of a defined experiment, in lifecycle order. */
-export const STATES = ['draft', 'running', 'paused', 'rolled_out', 'archived'] as const;
-export type State = (typeof STATES)[number];
-
-/** One variant of a definition; the first of a definition is the control. */
-export interface Variant {
-  label: string;
-  weight: number;
-}
-
-/** One phase of a definition: counts of different phases are kept apart. */
-export interface Phase {
-  phase: number;
-  started_at: string;
-  ended_at: string | null;
-  weights: number[];
-  sample: number;
-}
-
-/** A definition as the admin routes answer it (the issue 10 contract). */
-export interface Definition {
-  namespace: string;
-  experiment: string;
-  description: string;
-  variants: Variant[];
-  sample: number;
-  fallback: string;
-  state: State;
-  winner: string | null;
-  phase: number;
-  phases: Phase[];
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
+export { STATES, type Definition, type Phase, type State, type Variant } from '../../src/experiments/definition';
 
 /** What PUT /definition takes: a new definition, or a draft's replacement. */
 export interface DraftBody {
