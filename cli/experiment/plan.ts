@@ -67,7 +67,8 @@ export function planOne(want: Wanted, cur: Definition | null): Step[] {
         throw new InputError(`${where}.fallback`, `${where}.fallback: the fallback of ${cur.state} ${name} is ${cur.fallback}; it cannot change once started`);
       }
       if (!sameShape) {
-        const phase = cur.state === 'running' ? ` (a new phase ${cur.phase + 1} starts)` : '';
+        const phase = cur.state === 'running' ? ` (a new phase ${cur.phase + 1} starts)` : cur.state === 'paused'
+          ? ' (a resume then starts a new phase)' : '';
         steps.push(step({ kind: 'weights', body: { weights, sample: want.sample }, text: `~ weights of ${name}: ${splitText(want)}, sample ${want.sample}${phase}` }));
       }
       if (describe) steps.push(step({ kind: 'describe', description: want.description!, text: `~ describe ${name}` }));
