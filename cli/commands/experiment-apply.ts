@@ -2,7 +2,7 @@ import { AbtestError } from '../../src/errors';
 import type { CommandDeps } from '../command';
 import type { Definition } from '../experiment/api';
 import { readDefinitionsFile } from '../experiment/file';
-import { applyStep, planAll } from '../experiment/plan';
+import { applyStep, planAll, stepKey } from '../experiment/plan';
 import { silentReporter } from '../deploy/reporter';
 import type { ApiOptions, Describe } from '../target';
 import { definitionsTarget } from './experiment';
@@ -39,14 +39,17 @@ export async function run(opts: ApplyOptions, deps: CommandDeps & { describe?: D
   const report = deps.reporter ?? silentReporter;
   const { base, client, namespace } = await definitionsTarget(opts, deps);
   const wanted = readDefinitionsFile(opts.file, namespace);
-  const steps = await planAll(client, wanted);
+  const { steps, versions } = await planAll(client, wanted);
   report.plan(steps.map((s) => s.text));
   const changed = new Map<string, Definition>();
   if (!opts.dryRun) {
     for (const s of steps) {
       report.stage(s.text);
       try {
-        changed.set(JSON.stringify([s.namespace, s.experiment]), await applyStep(client, s));
+        // Each change expects the version the plan (or the change before it) saw: no one else's edit is overwritten.
+        const d = await applyStep(client, s, versions.get(stepKey(s)) ?? null);
+        versions.set(stepKey(s), d.version);
+        changed.set(stepKey(s), d);
       } catch (e) {
         const hint = 'the steps before it were made; fix the cause and run apply again: it plans from what holds now';
         throw new AbtestError('apply', `${s.text.slice(2)} failed: ${(e as Error).message}`, { hint, cause: e });

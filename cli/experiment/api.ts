@@ -21,6 +21,9 @@ export interface StateBody {
 
 /** The admin routes of experiment definitions on a running abtest (`abtest dev` or deployed). */
 export class DefinitionsApi {
+  /** The version a change expects (sent as `If-Match`; a 412 when it changed since), or null for any. */
+  ifMatch: number | null = null;
+
   constructor(
     private readonly base: string,
     private readonly apiKey: string,
@@ -28,7 +31,8 @@ export class DefinitionsApi {
 
   private async call(method: string, route: string, query: Record<string, string>, body?: unknown) {
     const target = { base: this.base, apiKey: this.apiKey, code: 'experiment' };
-    const answer = await adminRequest(target, method, `${route}?${new URLSearchParams(query)}`, body);
+    const ifMatch: Record<string, string> = this.ifMatch === null ? {} : { 'If-Match': `"${this.ifMatch}"` };
+    const answer = await adminRequest(target, method, `${route}?${new URLSearchParams(query)}`, body, ifMatch);
     const { status } = answer;
     const b = answer.body as { status?: string; message?: string; field?: string; definition?: Definition };
     if (status >= 200 && status < 300) return { status, body: b };
@@ -37,6 +41,12 @@ export class DefinitionsApi {
       throw new AbtestError('not-found', `experiment ${name} is not defined`, {
         status,
         hint: 'abtest experiment list shows the defined ones; abtest experiment create defines one',
+      });
+    }
+    if (status === 412) {
+      throw new AbtestError('changed', `experiment ${name} changed since it was read (412)`, {
+        status,
+        hint: 'someone else changed it meanwhile: look at it again (abtest experiment show) and retry',
       });
     }
     const field = b?.field ? ` (field ${b.field})` : '';

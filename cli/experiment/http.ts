@@ -11,15 +11,17 @@ export interface AdminAnswer {
  * reach it, a refused key and an answer that is not JSON throw an `AbtestError` with `code`;
  * every other status is the caller's to read.
  * @param body sent as JSON when given
+ * @param extra more request headers (e.g. `If-Match`)
  */
 export async function adminRequest(
   target: { base: string; apiKey: string; code: string },
   method: string,
   path: string,
   body?: unknown,
+  extra: Record<string, string> = {},
 ): Promise<AdminAnswer> {
   const { base, apiKey, code } = target;
-  const headers: Record<string, string> = { 'x-api-key': apiKey };
+  const headers: Record<string, string> = { ...extra, 'x-api-key': apiKey };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res: Response;
   try {

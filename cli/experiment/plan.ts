@@ -88,19 +88,42 @@ export function planOne(want: Wanted, cur: Definition | null): Step[] {
   return steps;
 }
 
-/** Reads the current definitions of the wanted experiments and plans every change, in file order. */
-export async function planAll(api: DefinitionsApi, wanted: Wanted[]): Promise<Step[]> {
+/**
+ * Reads the current definitions of the wanted experiments and plans every change, in file order;
+ * `versions` holds the version each existing definition had (by `stepKey`).
+ */
+export async function planAll(api: DefinitionsApi, wanted: Wanted[]) {
   const steps: Step[] = [];
-  for (const w of wanted) steps.push(...planOne(w, await api.get(w.namespace, w.experiment)));
-  return steps;
+  const versions = new Map<string, number>();
+  for (const w of wanted) {
+    const cur = await api.get(w.namespace, w.experiment);
+    if (cur) versions.set(stepKey(w), cur.version);
+    steps.push(...planOne(w, cur));
+  }
+  return { steps, versions };
 }
 
-/** Makes one step true through the API. */
-export async function applyStep(api: DefinitionsApi, s: Step): Promise<Definition> {
+/** The key of a step's experiment in the maps of apply. */
+export const stepKey = (s: { namespace: string; experiment: string }): string => JSON.stringify([s.namespace, s.experiment]);
+
+/**
+ * Makes one step true through the API; with `version`, only if the definition still has it
+ * (`If-Match`: a 412 when someone changed it since the plan).
+ */
+export async function applyStep(api: DefinitionsApi, s: Step, version: number | null = null): Promise<Definition> {
+  api.ifMatch = version;
+  try {
+    return await change(api, s);
+  } finally {
+    api.ifMatch = null;
+  }
+}
+
+function change(api: DefinitionsApi, s: Step): Promise<Definition> {
   switch (s.kind) {
     case 'create':
     case 'replace':
-      return (await api.put(s.namespace, s.experiment, s.body)).definition;
+      return api.put(s.namespace, s.experiment, s.body).then((r) => r.definition);
     case 'describe':
       return api.describe(s.namespace, s.experiment, s.description);
     case 'weights':

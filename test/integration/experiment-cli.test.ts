@@ -2,7 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Definition } from '../../cli/experiment/api';
+import { DefinitionsApi, type Definition } from '../../cli/experiment/api';
+import { applyStep, planAll } from '../../cli/experiment/plan';
 import { abtest, cleanEnv, CLI, startDevProcess } from '../helpers/cli';
 
 /** `abtest experiment ...` as a user runs it: the built binary against a spawned `abtest dev`. */
@@ -148,5 +149,19 @@ describe('abtest experiment apply FILE', () => {
     const rolled = await apply();
     expect(rolled.status).toBe(0);
     expect((await expJson('apply', 'show', 'hero')).winner).toBe('b');
+  });
+
+  it('changes only what the plan saw: a definition changed meanwhile is refused (If-Match, 412)', async () => {
+    expect((await exp('race', 'create', 'hero', '--variants', 'a,b')).status).toBe(0);
+    const api = new DefinitionsApi(base, key);
+    const wanted = [{ namespace: 'race', experiment: 'hero', variants: [{ label: 'a', weight: 1 }, { label: 'b', weight: 1 }],
+      sample: 1, fallback: 'a', state: 'running' as const, where: 'f.json: experiments[0]' }];
+    const { steps, versions } = await planAll(api, wanted);
+    expect(steps.map((s) => s.text)).toEqual(['> "hero" (namespace race): running']);
+    expect((await exp('race', 'describe', 'hero', 'changed by someone else')).status).toBe(0);
+    const seen = versions.get(JSON.stringify(['race', 'hero']))!;
+    await expect(applyStep(api, steps[0], seen)).rejects.toThrow('experiment "hero" in namespace "race" changed since it was read (412)');
+    expect((await expJson('race', 'show', 'hero')).state).toBe('draft');
+    expect((await applyStep(api, steps[0], seen + 1)).state).toBe('running');
   });
 });
