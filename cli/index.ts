@@ -286,6 +286,9 @@ withApi(experiment.command('describe <name> <text>').description('set the descri
 withApi(experiment.command('apply <file>').description('make the definitions of a JSON file true: '
   + 'prints the plan, then applies it (the second run changes nothing)'))
   .option('--dry-run', 'print the plan and change nothing')
-  .action((file: string, flags: object) => verb(() => import('./commands/experiment-apply'), { progress: true })({ ...flags, file }));
+  .action((file: string, flags: object) => {
+    const apply = verb(() => import('./commands/experiment-apply'), { progress: true });
+    return apply({ ...flags, file });
+  });
 
 program.parseAsync(process.argv).catch(fail);

@@ -57,7 +57,8 @@ export async function run(opts: ApplyOptions, deps: CommandDeps & { describe?: D
     }
   }
   const plan = steps.map((s) => s.text);
-  return { file: opts.file, api: base, dryRun: !!opts.dryRun, plan, experiments: wanted.length, changed: [...changed.values()] };
+  const experiments = wanted.length;
+  return { file: opts.file, api: base, dryRun: !!opts.dryRun, plan, experiments, changed: [...changed.values()] };
 }
 
 const changes = (n: number) => `${n} change${n === 1 ? '' : 's'}`;

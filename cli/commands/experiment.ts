@@ -83,7 +83,8 @@ function parsePairs(text: string, flag: string): { label: string | null; weight:
 export function parseVariants(text: string, weights?: string): { label: string; weight: number }[] {
   const labels = text.split(',').map((s) => s.trim());
   if (labels.length < 2 || labels.some((l) => l === '')) {
-    throw new InputError('--variants', `--variants needs two labels or more, comma-separated (e.g. red,green), got "${text}"`);
+    const why = `--variants needs two labels or more, comma-separated (e.g. red,green), got "${text}"`;
+    throw new InputError('--variants', why);
   }
   const variants = labels.map((l) => {
     const [label, w] = l.split('=').map((s) => s.trim());
@@ -131,13 +132,17 @@ const needName = (o: ExperimentOptions): string => {
 };
 
 /** The API and key an experiment verb talks to (as `dashboard` finds them), and the namespace. */
-export async function definitionsTarget(opts: ApiOptions & { namespace?: string }, deps: CommandDeps & { describe?: Describe }) {
+export async function definitionsTarget(
+  opts: ApiOptions & { namespace?: string },
+  deps: CommandDeps & { describe?: Describe },
+) {
   const { config } = commandConfig(opts, deps.env);
   const api = await resolveApi(opts, config, deps.describe);
   if (!api.apiKey) {
     throw new InputError('--key', `no API key for the admin routes of ${api.base}`, 400);
   }
-  return { base: api.base, client: new DefinitionsApi(api.base, api.apiKey), namespace: opts.namespace ?? config.namespace };
+  const client = new DefinitionsApi(api.base, api.apiKey);
+  return { base: api.base, client, namespace: opts.namespace ?? config.namespace };
 }
 
 /**

@@ -51,9 +51,8 @@ export class DefinitionsApi {
     }
     const field = b?.field ? ` (field ${b.field})` : '';
     const message = b?.message ?? JSON.stringify(b).slice(0, 200);
-    throw new AbtestError(status === 409 ? 'conflict' : 'refused', `${method} ${route} of ${name}: ${message}${field}`, {
-      status,
-    });
+    const code = status === 409 ? 'conflict' : 'refused';
+    throw new AbtestError(code, `${method} ${route} of ${name}: ${message}${field}`, { status });
   }
 
   /** The definitions of a namespace; archived ones only with `archived`. */
@@ -74,7 +73,7 @@ export class DefinitionsApi {
   }
 
   /** Creates a definition (a draft), or replaces a draft; `created` tells which. */
-  async put(namespace: string, experiment: string, body: DraftBody): Promise<{ created: boolean; definition: Definition }> {
+  async put(namespace: string, experiment: string, body: DraftBody) {
     const r = await this.call('PUT', '/definition', { namespace, experiment }, body);
     return { created: r.status === 201, definition: r.body.definition! };
   }
@@ -91,6 +90,7 @@ export class DefinitionsApi {
 
   /** A new description. */
   async describe(namespace: string, experiment: string, description: string): Promise<Definition> {
-    return (await this.call('POST', '/definition/describe', { namespace, experiment }, { description })).body.definition!;
+    const query = { namespace, experiment };
+    return (await this.call('POST', '/definition/describe', query, { description })).body.definition!;
   }
 }

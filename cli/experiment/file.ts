@@ -83,13 +83,17 @@ function experimentOf(e: unknown, at: string, namespace: string, fail: Fail): Om
   const variants = variantsOf(e.variants, `${at}.variants`, fail);
   const labels = variants.map((v) => v.label);
   const sample = e.sample === undefined ? 1 : e.sample;
-  if (typeof sample !== 'number' || !(sample > 0 && sample <= 1)) fail(`${at}.sample`, 'must be a number above 0, at most 1');
+  if (typeof sample !== 'number' || !(sample > 0 && sample <= 1)) {
+    fail(`${at}.sample`, 'must be a number above 0, at most 1');
+  }
   const label = (field: string, v: unknown) => {
     if (!labels.includes(v as string)) fail(`${at}.${field}`, `must be one of the variants (${labels.join(', ')})`);
     return v as string;
   };
   const fallback = e.fallback === undefined ? labels[0] : label('fallback', e.fallback);
-  if (e.state !== undefined && !STATES.includes(e.state as State)) fail(`${at}.state`, `must be one of ${STATES.join(', ')}`);
+  if (e.state !== undefined && !STATES.includes(e.state as State)) {
+    fail(`${at}.state`, `must be one of ${STATES.join(', ')}`);
+  }
   const state = e.state as State | undefined;
   if (state === 'rolled_out' && e.winner === undefined) fail(`${at}.winner`, 'is needed with "state": "rolled_out"');
   if (e.winner !== undefined && state !== 'rolled_out') fail(`${at}.winner`, 'goes only with "state": "rolled_out"');

@@ -19,11 +19,13 @@ export function visitorsLine(d: Definition): string {
     case 'draft':
       return 'visitors: the code decides (no definition is served yet); nothing is counted for it';
     case 'running': {
-      const sample = d.sample < 1 ? `${+(d.sample * 100).toFixed(2)}% of visitors enter, the rest see ${d.fallback}; ` : '';
+      const share = `${+(d.sample * 100).toFixed(2)}%`;
+      const sample = d.sample < 1 ? `${share} of visitors enter, the rest see ${d.fallback}; ` : '';
       return `visitors: ${sample}split ${split(d)}; counted into phase ${d.phase}`;
     }
     case 'paused':
-      return `visitors: everyone sees the fallback ${d.fallback}; nothing is counted (resume continues phase ${d.phase})`;
+      return `visitors: everyone sees the fallback ${d.fallback}; nothing is counted `
+        + `(resume continues phase ${d.phase})`;
     case 'rolled_out':
       return `visitors: everyone sees the winner ${d.winner}; nothing is counted`;
     case 'archived':
@@ -41,7 +43,8 @@ export function showLines(d: Definition): string[] {
   lines.push(`  ${visitorsLine(d)}`);
   if (d.phases.length) lines.push('  phases');
   for (const p of d.phases) {
-    lines.push(`    ${p.phase}  ${p.started_at} → ${p.ended_at ?? 'now'}  weights ${p.weights.join(':')}  sample ${p.sample}`);
+    const span = `${p.started_at} → ${p.ended_at ?? 'now'}`;
+    lines.push(`    ${p.phase}  ${span}  weights ${p.weights.join(':')}  sample ${p.sample}`);
   }
   lines.push(`  created ${d.created_at}, updated ${d.updated_at}`);
   return lines;

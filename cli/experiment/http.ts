@@ -25,7 +25,8 @@ export async function adminRequest(
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const sent = body === undefined ? undefined : JSON.stringify(body);
+    res = await fetch(`${base}${path}`, { method, headers, body: sent });
   } catch (e) {
     throw new AbtestError(code, `cannot reach ${base}: ${(e as Error).message}`, {
       hint: 'start it with abtest dev, or pass the right --url',
@@ -42,6 +43,7 @@ export async function adminRequest(
   try {
     return { status: res.status, body: JSON.parse(text) };
   } catch {
-    throw new AbtestError(code, `${route} answered ${res.status} with something that is not JSON: ${text.slice(0, 200)}`);
+    const start = text.slice(0, 200);
+    throw new AbtestError(code, `${route} answered ${res.status} with something that is not JSON: ${start}`);
   }
 }

@@ -18,18 +18,21 @@ const write = (doc: unknown) => {
 };
 
 const wanted = (over: Partial<Wanted> = {}): Wanted => ({
-  namespace: 'ns', experiment: 'button', variants: [{ label: 'red', weight: 1 }, { label: 'green', weight: 1 }],
+  namespace: 'ns', experiment: 'button',
+  variants: [{ label: 'red', weight: 1 }, { label: 'green', weight: 1 }],
   sample: 1, fallback: 'red', where: 'f.json: experiments[0]', ...over,
 });
 
 const defined = (over: Partial<Definition> = {}): Definition => ({
-  namespace: 'ns', experiment: 'button', description: '', variants: [{ label: 'red', weight: 1 }, { label: 'green', weight: 1 }],
+  namespace: 'ns', experiment: 'button', description: '',
+  variants: [{ label: 'red', weight: 1 }, { label: 'green', weight: 1 }],
   sample: 1, fallback: 'red', state: 'running', winner: null, phase: 1,
   phases: [{ phase: 1, started_at: '2026-01-01T00:00:00.000Z', ended_at: null, weights: [1, 1], sample: 1 }],
   created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', version: 2, ...over,
 });
 
-const kinds = (steps: ReturnType<typeof planOne>) => steps.map((s) => (s.kind === 'state' ? `${s.kind}:${s.body.state}${s.body.restart ? '+restart' : ''}` : s.kind));
+const kinds = (steps: ReturnType<typeof planOne>) =>
+  steps.map((s) => (s.kind === 'state' ? `state:${s.body.state}${s.body.restart ? '+restart' : ''}` : s.kind));
 
 describe('parseVariants (--variants, --weights)', () => {
   it('reads labels, label=weight pairs, and weights in order or by label', () => {
