@@ -64,18 +64,24 @@ export function bodyObject(parsed: unknown, known: string[]): Record<string, unk
 }
 
 function checkSample(x: unknown): number {
-  if (typeof x !== 'number' || !(x > 0 && x <= 1)) throw new InputError('sample', `sample must be a number above 0 and at most 1; got ${JSON.stringify(x)}`);
+  if (typeof x !== 'number' || !(x > 0 && x <= 1)) {
+    throw new InputError('sample', `sample must be a number above 0 and at most 1; got ${JSON.stringify(x)}`);
+  }
   return x;
 }
 
 function checkWeight(x: unknown, field: string): number {
-  if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) throw new InputError(field, `${field} must be a number above 0; got ${JSON.stringify(x)}`);
+  if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) {
+    throw new InputError(field, `${field} must be a number above 0; got ${JSON.stringify(x)}`);
+  }
   return x;
 }
 
 function checkDescription(x: unknown): string {
   if (typeof x !== 'string') throw new InputError('description', 'description must be a string');
-  if (x.length > MAX_DESCRIPTION) throw new InputError('description', `description is longer than ${MAX_DESCRIPTION} characters`);
+  if (x.length > MAX_DESCRIPTION) {
+    throw new InputError('description', `description is longer than ${MAX_DESCRIPTION} characters`);
+  }
   return x;
 }
 
@@ -91,21 +97,29 @@ export interface DraftInput {
 export function parseDraft(parsed: unknown, config: Config): DraftInput {
   const body = bodyObject(parsed, ['description', 'variants', 'sample', 'fallback']);
   const list = body.variants;
-  if (!Array.isArray(list) || list.length < 2) throw new InputError('variants', 'variants must be an array of at least 2 {label, weight} objects');
+  if (!Array.isArray(list) || list.length < 2) {
+    throw new InputError('variants', 'variants must be an array of at least 2 {label, weight} objects');
+  }
   const cap = config.max_variants_per_experiment;
-  if (cap > 0 && list.length > cap) throw new InputError('variants', `variants has ${list.length} entries; max_variants_per_experiment is ${cap}`);
+  if (cap > 0 && list.length > cap) {
+    throw new InputError('variants', `variants has ${list.length} entries; max_variants_per_experiment is ${cap}`);
+  }
   const variants = list.map((v, i): Variant => {
     const field = `variants[${i}]`;
     if (!isObject(v)) throw new InputError(field, `${field} must be an object {label, weight}`);
     const problem = nameProblem(v.label, config.max_name_length);
     if (problem) throw new InputError(`${field}.label`, `${field}.label ${problem}`);
     const label = v.label as string;
-    if (list.slice(0, i).some((w) => isObject(w) && w.label === label)) throw new InputError(`${field}.label`, `${field}.label "${label}" appears twice`);
+    if (list.slice(0, i).some((w) => isObject(w) && w.label === label)) {
+      throw new InputError(`${field}.label`, `${field}.label "${label}" appears twice`);
+    }
     return { label, weight: v.weight === undefined ? 1 : checkWeight(v.weight, `${field}.weight`) };
   });
   const fallback = body.fallback === undefined ? variants[0].label : body.fallback;
   if (typeof fallback !== 'string' || !variants.some((v) => v.label === fallback)) {
-    throw new InputError('fallback', `fallback must be one of the variants (${variants.map((v) => v.label).join(', ')})`);
+    throw new InputError('fallback',
+      `fallback must be one of the variants (${variants.map((v) => v.label).join(', ')})`,
+    );
   }
   return {
     description: body.description === undefined ? '' : checkDescription(body.description),
@@ -116,11 +130,20 @@ export function parseDraft(parsed: unknown, config: Config): DraftInput {
 }
 
 /** A new draft, or `current` (a draft) with its fields replaced. */
-export function draftDefinition(namespace: string, experiment: string, input: DraftInput, now: string, current: Definition | null): Definition {
+export function draftDefinition(
+  namespace: string,
+  experiment: string,
+  input: DraftInput,
+  now: string,
+  current: Definition | null,
+): Definition {
   if (current) {
     refuseArchived(current);
     if (current.state !== 'draft') {
-      throw new ConflictError('state', `experiment "${experiment}" is ${current.state}: only a draft can be replaced; change weights with /definition/weights`);
+      throw new ConflictError('state',
+        `experiment "${experiment}" is ${current.state}: only a draft can be replaced; `
+          + 'change weights with /definition/weights',
+      );
     }
   }
   return {
@@ -140,7 +163,9 @@ const ALLOWED: Record<State, State[]> = {
 };
 
 function refuseArchived(d: Definition): void {
-  if (d.state === 'archived') throw new ConflictError('state', `experiment "${d.experiment}" is archived and read-only; allowed: none`);
+  if (d.state === 'archived') {
+    throw new ConflictError('state', `experiment "${d.experiment}" is archived and read-only; allowed: none`);
+  }
 }
 
 const endPhase = (d: Definition, now: string): Phase[] =>
@@ -148,7 +173,10 @@ const endPhase = (d: Definition, now: string): Phase[] =>
 
 const newPhase = (d: Definition, now: string, phases: Phase[]): Pick<Definition, 'phase' | 'phases'> => ({
   phase: phases.length + 1,
-  phases: [...phases, { phase: phases.length + 1, started_at: now, ended_at: null, weights: d.variants.map((v) => v.weight), sample: d.sample }],
+  phases: [...phases, {
+    phase: phases.length + 1, started_at: now, ended_at: null,
+    weights: d.variants.map((v) => v.weight), sample: d.sample,
+  }],
 });
 
 /** Validates the body of `POST /definition/state`. */
@@ -156,26 +184,40 @@ export function parseStateChange(parsed: unknown): { state: State; winner?: stri
   const body = bodyObject(parsed, ['state', 'winner', 'restart']);
   const state = body.state as State;
   if (!STATES.includes(state)) throw new InputError('state', `state must be one of ${STATES.join(', ')}`);
-  if (body.winner !== undefined && typeof body.winner !== 'string') throw new InputError('winner', 'winner must be a variant label');
-  if (body.restart !== undefined && typeof body.restart !== 'boolean') throw new InputError('restart', 'restart must be true or false');
+  if (body.winner !== undefined && typeof body.winner !== 'string') {
+    throw new InputError('winner', 'winner must be a variant label');
+  }
+  if (body.restart !== undefined && typeof body.restart !== 'boolean') {
+    throw new InputError('restart', 'restart must be true or false');
+  }
   return { state, winner: body.winner as string | undefined, restart: body.restart === true };
 }
 
 /** The definition after a change of state; a ConflictError (409) names the allowed transitions. */
-export function changeState(d: Definition, change: { state: State; winner?: string; restart: boolean }, now: string): Definition {
+export function changeState(
+  d: Definition,
+  change: { state: State; winner?: string; restart: boolean },
+  now: string,
+): Definition {
   const { state, winner, restart } = change;
   const allowed = ALLOWED[d.state];
   const from = d.state;
   const restartOnly = from === 'rolled_out' && state === 'running' && !restart;
   if (!allowed.includes(state) || restartOnly) {
     const names = allowed.map((s) => (s === 'running' && from === 'rolled_out' ? 'running (with restart: true)' : s));
-    throw new ConflictError('state', `experiment "${d.experiment}" cannot go from ${from} to ${state}; allowed: ${names.join(', ') || 'none'}`);
+    throw new ConflictError('state',
+      `experiment "${d.experiment}" cannot go from ${from} to ${state}; allowed: ${names.join(', ') || 'none'}`,
+    );
   }
-  if (winner !== undefined && state !== 'rolled_out') throw new InputError('winner', 'winner is only taken with state rolled_out');
+  if (winner !== undefined && state !== 'rolled_out') {
+    throw new InputError('winner', 'winner is only taken with state rolled_out');
+  }
   const next: Definition = { ...d, state, updated_at: now, version: d.version + 1 };
   if (state === 'rolled_out') {
     if (winner === undefined || !d.variants.some((v) => v.label === winner)) {
-      throw new InputError('winner', `winner must be one of the variants (${d.variants.map((v) => v.label).join(', ')})`);
+      throw new InputError('winner',
+        `winner must be one of the variants (${d.variants.map((v) => v.label).join(', ')})`,
+      );
     }
     return { ...next, winner, phases: endPhase(d, now) };
   }
@@ -193,7 +235,9 @@ export function parseWeights(parsed: unknown, d: Definition): { weights: number[
   const body = bodyObject(parsed, ['weights', 'sample']);
   const n = d.variants.length;
   if (!Array.isArray(body.weights) || body.weights.length !== n) {
-    throw new InputError('weights', `weights must be an array of ${n} numbers, one per variant (${d.variants.map((v) => v.label).join(', ')})`);
+    throw new InputError('weights',
+      `weights must be an array of ${n} numbers, one per variant (${d.variants.map((v) => v.label).join(', ')})`,
+    );
   }
   const weights = body.weights.map((w, i) => checkWeight(w, `weights[${i}]`));
   return { weights, sample: body.sample === undefined ? undefined : checkSample(body.sample) };
@@ -203,7 +247,8 @@ export function parseWeights(parsed: unknown, d: Definition): { weights: number[
 export function changeWeights(d: Definition, change: { weights: number[]; sample?: number }, now: string): Definition {
   refuseArchived(d);
   const variants = d.variants.map((v, i) => ({ ...v, weight: change.weights[i] }));
-  const next: Definition = { ...d, variants, sample: change.sample ?? d.sample, updated_at: now, version: d.version + 1 };
+  const sample = change.sample ?? d.sample;
+  const next: Definition = { ...d, variants, sample, updated_at: now, version: d.version + 1 };
   return d.state === 'running' ? { ...next, ...newPhase(next, now, endPhase(d, now)) } : next;
 }
 

@@ -14,7 +14,8 @@ import {
  * and a change sent with `If-Match` is refused (412) when the definition changed since.
  */
 
-type Handler = (event: ProxyEvent, ctx: Context, names: { namespace: string; experiment: string }) => Promise<ProxyResult>;
+type Names = { namespace: string; experiment: string };
+type Handler = (event: ProxyEvent, ctx: Context, names: Names) => Promise<ProxyResult>;
 
 const answer = (status: number, d: Definition, config: Config): ProxyResult =>
   json(status, { status: 'ok', definition: d }, config, { 'Cache-Control': 'no-store', ETag: `"${d.version}"` });
@@ -30,7 +31,9 @@ function checkIfMatch(event: ProxyEvent, d: Definition | null): void {
   const wanted = header(event, 'if-match');
   if (wanted === undefined || wanted === '*') return;
   if (d === null || wanted.replace(/^W\//, '') !== `"${d.version}"`) {
-    throw new InputError('version', `If-Match ${wanted} is not the current version (${d ? `"${d.version}"` : 'none'})`, 412);
+    throw new InputError('version',
+      `If-Match ${wanted} is not the current version (${d ? `"${d.version}"` : 'none'})`, 412,
+    );
   }
 }
 
@@ -47,7 +50,8 @@ function mutation(change: (d: Definition, body: unknown, now: string) => Definit
 
 const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   '/definition': {
-    GET: async (_event, ctx, { namespace, experiment }) => answer(200, await existing(ctx, namespace, experiment), ctx.config),
+    GET: async (_event, ctx, { namespace, experiment }) =>
+      answer(200, await existing(ctx, namespace, experiment), ctx.config),
     PUT: async (event, ctx, { namespace, experiment }) => {
       const input = parseDraft(parseBody(event), ctx.config);
       const current = await ctx.store.definition(namespace, experiment);
@@ -117,7 +121,8 @@ export const config: Route = async (event, ctx) => {
   const headers = { 'Cache-Control': `public, max-age=${CONFIG_MAX_AGE}`, ETag: etag };
   const match = header(event, 'if-none-match');
   if (match !== undefined && match.split(',').some((t) => t.trim() === etag)) {
-    return { statusCode: 304, headers: { 'Access-Control-Allow-Origin': ctx.config.cors_origin, ...headers }, body: '' };
+    const cors = { 'Access-Control-Allow-Origin': ctx.config.cors_origin };
+    return { statusCode: 304, headers: { ...cors, ...headers }, body: '' };
   }
   return { ...json(200, null, ctx.config, headers), body };
 };

@@ -31,14 +31,27 @@ type SaveClient = RedisClient & { abtestSaveDefinition(k1: string, k2: string, .
 const defined = new WeakSet<RedisClient>();
 
 /** One experiment's definition, or null. */
-export async function readDefinition(redis: RedisClient, prefix: string, namespace: string, experiment: string): Promise<Definition | null> {
+export async function readDefinition(
+  redis: RedisClient,
+  prefix: string,
+  namespace: string,
+  experiment: string,
+): Promise<Definition | null> {
   const text = await redis.get(experimentKeys(prefix, namespace, experiment).def);
   return text ? (JSON.parse(text) as Definition) : null;
 }
 
 /** The definitions of a namespace sorted by experiment name, or those of the named experiments that have one. */
-export async function readDefinitions(redis: RedisClient, prefix: string, namespace: string, only?: string[]): Promise<Definition[]> {
-  const names = only ?? (await redis.smembers(definitionsKey(prefix, namespace))).sort(byName);
+export async function readDefinitions(
+  redis: RedisClient,
+  prefix: string,
+  namespace: string,
+  only?: string[],
+): Promise<Definition[]> {
+  const listed = await redis.smembers(definitionsKey(prefix, namespace));
+  // Named ones: only those listed are read (a namespace without definitions costs one command).
+  const set = new Set(listed);
+  const names = only ? only.filter((n) => set.has(n)) : listed.sort(byName);
   return readAll(names, (name) => readDefinition(redis, prefix, namespace, name));
 }
 
@@ -46,7 +59,13 @@ export async function readDefinitions(redis: RedisClient, prefix: string, namesp
  * Writes `d` if the stored version is still `previous` (0: none stored yet); a ConflictError
  * (409, field `version`) when another change came first.
  */
-export async function writeDefinition(redis: RedisClient, prefix: string, d: Definition, previous: number, mode: string): Promise<void> {
+export async function writeDefinition(
+  redis: RedisClient,
+  prefix: string,
+  d: Definition,
+  previous: number,
+  mode: string,
+): Promise<void> {
   if (!defined.has(redis)) {
     redis.defineCommand('abtestSaveDefinition', { numberOfKeys: 2, lua: SAVE_SCRIPT });
     defined.add(redis);

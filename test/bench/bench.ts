@@ -3,7 +3,8 @@
  * the same box in the same run (interleaved, so noise hits both), loaded by `wrk` (C, so the
  * load generator takes little of the two cores), with the server side's CPU time per request
  * read from /proc; the handler in-process per event, bundle sizes, the cold start of a
- * bundle, and reading results at the caps. Prints a Markdown table.
+ * bundle, and reading results at the caps; track of a defined, running experiment against an
+ * undefined one in the same rounds. Prints a Markdown table.
  *
  * Environment: BENCH_SECONDS (per HTTP round, default 8), BENCH_ROUNDS (default 2).
  */
@@ -12,7 +13,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startRedisServer } from '../../cli/dev/redis-server';
-import { configToEnv, validateConfig } from '../../src/config';
+import { configToEnv, validateConfig, type Config } from '../../src/config';
+import { changeState, draftDefinition } from '../../src/experiments/definition';
+import { createRedis, RedisCounterStore } from '../../src/store';
 import { startDevProcess } from '../helpers/cli';
 import { wrkLoad, type LoadResult } from './load';
 import { fillAtCaps, resultsRows, statsRow } from './results';
@@ -49,8 +52,23 @@ async function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
 }
 
 /** GET /track with a new uuid per request, the server trees in `watch` measured meanwhile. */
-const load = (base: string, watch: number[]): Promise<LoadResult> =>
-  wrkLoad(base, { path: '/track?experiment=bench&variant=a&event=participate&uuid=u{n}' }, watch, { seconds, connections: CONNECTIONS });
+const load = (base: string, watch: number[], experiment = 'bench'): Promise<LoadResult> =>
+  wrkLoad(base, { path: `/track?experiment=${experiment}&variant=a&event=participate&uuid=u{n}` }, watch, { seconds, connections: CONNECTIONS });
+
+/** Defines `experiment` (variants a, b) and starts it, through the store the admin route uses. */
+async function defineRunning(config: Config, experiment: string): Promise<void> {
+  const client = createRedis(config);
+  try {
+    const store = new RedisCounterStore(client, config);
+    const now = new Date().toISOString();
+    const variants = [{ label: 'a', weight: 1 }, { label: 'b', weight: 1 }];
+    const draft = draftDefinition(config.namespace, experiment, { description: '', variants, sample: 1, fallback: 'a' }, now, null);
+    await store.saveDefinition(draft, 0);
+    await store.saveDefinition(changeState(draft, { state: 'running', restart: false }, now), draft.version);
+  } finally {
+    client.disconnect();
+  }
+}
 
 /** The pid of the redis-server listening on `port`. */
 const redisPid = (port: number): number =>
@@ -76,12 +94,16 @@ async function main() {
     children.push(dev.child);
     const bareRuns: LoadResult[] = [];
     const devRuns: LoadResult[] = [];
+    const definedRuns: LoadResult[] = [];
     const devWatch = [dev.child.pid!, redisPid(redis.port)];
+    await defineRunning(config, 'benchdef');
     await load(`http://127.0.0.1:${devPort}`, devWatch); // warm-up: JIT, script load, connections
     for (let r = 0; r < rounds; r++) {
       bareRuns.push(await load(`http://127.0.0.1:${barePort}`, [bare.pid!]));
       devRuns.push(await load(`http://127.0.0.1:${devPort}`, devWatch));
+      definedRuns.push(await load(`http://127.0.0.1:${devPort}`, devWatch, 'benchdef'));
     }
+    const definedRps = median(definedRuns.map((r) => r.rps));
     const bareRps = median(bareRuns.map((r) => r.rps));
     const devRps = median(devRuns.map((r) => r.rps));
     const bareCpu = median(bareRuns.map((r) => r.cpuUsPerRequest));
@@ -113,7 +135,9 @@ async function main() {
       ['server CPU µs per request: abtest dev + redis-server / bare Node', `${devCpu.toFixed(1)} / ${bareCpu.toFixed(1)}`, 'absolute, from /proc'],
       ['**CPU per request, abtest dev / bare Node**', (devCpu / bareCpu).toFixed(2), `target ≤ 2 ${devCpu <= 2 * bareCpu ? '✔' : '✖'}`],
       ['abtest dev latency p50 / p99 (ms)', `${median(devRuns.map((r) => r.p50Ms)).toFixed(1)} / ${median(devRuns.map((r) => r.p99Ms)).toFixed(1)}`, 'absolute'],
-      ['errors or non-2xx during load', String(devRuns.reduce((s, r) => s + r.errors, 0) + bareRuns.reduce((s, r) => s + r.errors, 0)), 'must be 0'],
+      [`track req/s via abtest dev, a defined running experiment (same run, same load)`, fmt(definedRps), 'absolute, this box'],
+      ['**ratio defined / undefined experiment (req/s)**', (definedRps / devRps).toFixed(2), `target ≥ 0.9 ${definedRps >= 0.9 * devRps ? '✔' : '✖'}`],
+      ['errors or non-2xx during load', String([...devRuns, ...definedRuns, ...bareRuns].reduce((s, r) => s + r.errors, 0)), 'must be 0'],
       ['track handler µs/event in-process, 64 in flight (bundle → local Redis)', perEvent.concurrentUs.toFixed(1), `target ≤ 30 ${perEvent.concurrentUs <= 30 ? '✔' : '✖'}`],
       ['track handler µs/event in-process, one at a time (includes a Redis round trip)', perEvent.sequentialUs.toFixed(1), 'absolute'],
       ...cold.flatMap((c): [string, string, string][] => [

@@ -147,6 +147,10 @@ describe('definitions through the admin API', () => {
     expect((await c.state('button', { state: 'running' })).statusCode).toBe(409);
     d = body(await c.state('button', { state: 'running', restart: true })).definition;
     expect(d).toMatchObject({ state: 'running', winner: null, phase: 3 });
+    await c.state('button', { state: 'paused' });
+    d = body(await c.state('button', { state: 'running', restart: true })).definition;
+    expect(d).toMatchObject({ state: 'running', phase: 4 });
+    expect(d.phases.map((p: { ended_at: string | null }) => p.ended_at === null)).toEqual([false, false, false, true]);
     expect(body(await c.weights('button', { weights: [1] }))).toMatchObject({ field: 'weights' });
     expect(body(await c.weights('button', { weights: [1, -1] }))).toMatchObject({ field: 'weights[1]' });
   });
