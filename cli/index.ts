@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Counting } from '../src/config';
 import type { CommandDeps, Verb } from './command';
+import type { ExperimentAction, ExperimentOptions } from './commands/experiment';
 import { lineReporter } from './deploy/reporter';
 import { explain } from './explain';
 import { terminalPrompter } from './prompter';
@@ -241,5 +242,68 @@ program
   )
   .option('--json', 'print the result as one JSON object')
   .action(verb(() => import('./commands/simulate'), { then: (r) => r.problems.length && (process.exitCode = 1) }));
+
+/** The flags of a command that talks to the admin routes of a running API, as `dashboard` finds it. */
+const withApi = (cmd: Command) =>
+  cmd
+    .option('--url <url>', 'the API URL (default: the deployed API)')
+    .option('--key <key>', 'the API key (default: the deployment\'s, else the configured api_key)')
+    .option('--dev', 'use abtest dev on this machine (http://127.0.0.1:8787)')
+    .option('--namespace <name>', 'namespace of the experiments (default: the configured one)')
+    .option('--region <region>', 'AWS region of the deployment')
+    .option('--profile <name>', 'AWS named profile')
+    .option('--endpoint-url <url>', 'AWS API endpoint (LocalStack or another emulator)')
+    .option('--json', 'print the result as JSON');
+
+const experiment = program
+  .command('experiment')
+  .description('define experiments (variants, weights, sample) and start, pause, roll out or archive them');
+
+/** An `abtest experiment <action>` verb whose positional arguments are `names`, in order. */
+const experimentVerb =
+  (action: ExperimentAction, ...names: ('name' | 'winner' | 'text' | 'weights')[]) =>
+  (...args: unknown[]) => {
+    const positional = Object.fromEntries(names.map((n, i) => [n, args[i]]).filter(([, v]) => v !== undefined));
+    const flags = args[names.length] as object;
+    return verb(() => import('./commands/experiment'))({ ...flags, ...positional, action } as ExperimentOptions);
+  };
+
+withApi(experiment.command('list').description('the defined experiments of a namespace'))
+  .option('--archived', 'archived experiments too')
+  .action(experimentVerb('list'));
+withApi(experiment.command('show <name>').description('one definition: state, variants, phases'))
+  .action(experimentVerb('show', 'name'));
+withApi(experiment.command('create <name>').description('define an experiment (a draft), or replace a draft'))
+  .requiredOption('--variants <labels>', 'the variants, control first: red,green or red=2,green=1')
+  .option('--weights <weights>', 'one weight per variant: 2,1 (default: the --variants weights, else equal)')
+  .option('--sample <share>', 'share of visitors who enter, above 0 and at most 1 (default 1)')
+  .option('--fallback <label>', 'what visitors outside the sample and while paused see (default: the control)')
+  .option('--description <text>', 'free text, at most 1000 characters')
+  .action(experimentVerb('create', 'name'));
+const TRANSITION_HELP: [ExperimentAction, string][] = [
+  ['start', 'start counting: phase 1 begins (from draft)'],
+  ['pause', 'everyone sees the fallback and nothing is counted, until resume'],
+  ['resume', 'a paused experiment runs again, in the same phase'],
+  ['restart', 'a paused or rolled-out experiment runs again in a new phase (earlier counts kept apart)'],
+  ['archive', 'read-only from now on; hidden from list, results kept'],
+];
+for (const [action, help] of TRANSITION_HELP) {
+  withApi(experiment.command(`${action} <name>`).description(help)).action(experimentVerb(action, 'name'));
+}
+withApi(experiment.command('rollout <name> <winner>').description('everyone sees the winner and nothing is counted'))
+  .action(experimentVerb('rollout', 'name', 'winner'));
+withApi(experiment.command('weights <name> [weights]').description('new weights (2,1 or red=2,green=1) or --sample; '
+  + 'a running experiment starts a new phase'))
+  .option('--sample <share>', 'share of visitors who enter, above 0 and at most 1')
+  .action(experimentVerb('weights', 'name', 'weights'));
+withApi(experiment.command('describe <name> <text>').description('set the description'))
+  .action(experimentVerb('describe', 'name', 'text'));
+withApi(experiment.command('apply <file>').description('make the definitions of a JSON file true: '
+  + 'prints the plan, then applies it (the second run changes nothing)'))
+  .option('--dry-run', 'print the plan and change nothing')
+  .action((file: string, flags: object) => {
+    const apply = verb(() => import('./commands/experiment-apply'), { progress: true });
+    return apply({ ...flags, file });
+  });
 
 program.parseAsync(process.argv).catch(fail);

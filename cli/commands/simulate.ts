@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError } from '../../src/errors';
+import { ConfigError, type AbtestError } from '../../src/errors';
 import type { CommandDeps } from '../command';
 import { commandConfig, type GlobalOptions } from '../context';
+import { DefinitionsApi } from '../experiment/api';
 import { Client, sendAll } from '../simulate/client';
 import { startDev } from '../simulate/dev';
 import { formatSimulation, type Simulation } from '../simulate/format';
@@ -56,8 +57,18 @@ async function target(opts: SimulateOptions, env: NodeJS.ProcessEnv) {
 }
 
 /**
- * `abtest simulate`: sends a reproducible stream of visitors as real HTTP traffic to abtest
- * (a given URL, or an `abtest dev` started here), with duplicate sends and retries mixed in,
+ * Defines an experiment as it is sent (a delete removed its counts and definition first): its
+ * weights, control first, and running before the first visitor.
+ */
+async function define(api: DefinitionsApi, namespace: string, e: SimExperiment): Promise<void> {
+  await api.put(namespace, e.name, { variants: e.variants.map(({ label, weight }) => ({ label, weight })) });
+  await api.setState(namespace, e.name, { state: 'running' });
+}
+
+/**
+ * `abtest simulate`: defines the experiments (weights, control first) and starts them, then sends
+ * a reproducible stream of visitors as real HTTP traffic to abtest (a given URL, or an `abtest
+ * dev` started here), with duplicate sends and retries mixed in,
  * then reads the results back and compares them with what was sent: the split against the
  * weights, each rate against the true rate, the sample-ratio check, and the independence of
  * the experiments' splits.
@@ -72,7 +83,16 @@ export async function run(opts: SimulateOptions, deps: CommandDeps = {}): Promis
   const { url, apiKey, stop } = await target(opts, deps.env ?? process.env);
   try {
     const client = new Client(url, apiKey);
-    for (const e of experiments) await client.remove(namespace, e.name);
+    const definitions = new DefinitionsApi(url, apiKey);
+    const undefinedOnes: string[] = [];
+    for (const e of experiments) {
+      await client.remove(namespace, e.name);
+      await define(definitions, namespace, e).catch((err: AbtestError) => {
+        // One the server refuses (allowed_experiments, caps) is sent anyway: its refused events are reported.
+        if (err.code !== 'refused') throw err;
+        undefinedOnes.push(`experiment "${e.name}" could not be defined: ${err.message}`);
+      });
+    }
     const started = Date.now();
     const faults = { duplicates: opts.duplicates ?? 0.05, lost: opts.lost ?? 0.03 };
     const { truth, requests } = plan(experiments, namespace, visitors, seed, faults);
@@ -94,7 +114,7 @@ export async function run(opts: SimulateOptions, deps: CommandDeps = {}): Promis
       seconds,
       experiments: reports,
       independence: independence(experiments, truth),
-      problems: [...client.problems, ...reports.flatMap(countingProblems)],
+      problems: [...undefinedOnes, ...client.problems, ...reports.flatMap(countingProblems)],
     };
   } finally {
     await stop?.();

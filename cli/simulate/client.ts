@@ -1,5 +1,6 @@
 import { AbtestError } from '../../src/errors';
 import { isRetryable, type Rejection, type TrackAnswer } from '../../src/protocol';
+import { adminRequest, type AdminAnswer } from '../experiment/http';
 import type { Planned, Send } from './traffic';
 
 /** One experiment as `GET /experiments` answers it: the part the simulation reads. */
@@ -95,29 +96,8 @@ export class Client {
     await pending.catch(() => undefined);
   }
 
-  private async admin(method: string, path: string): Promise<{ status: number; body: unknown }> {
-    let res: Response;
-    try {
-      res = await fetch(`${this.url}${path}`, { method, headers: { 'x-api-key': this.apiKey } });
-    } catch (e) {
-      throw new AbtestError('simulate', `cannot reach ${this.url}: ${(e as Error).message}`, {
-        hint: 'start it with abtest dev, or pass the right --url',
-        cause: e,
-      });
-    }
-    const text = await res.text();
-    const route = `${this.url}${path.split('?')[0]}`;
-    if (res.status === 401 || res.status === 403) {
-      throw new AbtestError('simulate', `${route} refused the API key (${res.status})`, {
-        hint: 'pass the key abtest dev or abtest deploy printed with --api-key',
-      });
-    }
-    try {
-      return { status: res.status, body: JSON.parse(text) };
-    } catch {
-      const start = text.slice(0, 200);
-      throw new AbtestError('simulate', `${route} answered ${res.status} with something that is not JSON: ${start}`);
-    }
+  private admin(method: string, path: string, body?: unknown): Promise<AdminAnswer> {
+    return adminRequest({ base: this.url, apiKey: this.apiKey, code: 'simulate' }, method, path, body);
   }
 
   /** Deletes an experiment's counters; one that does not exist is fine. */

@@ -162,6 +162,25 @@ describe('abtest simulate --url (an abtest dev already running)', () => {
     for (const e of r.experiments) expect(e.counting).toBe('hll');
   });
 
+  it('defines the experiments it sends, so results show the declared control and weights, and no false alarm', async () => {
+    const r = await json('--url', base, '--api-key', key, '--visitors', '400', '--namespace', 'defined');
+    expect(r.problems).toEqual([]);
+    const res = await fetch(`${base}/experiments?namespace=defined&stats=1`, { headers: { 'x-api-key': key } });
+    const [, ...experiments] = (await res.json()) as {
+      experiment: string;
+      definition?: { state: string; phase: number; variants: { label: string; weight: number }[] };
+      variants: { label: string }[];
+      srm: { mismatch: boolean; expected: string };
+    }[];
+    const pricing = experiments.find((e) => e.experiment === 'pricing')!;
+    expect(pricing.definition).toMatchObject({ state: 'running', phase: 1 });
+    expect(pricing.definition!.variants).toEqual([{ label: 'low', weight: 2 }, { label: 'mid', weight: 1 }, { label: 'high', weight: 1 }]);
+    expect(pricing.variants.map((v) => v.label)).toEqual(['low', 'mid', 'high']);
+    expect(pricing.srm).toMatchObject({ mismatch: false, expected: 'declared weights' });
+    // Run again: the delete removed the old definition and counts; the new run is phase 1 again.
+    expect((await json('--url', base, '--api-key', key, '--visitors', '50', '--namespace', 'defined')).problems).toEqual([]);
+  });
+
   it('takes --url as the base or one of its routes', async () => {
     const r = await json('--url', `${base}/experiments/`, '--api-key', key, '--visitors', '20');
     expect(r.url).toBe(base);
