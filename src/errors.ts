@@ -5,7 +5,8 @@
 export type ErrorCode =
   | 'config' | 'input' | 'not-found' | 'conflict' | 'unavailable' | 'redis' | 'internal'
   | 'answer' | 'install' | 'bundle' | 'client-size' | 'url' | 'describe' | 'not-deployed'
-  | 'aws-lambda' | 'aws-timeout' | 'destroy' | 'rollback' | 'simulate' | 'redis-missing' | 'redis-start';
+  | 'aws-lambda' | 'aws-timeout' | 'destroy' | 'rollback' | 'simulate' | 'redis-missing' | 'redis-start'
+  | 'apply' | 'changed' | 'refused' | 'experiment';
 
 /**
  * The one error type of abtest. Every failure that abtest knows how to explain is an

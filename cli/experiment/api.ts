@@ -30,7 +30,7 @@ export class DefinitionsApi {
   ) {}
 
   private async call(method: string, route: string, query: Record<string, string>, body?: unknown) {
-    const target = { base: this.base, apiKey: this.apiKey, code: 'experiment' };
+    const target = { base: this.base, apiKey: this.apiKey, code: 'experiment' as const };
     const ifMatch: Record<string, string> = this.ifMatch === null ? {} : { 'If-Match': `"${this.ifMatch}"` };
     const answer = await adminRequest(target, method, `${route}?${new URLSearchParams(query)}`, body, ifMatch);
     const { status } = answer;

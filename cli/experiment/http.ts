@@ -1,4 +1,4 @@
-import { AbtestError } from '../../src/errors';
+import { AbtestError, type ErrorCode } from '../../src/errors';
 
 /** An answer of an admin route: its status and its JSON body. */
 export interface AdminAnswer {
@@ -14,7 +14,7 @@ export interface AdminAnswer {
  * @param extra more request headers (e.g. `If-Match`)
  */
 export async function adminRequest(
-  target: { base: string; apiKey: string; code: string },
+  target: { base: string; apiKey: string; code: ErrorCode },
   method: string,
   path: string,
   body?: unknown,
@@ -35,6 +35,12 @@ export async function adminRequest(
   }
   const text = await res.text();
   const route = `${base}${path.split('?')[0]}`;
+  if (res.status === 403 && /Missing Authentication Token/.test(text)) {
+    // API Gateway's (and abtest dev's) answer for a route it does not have: a wrong URL, not a wrong key.
+    throw new AbtestError(code, `${route} is not a route of this API (403 Missing Authentication Token)`, {
+      hint: 'check --url: pass the base URL abtest deploy or abtest dev printed',
+    });
+  }
   if (res.status === 401 || res.status === 403) {
     throw new AbtestError(code, `${route} refused the API key (${res.status})`, {
       hint: 'pass the key abtest dev or abtest deploy printed with --key (simulate: --api-key)',
