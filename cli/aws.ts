@@ -43,7 +43,8 @@ export async function awsClients(opts: AwsOptions, env: NodeJS.ProcessEnv = proc
   } catch {
     throw new ConfigError('region', 'AWS region is missing', 'pass --region, set AWS_REGION, or run abtest configure');
   }
-  if (!region) throw new ConfigError('region', 'AWS region is missing', 'pass --region, set AWS_REGION, or run abtest configure');
+  if (!region)
+    throw new ConfigError('region', 'AWS region is missing', 'pass --region, set AWS_REGION, or run abtest configure');
   const withRegion = { ...shared, region };
   return {
     region,
@@ -57,4 +58,5 @@ export async function awsClients(opts: AwsOptions, env: NodeJS.ProcessEnv = proc
 }
 
 /** The partition of a region's ARNs: `aws`, `aws-cn` or `aws-us-gov`. */
-export const partition = (region: string): string => (region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws');
+export const partition = (region: string): string =>
+  region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';

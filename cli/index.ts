@@ -20,7 +20,7 @@ import { parseExperiment, type SimExperiment } from './simulate/traffic';
  * to this shape next.)
  */
 
-const out = (line = '') => process.stdout.write(line + '\n');
+const out = (line = '') => process.stdout.write(`${line}\n`);
 
 function fail(e: unknown): never {
   const name = (e as Error)?.name;
@@ -39,7 +39,8 @@ const action =
 
 const intOption = (flag: string, min: number, max: number) => (value: string) => {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`${flag} must be a whole number from ${min} to ${max}`);
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    throw new InvalidArgumentError(`${flag} must be a whole number from ${min} to ${max}`);
   return n;
 };
 
@@ -60,7 +61,7 @@ interface Wire<R> {
   /** Let it ask questions, when there is a terminal to ask them in. */
   ask?: boolean;
   /** What only the entry may do with the result (exit code, signals). */
-  then?: (result: R) => void;
+  after?: (result: R) => void;
 }
 
 /**
@@ -75,12 +76,12 @@ function verb<O, R>(load: () => Promise<Verb<O, R>>, wire: Wire<R> = {}) {
     if (wire.progress) {
       // The flags progress heeds, where the verb has them.
       const { json, verbose } = flags as { json?: boolean; verbose?: boolean };
-      deps.reporter = lineReporter((line) => (json ? process.stderr.write(line + '\n') : out(line)), verbose);
+      deps.reporter = lineReporter((line) => (json ? process.stderr.write(`${line}\n`) : out(line)), verbose);
     }
     if (wire.ask && process.stdin.isTTY) deps.prompter = terminalPrompter;
     const result = await run(options, deps);
     for (const line of format(result, options)) out(line);
-    wire.then?.(result);
+    wire.after?.(result);
   });
 }
 
@@ -98,7 +99,9 @@ program
 
 program
   .command('dev')
-  .description('run the API, the dashboard and a demo page on localhost, on a private redis-server unless Redis is configured')
+  .description(
+    'run the API, the dashboard and a demo page on localhost, on a private redis-server unless Redis is configured',
+  )
   .option('--port <n>', 'port to listen on', intOption('--port', 0, 65535), 8787)
   .option('--host <host>', 'address to listen on (0.0.0.0: every interface)', '127.0.0.1')
   .option('--redis-url <url>', 'use this Redis instead of the configured one or a private one')
@@ -130,10 +133,14 @@ program
       if (ending !== null) return stop(ending);
       out(`abtest dev: serving the Lambda bundles on ${r.url}${r.network ? ` (listening on ${r.listen})` : ''}`);
       out(`  track        ${r.trackUrl}`);
-      out(`  experiments  ${r.experimentsUrl}   (x-api-key: ${r.apiKey}${r.apiKeyGenerated ? ', made for this session' : ''})`);
+      out(
+        `  experiments  ${r.experimentsUrl}   (x-api-key: ${r.apiKey}${r.apiKeyGenerated ? ', made for this session' : ''})`,
+      );
       if (r.dashboardUrl) out(`  dashboard    ${r.dashboardUrl}`);
       out(`  demo page    ${r.url}/`);
-      out(`  redis        ${r.redisUrl} (${r.redis === 'private' ? 'private redis-server, removed on exit' : r.redis === 'local' ? 'the local one on 6379' : 'configured'})`);
+      out(
+        `  redis        ${r.redisUrl} (${r.redis === 'private' ? 'private redis-server, removed on exit' : r.redis === 'local' ? 'the local one on 6379' : 'configured'})`,
+      );
       if (r.dashboardExposed) {
         out(`⚠ /dashboard hands the API key to anyone who can load it${r.network ? ` at ${r.url}` : ''}`);
       } else if (r.network) {
@@ -162,13 +169,13 @@ program
   .option('--serve', 'serve the page on localhost until Ctrl-C')
   .option('--port <n>', 'port of --serve (default: any free port)', intOption('--port', 0, 65535))
   .option('--url <url>', 'the API URL (default: the deployed API)')
-  .option('--key <key>', 'the API key (default: the deployment\'s, else the configured api_key)')
+  .option('--key <key>', "the API key (default: the deployment's, else the configured api_key)")
   .option('--dev', 'use abtest dev on this machine (http://127.0.0.1:8787)')
   .option('--namespace <name>', 'namespace to show first (default: the configured one)')
   .option('--region <region>', 'AWS region of the deployment')
   .option('--profile <name>', 'AWS named profile')
   .option('--endpoint-url <url>', 'AWS API endpoint (LocalStack or another emulator)')
-  .action(verb(() => import('./commands/dashboard'), { then: (r) => r.server && stopOnSignal(r.stop) }));
+  .action(verb(() => import('./commands/dashboard'), { after: (r) => r.server && stopOnSignal(r.stop) }));
 
 /** `--region`, `--profile`, `--endpoint-url` on a command that calls AWS. */
 const withAws = (cmd: Command) =>
@@ -191,15 +198,21 @@ program
   .option('--subnet-ids <ids>', 'VPC subnet ids, comma-separated (Redis inside a VPC)')
   .option('--security-group-ids <ids>', 'VPC security group ids, comma-separated')
   .option('--no-vpc', 'run the functions outside any VPC')
-  .option('--rate-limit <n>', 'throttle: requests per second, for every method and per API key', intOption('--rate-limit', 1, 1_000_000))
+  .option(
+    '--rate-limit <n>',
+    'throttle: requests per second, for every method and per API key',
+    intOption('--rate-limit', 1, 1_000_000),
+  )
   .option('--burst-limit <n>', 'throttle: burst of requests', intOption('--burst-limit', 1, 1_000_000))
   .action(verb(() => import('./commands/configure'), { ask: true }));
 
 withAws(program.command('preflight'))
   .description('check AWS credentials and region, Redis, and the bundles before a deploy')
-  .action(verb(() => import('./commands/preflight'), { then: (r) => r.ok || (process.exitCode = 1) }));
+  .action(verb(() => import('./commands/preflight'), { after: (r) => r.ok || (process.exitCode = 1) }));
 
-withAws(program.command('deploy').description('create or update the Lambda functions and the API Gateway API (idempotent)'))
+withAws(
+  program.command('deploy').description('create or update the Lambda functions and the API Gateway API (idempotent)'),
+)
   .option('--dry-run', 'print the plan and change nothing')
   .option('--stage <name>', 'API Gateway stage (default: config stage)')
   .option('--json', 'print the result as one JSON object')
@@ -224,13 +237,20 @@ const shareOption = (flag: string) => (value: string) => {
 
 program
   .command('simulate')
-  .description('send a reproducible stream of visitors to abtest over HTTP and check the counts and statistics against what was sent')
+  .description(
+    'send a reproducible stream of visitors to abtest over HTTP and check the counts and statistics against what was sent',
+  )
   .option('--url <base>', 'base URL of a running abtest (default: start abtest dev for the run)')
   .option('--api-key <key>', 'x-api-key of the experiments and delete routes (default: config api_key)')
   .addOption(new Option('--counting <mode>', 'counting mode of the abtest dev started here').choices(COUNTING))
   .option('--namespace <name>', 'namespace of the simulated experiments (they are deleted there first)', 'simulate')
   .option('--visitors <n>', 'distinct visitors', intOption('--visitors', 1, 10_000_000), 10_000)
-  .option('--seed <n>', 'seed of the generator: the same seed sends the same traffic', intOption('--seed', 0, 2 ** 32 - 1), 1)
+  .option(
+    '--seed <n>',
+    'seed of the generator: the same seed sends the same traffic',
+    intOption('--seed', 0, 2 ** 32 - 1),
+    1,
+  )
   .option('--concurrency <n>', 'requests in flight at once', intOption('--concurrency', 1, 256), 8)
   .option('--duplicates <share>', 'share of requests sent twice', shareOption('--duplicates'), 0.05)
   .option('--lost <share>', 'share of requests cut off in flight and resent', shareOption('--lost'), 0.03)
@@ -241,13 +261,13 @@ program
     [] as SimExperiment[],
   )
   .option('--json', 'print the result as one JSON object')
-  .action(verb(() => import('./commands/simulate'), { then: (r) => r.problems.length && (process.exitCode = 1) }));
+  .action(verb(() => import('./commands/simulate'), { after: (r) => r.problems.length && (process.exitCode = 1) }));
 
 /** The flags of a command that talks to the admin routes of a running API, as `dashboard` finds it. */
 const withApi = (cmd: Command) =>
   cmd
     .option('--url <url>', 'the API URL (default: the deployed API)')
-    .option('--key <key>', 'the API key (default: the deployment\'s, else the configured api_key)')
+    .option('--key <key>', "the API key (default: the deployment's, else the configured api_key)")
     .option('--dev', 'use abtest dev on this machine (http://127.0.0.1:8787)')
     .option('--namespace <name>', 'namespace of the experiments (default: the configured one)')
     .option('--region <region>', 'AWS region of the deployment')
@@ -271,8 +291,9 @@ const experimentVerb =
 withApi(experiment.command('list').description('the defined experiments of a namespace'))
   .option('--archived', 'archived experiments too')
   .action(experimentVerb('list'));
-withApi(experiment.command('show <name>').description('one definition: state, variants, phases'))
-  .action(experimentVerb('show', 'name'));
+withApi(experiment.command('show <name>').description('one definition: state, variants, phases')).action(
+  experimentVerb('show', 'name'),
+);
 withApi(experiment.command('create <name>').description('define an experiment (a draft), or replace a draft'))
   .requiredOption('--variants <labels>', 'the variants, control first: red,green or red=2,green=1')
   .option('--weights <weights>', 'one weight per variant: 2,1 (default: the --variants weights, else equal)')
@@ -290,16 +311,27 @@ const TRANSITION_HELP: [ExperimentAction, string][] = [
 for (const [action, help] of TRANSITION_HELP) {
   withApi(experiment.command(`${action} <name>`).description(help)).action(experimentVerb(action, 'name'));
 }
-withApi(experiment.command('rollout <name> <winner>').description('everyone sees the winner and nothing is counted'))
-  .action(experimentVerb('rollout', 'name', 'winner'));
-withApi(experiment.command('weights <name> [weights]').description('new weights (2,1 or red=2,green=1) or --sample; '
-  + 'a running experiment starts a new phase'))
+withApi(
+  experiment.command('rollout <name> <winner>').description('everyone sees the winner and nothing is counted'),
+).action(experimentVerb('rollout', 'name', 'winner'));
+withApi(
+  experiment
+    .command('weights <name> [weights]')
+    .description('new weights (2,1 or red=2,green=1) or --sample; ' + 'a running experiment starts a new phase'),
+)
   .option('--sample <share>', 'share of visitors who enter, above 0 and at most 1')
   .action(experimentVerb('weights', 'name', 'weights'));
-withApi(experiment.command('describe <name> <text>').description('set the description'))
-  .action(experimentVerb('describe', 'name', 'text'));
-withApi(experiment.command('apply <file>').description('make the definitions of a JSON file true: '
-  + 'prints the plan, then applies it (the second run changes nothing)'))
+withApi(experiment.command('describe <name> <text>').description('set the description')).action(
+  experimentVerb('describe', 'name', 'text'),
+);
+withApi(
+  experiment
+    .command('apply <file>')
+    .description(
+      'make the definitions of a JSON file true: ' +
+        'prints the plan, then applies it (the second run changes nothing)',
+    ),
+)
   .option('--dry-run', 'print the plan and change nothing')
   .action((file: string, flags: object) => {
     const apply = verb(() => import('./commands/experiment-apply'), { progress: true });

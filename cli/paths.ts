@@ -15,4 +15,5 @@ export function packageRoot(from: string = __dirname): string {
 
 /** Where `abtest build` writes the Lambda bundles, the browser client and the dashboard. */
 export const distDir = (root = packageRoot()): string => path.join(root, 'dist');
-export const lambdaBundle = (name: string, root = packageRoot()): string => path.join(distDir(root), 'lambdas', `${name}.js`);
+export const lambdaBundle = (name: string, root = packageRoot()): string =>
+  path.join(distDir(root), 'lambdas', `${name}.js`);

@@ -6,7 +6,12 @@ export interface Prompter {
     default?: string;
     validate?: (v: string) => Promise<string | true> | string | true;
   }): Promise<string>;
-  select(q: { name: string; message: string; choices: { value: string; name: string }[]; default?: string }): Promise<string>;
+  select(q: {
+    name: string;
+    message: string;
+    choices: { value: string; name: string }[];
+    default?: string;
+  }): Promise<string>;
   confirm(q: { name: string; message: string; default?: boolean }): Promise<boolean>;
 }
 

@@ -19,11 +19,13 @@ export const track: Route = async (event, { config, store }) => {
   const request = parseTrack(event, config);
   const { accepted } = request;
   const outcome = accepted.length > 0 ? await store.track(accepted.map((a) => a.event)) : { stored: 0, rejected: [] };
-  const capped = outcome.rejected.map((r): Rejection => ({
-    index: accepted[r.index].index,
-    field: capField(r.message),
-    message: r.message,
-  }));
+  const capped = outcome.rejected.map(
+    (r): Rejection => ({
+      index: accepted[r.index].index,
+      field: capField(r.message),
+      message: r.message,
+    }),
+  );
   if (!request.batch && capped.length > 0) throw new InputError(capped[0].field, capped[0].message);
   const rejected = [...request.rejected, ...capped].sort((a, b) => a.index - b.index);
   const answer: TrackAnswer = { status: 'ok', stored: outcome.stored };
@@ -60,7 +62,8 @@ export const remove: Route = async (event, { config, store }) => {
   const namespace = namespaceParam(event, config);
   const experiment = nameParam(event, 'experiment', config);
   for (const name of plusOrSpace(experiment)) {
-    if (await store.deleteExperiment(namespace, name)) return json(200, { status: 'ok', deleted: name, namespace }, config);
+    if (await store.deleteExperiment(namespace, name))
+      return json(200, { status: 'ok', deleted: name, namespace }, config);
   }
   throw new NotFoundError('experiment', `experiment "${experiment}" does not exist in namespace "${namespace}"`);
 };

@@ -43,7 +43,7 @@ export function hash(experiment: string, visitorId: string): number {
  */
 export function bucketRanges(weights: (number | undefined)[], sample = 1): [number, number][] {
   const given = weights.some((w) => w !== undefined);
-  const ws = weights.map((w) => (!given ? 1 : typeof w === 'number' && isFinite(w) && w > 0 ? w : 0));
+  const ws = weights.map((w) => (!given ? 1 : typeof w === 'number' && Number.isFinite(w) && w > 0 ? w : 0));
   const total = ws.reduce((a, b) => a + b, 0);
   const s = sample >= 0 && sample <= 1 ? sample : 1;
   let start = 0;
@@ -74,13 +74,24 @@ export interface Assignment {
  * Assigns a visitor with a known id (a user id, or a random visitor id) to a variant.
  * @param sample traffic fraction from 0 to 1. @default 1
  */
-export function assign(experiment: string, visitorId: string, variants: { label: string; weight?: number }[], sample = 1): Assignment {
+export function assign(
+  experiment: string,
+  visitorId: string,
+  variants: { label: string; weight?: number }[],
+  sample = 1,
+): Assignment {
   return pick(hash(experiment, visitorId), variants, sample);
 }
 
 /** Assigns from a number in [0, 1) already drawn (a hash, or `Math.random()` for visitors without an id). */
 export function pick(n: number, variants: { label: string; weight?: number }[], sample = 1): Assignment {
-  const index = chooseVariant(n, bucketRanges(variants.map((v) => v.weight), sample));
+  const index = chooseVariant(
+    n,
+    bucketRanges(
+      variants.map((v) => v.weight),
+      sample,
+    ),
+  );
   return { index, variant: variants[Math.max(index, 0)]?.label ?? '', inSample: index >= 0 };
 }
 
@@ -91,6 +102,6 @@ export function pick(n: number, variants: { label: string; weight?: number }[], 
 export function eventUuid(namespace: string, experiment: string, event: string, visitorId: string): string {
   const text = `${namespace}|${experiment}|${event}|${visitorId}`;
   let out = '';
-  for (let i = 0; i < 4; i++) out += ('0000000' + mix32(fnv1a32(i + text)).toString(16)).slice(-8);
+  for (let i = 0; i < 4; i++) out += `0000000${mix32(fnv1a32(i + text)).toString(16)}`.slice(-8);
   return out;
 }

@@ -3,10 +3,31 @@
  * that fails names one of these; a new kind of failure adds its code here.
  */
 export type ErrorCode =
-  | 'config' | 'input' | 'not-found' | 'conflict' | 'unavailable' | 'redis' | 'internal'
-  | 'answer' | 'install' | 'bundle' | 'client-size' | 'url' | 'describe' | 'not-deployed'
-  | 'aws-lambda' | 'aws-timeout' | 'destroy' | 'rollback' | 'simulate' | 'redis-missing' | 'redis-start'
-  | 'apply' | 'changed' | 'refused' | 'experiment';
+  | 'config'
+  | 'input'
+  | 'not-found'
+  | 'conflict'
+  | 'unavailable'
+  | 'redis'
+  | 'internal'
+  | 'answer'
+  | 'install'
+  | 'bundle'
+  | 'client-size'
+  | 'url'
+  | 'describe'
+  | 'not-deployed'
+  | 'aws-lambda'
+  | 'aws-timeout'
+  | 'destroy'
+  | 'rollback'
+  | 'simulate'
+  | 'redis-missing'
+  | 'redis-start'
+  | 'apply'
+  | 'changed'
+  | 'refused'
+  | 'experiment';
 
 /**
  * The one error type of abtest. Every failure that abtest knows how to explain is an
@@ -36,7 +57,12 @@ export class AbtestError extends Error {
 
 /** A configuration file, variable or flag is wrong; `key` names it, `cause` is kept. */
 export class ConfigError extends AbtestError {
-  constructor(readonly key: string, message: string, hint?: string, cause?: unknown) {
+  constructor(
+    readonly key: string,
+    message: string,
+    hint?: string,
+    cause?: unknown,
+  ) {
     super('config', message, { status: 500, hint, cause });
   }
 }

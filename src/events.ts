@@ -10,7 +10,7 @@ export function checkName(value: unknown, field: string, config: Config): string
   return value as string;
 }
 
-const own = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
+const own = (o: object, key: string): boolean => Object.hasOwn(o, key);
 
 /** One event from its raw fields; throws an InputError naming the first field at fault. */
 function toEvent(raw: Record<string, unknown>, config: Config): TrackEvent {
@@ -86,7 +86,11 @@ export function parseTrack(event: ProxyEvent, config: Config): TrackRequest {
 export function parseBody(event: ProxyEvent): unknown {
   const type = (header(event, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
   if (type && type !== 'application/json' && type !== 'text/plain') {
-    throw new InputError('content-type', `content-type ${type} is not accepted; send application/json or text/plain`, 415);
+    throw new InputError(
+      'content-type',
+      `content-type ${type} is not accepted; send application/json or text/plain`,
+      415,
+    );
   }
   const text = bodyText(event);
   if (!text.trim()) throw new InputError('body', 'the body is empty; send one event object or an array of events');
@@ -121,8 +125,7 @@ export function nameParam(event: ProxyEvent, field: string, config: Config, fall
  * when it holds a `+`, the name with each `+` read as a space, for clients that encode a
  * space as `+` (HTML forms, `URLSearchParams`).
  */
-export const plusOrSpace = (name: string): string[] =>
-  name.includes('+') ? [name, name.replace(/\+/g, ' ')] : [name];
+export const plusOrSpace = (name: string): string[] => (name.includes('+') ? [name, name.replace(/\+/g, ' ')] : [name]);
 
 /** The namespace of an admin request, or the default. */
 export const namespaceParam = (event: ProxyEvent, config: Config): string =>

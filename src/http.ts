@@ -40,7 +40,11 @@ export function json(
 ): ProxyResult {
   return {
     statusCode: status,
-    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Access-Control-Allow-Origin': config.cors_origin, ...headers },
+    headers: {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Access-Control-Allow-Origin': config.cors_origin,
+      ...headers,
+    },
     body: JSON.stringify(body),
   };
 }
@@ -95,7 +99,9 @@ export function allowMethods(event: ProxyEvent, config: Config, methods: string[
     return { statusCode: 204, headers: preflightHeaders(config.cors_origin, methods), body: '' };
   }
   if (!methods.includes(event.httpMethod)) {
-    return json(405, errorBody(`method ${event.httpMethod} is not allowed here; use ${methods.join(' or ')}`), config, { Allow: [...methods, 'OPTIONS'].join(',') });
+    return json(405, errorBody(`method ${event.httpMethod} is not allowed here; use ${methods.join(' or ')}`), config, {
+      Allow: [...methods, 'OPTIONS'].join(','),
+    });
   }
   return null;
 }
@@ -104,7 +110,8 @@ export function allowMethods(event: ProxyEvent, config: Config, methods: string[
 export function bodyText(event: ProxyEvent): string {
   const raw = event.body ?? '';
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new InputError('body', `the body is larger than ${MAX_BODY_BYTES} bytes`, 413);
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
+    throw new InputError('body', `the body is larger than ${MAX_BODY_BYTES} bytes`, 413);
   return text;
 }
 

@@ -28,16 +28,28 @@ import { standardError, type CounterStore } from './store';
 export const PAGE_LIMITS = { full: 50, stats: 20, summary: 1000 } as const;
 
 /** A whole number in [min, max] from a query parameter, `fallback` when absent. */
-function intParam(query: Record<string, string | undefined>, field: string, fallback: number, min: number, max: number): number {
+function intParam(
+  query: Record<string, string | undefined>,
+  field: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const text = query[field];
   if (text === undefined || text === '') return fallback;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max) throw new InputError(field, `${field} must be a whole number from ${min} to ${max}; got "${text}"`);
+  if (!/^\d+$/.test(text) || n < min || n > max)
+    throw new InputError(field, `${field} must be a whole number from ${min} to ${max}; got "${text}"`);
   return n;
 }
 
 /** Reads and shapes the answer to `GET /experiments` for `namespace`. */
-export async function experimentsAnswer(event: ProxyEvent, namespace: string, config: Config, store: CounterStore): Promise<ExperimentsAnswer> {
+export async function experimentsAnswer(
+  event: ProxyEvent,
+  namespace: string,
+  config: Config,
+  store: CounterStore,
+): Promise<ExperimentsAnswer> {
   const query = event.queryStringParameters ?? {};
   const scopeText = query.scope;
   const summary = query.summary === '1';
@@ -53,14 +65,20 @@ export async function experimentsAnswer(event: ProxyEvent, namespace: string, co
   let names: string[];
   if (scopeText) {
     const asked = scopeText.split(',');
-    if (asked.length > pageMax) throw new InputError('scope', `scope names ${asked.length} experiments; at most ${pageMax} per request`);
+    if (asked.length > pageMax)
+      throw new InputError('scope', `scope names ${asked.length} experiments; at most ${pageMax} per request`);
     names = asked.flatMap((s, i) => plusOrSpace(checkName(s, `scope[${i}]`, config)));
   } else {
     const limit = intParam(query, 'limit', pageMax, 1, pageMax);
     const offset = intParam(query, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const all = await store.experimentNames(namespace);
     names = all.slice(offset, offset + limit);
-    Object.assign(meta, { total: all.length, offset, limit, next: offset + limit < all.length ? offset + limit : null });
+    Object.assign(meta, {
+      total: all.length,
+      offset,
+      limit,
+      next: offset + limit < all.length ? offset + limit : null,
+    });
   }
   const defs = new Map((await store.definitions(namespace, names)).map((d) => [d.experiment, d]));
   if (summary) {
@@ -75,7 +93,10 @@ export async function experimentsAnswer(event: ProxyEvent, namespace: string, co
     const d = defs.get(r.experiment);
     return d ? definedResults(r, d, phases[r.experiment]) : r;
   });
-  return [{ meta }, ...(stats ? results.map((r) => statsOf(r, query.control)) : results)] as [{ meta: ResultsMeta }, ...ExperimentResults[]];
+  return [{ meta }, ...(stats ? results.map((r) => statsOf(r, query.control)) : results)] as [
+    { meta: ResultsMeta },
+    ...ExperimentResults[],
+  ];
 }
 
 /** The phase to read of each experiment: `phase=N`, or a defined one's current phase (0 if undefined). */
@@ -84,7 +105,8 @@ function phasesOf(text: string | undefined, names: string[], defs: Map<string, D
   for (const name of names) {
     const last = defs.get(name)?.phase ?? 0;
     const asked = intParam({ phase: text }, 'phase', last, 0, Number.MAX_SAFE_INTEGER);
-    if (asked > last) throw new InputError('phase', `phase ${asked} does not exist in experiment "${name}" (its phases: 0 to ${last})`);
+    if (asked > last)
+      throw new InputError('phase', `phase ${asked} does not exist in experiment "${name}" (its phases: 0 to ${last})`);
     phases[name] = asked;
   }
   return phases;

@@ -47,9 +47,13 @@ function measure(name: string, file: string): BrowserFile {
   const code = fs.readFileSync(file);
   const gzipBytes = gzipSync(code, { level: 9 }).length;
   if (gzipBytes > CLIENT_GZIP_LIMIT) {
-    throw new AbtestError('client-size', `the browser client ${name} is ${gzipBytes} bytes gzipped, over the ${CLIENT_GZIP_LIMIT}-byte budget`, {
-      hint: 'make src/browser/ smaller before shipping it',
-    });
+    throw new AbtestError(
+      'client-size',
+      `the browser client ${name} is ${gzipBytes} bytes gzipped, over the ${CLIENT_GZIP_LIMIT}-byte budget`,
+      {
+        hint: 'make src/browser/ smaller before shipping it',
+      },
+    );
   }
   return { name, file, bytes: code.length, gzipBytes };
 }
@@ -60,9 +64,15 @@ function measure(name: string, file: string): BrowserFile {
  * gzipped size; a client over {@link CLIENT_GZIP_LIMIT} fails the build.
  */
 export async function buildBrowser(root = packageRoot()): Promise<BrowserFile[]> {
-  const results = await Promise.all([build({ ...options(root, 'iife'), write: false }), build({ ...options(root, 'esm'), write: false })]);
+  const results = await Promise.all([
+    build({ ...options(root, 'iife'), write: false }),
+    build({ ...options(root, 'esm'), write: false }),
+  ]);
   for (const r of results) for (const f of r.outputFiles) writeAtomic(f.path, f.contents);
-  return [measure('abtest.js', clientFile(root)), measure('abtest.mjs', path.join(root, 'dist', 'browser', 'abtest.mjs'))];
+  return [
+    measure('abtest.js', clientFile(root)),
+    measure('abtest.mjs', path.join(root, 'dist', 'browser', 'abtest.mjs')),
+  ];
 }
 
 /** The IIFE client's code, built first when `dist/browser/abtest.js` is missing. */

@@ -60,6 +60,10 @@ export function buildDashboard(root = packageRoot()): BrowserFile {
 export function dashboardHtml(settings: DashboardSettings, root = packageRoot()): string {
   const file = dashboardFile(root);
   if (!fs.existsSync(file)) buildDashboard(root);
-  const json = JSON.stringify({ api: settings.api, key: settings.key ?? '', namespace: settings.namespace ?? '' }).replace(/</g, '\\u003c');
+  const json = JSON.stringify({
+    api: settings.api,
+    key: settings.key ?? '',
+    namespace: settings.namespace ?? '',
+  }).replace(/</g, '\\u003c');
   return fs.readFileSync(file, 'utf8').replace(CONFIG, (_m, open: string, close: string) => open + json + close);
 }

@@ -40,7 +40,12 @@ export interface DashboardResult {
 
 /** Opens a URL in the default browser; false when no opener could be started. */
 export function openInBrowser(url: string): Promise<boolean> {
-  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  const [cmd, args] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '', url]]
+        : ['xdg-open', [url]];
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
     child.once('error', () => resolve(false));

@@ -65,7 +65,7 @@ export async function run(opts: DeployOptions, deps: DeployDeps = {}): Promise<D
     }
   }
   const urls = state.apiId ? apiUrls(state.apiId, region, stage, ctx.aws.endpointUrl) : null;
-  const flags = `--region ${region}${opts.profile ?? config.profile ? ` --profile ${opts.profile ?? config.profile}` : ''}${ctx.aws.endpointUrl ? ` --endpoint-url ${ctx.aws.endpointUrl}` : ''}`;
+  const flags = `--region ${region}${(opts.profile ?? config.profile) ? ` --profile ${opts.profile ?? config.profile}` : ''}${ctx.aws.endpointUrl ? ` --endpoint-url ${ctx.aws.endpointUrl}` : ''}`;
   return {
     region,
     stage,
@@ -76,7 +76,9 @@ export async function run(opts: DeployOptions, deps: DeployDeps = {}): Promise<D
     apiKey: {
       name: desired.names.apiKey,
       id: state.apiKeyId,
-      command: state.apiKeyId ? `aws apigateway get-api-key --api-key ${state.apiKeyId} --include-value --query value --output text ${flags}` : null,
+      command: state.apiKeyId
+        ? `aws apigateway get-api-key --api-key ${state.apiKeyId} --include-value --query value --output text ${flags}`
+        : null,
     },
     snippet: urls ? snippet({ trackUrl: urls.trackUrl, namespace: config.namespace }) : null,
   };

@@ -42,9 +42,13 @@ export async function run(opts: DestroyOptions, deps: AwsDeps = {}): Promise<Des
   const work: [string, () => Promise<void>][] = [
     ...plans.map((p): [string, () => Promise<void>] => [`usage plan ${p.name}`, () => deleteUsagePlan(ctx, p)]),
     ...keys.map((k): [string, () => Promise<void>] => [`API key ${k.name}`, () => deleteApiKey(ctx, k.id)]),
-    ...(apiId ? [[`REST API ${names.api} (${apiId})`, () => deleteApi(ctx, apiId)] as [string, () => Promise<void>]] : []),
+    ...(apiId
+      ? [[`REST API ${names.api} (${apiId})`, () => deleteApi(ctx, apiId)] as [string, () => Promise<void>]]
+      : []),
     ...functions.map((fn): [string, () => Promise<void>] => [`function ${fn}`, () => deleteFunction(ctx, fn)]),
-    ...(role ? [[`IAM role ${names.role}`, () => deleteRole(ctx, role, names.role)] as [string, () => Promise<void>]] : []),
+    ...(role
+      ? [[`IAM role ${names.role}`, () => deleteRole(ctx, role, names.role)] as [string, () => Promise<void>]]
+      : []),
   ];
   const removed = work.map(([what]) => what);
   if (!removed.length) return { removed, cancelled: false };

@@ -60,7 +60,9 @@ export async function run(opts: DevOptions, env: NodeJS.ProcessEnv = process.env
 
   let privateRedis: PrivateRedis | null = null;
   let redis: DevResult['redis'] = 'configured';
-  let redisUrl = opts.redisUrl ? validateConfig({ ...loaded, redis_url: opts.redisUrl }, '--redis-url').redis_url : loaded.redis_url;
+  let redisUrl = opts.redisUrl
+    ? validateConfig({ ...loaded, redis_url: opts.redisUrl }, '--redis-url').redis_url
+    : loaded.redis_url;
   if (redisUrl) {
     const source = opts.redisUrl ? '--redis-url' : '--redis-url (or fix redis_url in the config)';
     await pingStore({ ...loaded, redis_url: redisUrl }).catch((e: unknown) => {
@@ -81,14 +83,18 @@ export async function run(opts: DevOptions, env: NodeJS.ProcessEnv = process.env
   const config: Config = { ...loaded, redis_url: redisUrl, api_key: loaded.api_key ?? randomBytes(20).toString('hex') };
 
   try {
-    if (opts.build || wiring.functions.some((f) => !fs.existsSync(lambdaBundle(handlerFile(f), root)))) await bundleLambdas(wiring, root);
+    if (opts.build || wiring.functions.some((f) => !fs.existsSync(lambdaBundle(handlerFile(f), root))))
+      await bundleLambdas(wiring, root);
     // The bundles read their config from the environment, as they do in Lambda.
     for (const [k, v] of Object.entries(configToEnv(config))) env[k] = v;
     const handlers: Record<string, ProxyHandler & { close?: () => Promise<void> }> = {};
     for (const f of wiring.functions) {
       const mod = require(lambdaBundle(handlerFile(f), root));
       handlers[f.name] = mod[handlerExport(f)];
-      if (typeof handlers[f.name] !== 'function') throw new AbtestError('bundle', `dist/lambdas/${handlerFile(f)}.js exports no function ${handlerExport(f)}`, { hint: 'rebuild with npm run build' });
+      if (typeof handlers[f.name] !== 'function')
+        throw new AbtestError('bundle', `dist/lambdas/${handlerFile(f)}.js exports no function ${handlerExport(f)}`, {
+          hint: 'rebuild with npm run build',
+        });
     }
     const pages: Record<string, Page> = devPages({ config, wiring, root });
     const server = createDevServer({

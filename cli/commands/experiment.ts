@@ -7,8 +7,17 @@ import { resolveApi, type ApiOptions, type Describe } from '../target';
 
 /** The verbs of `abtest experiment` but apply (cli/commands/experiment-apply.ts). */
 export type ExperimentAction =
-  | 'list' | 'show' | 'create' | 'describe' | 'weights'
-  | 'start' | 'pause' | 'resume' | 'rollout' | 'restart' | 'archive';
+  | 'list'
+  | 'show'
+  | 'create'
+  | 'describe'
+  | 'weights'
+  | 'start'
+  | 'pause'
+  | 'resume'
+  | 'rollout'
+  | 'restart'
+  | 'archive';
 
 export interface ExperimentOptions extends ApiOptions {
   action: ExperimentAction;

@@ -24,20 +24,32 @@ export async function run(opts: RollbackOptions, deps: AwsDeps = {}): Promise<Ro
   const { config } = commandConfig(opts, deps.env);
   const wiring = loadWiring(config);
   const names = resourceNames(config, commandStage(opts.stage, config));
-  const chosen = opts.function ? wiring.functions.filter((f) => f.name === opts.function || names.fn(f.name) === opts.function) : wiring.functions;
-  if (!chosen.length) throw new AbtestError('rollback', `there is no function "${opts.function}" in the wiring`, { hint: `use one of ${wiring.functions.map((f) => f.name).join(', ')}` });
+  const chosen = opts.function
+    ? wiring.functions.filter((f) => f.name === opts.function || names.fn(f.name) === opts.function)
+    : wiring.functions;
+  if (!chosen.length)
+    throw new AbtestError('rollback', `there is no function "${opts.function}" in the wiring`, {
+      hint: `use one of ${wiring.functions.map((f) => f.name).join(', ')}`,
+    });
   const { ctx } = await openSession(opts, config, deps);
   ctx.report.stage('read the versions');
   const moves: RollbackResult['moved'] = [];
   for (const f of chosen) {
     const fn = names.fn(f.name);
     const current = await readAlias(ctx, fn, names.alias);
-    if (!current) throw new AbtestError('rollback', `${fn} has no alias ${names.alias}: it was never deployed`, { hint: 'run abtest deploy first' });
+    if (!current)
+      throw new AbtestError('rollback', `${fn} has no alias ${names.alias}: it was never deployed`, {
+        hint: 'run abtest deploy first',
+      });
     const previous = (await listVersions(ctx, fn)).filter((v) => Number(v) < Number(current)).pop();
     if (!previous) {
-      throw new AbtestError('rollback', `${fn} has no version before ${current}, the one ${names.alias} serves: there is nothing to roll back to`, {
-        hint: 'deploy keeps the 5 newest versions; to go further back, deploy older code',
-      });
+      throw new AbtestError(
+        'rollback',
+        `${fn} has no version before ${current}, the one ${names.alias} serves: there is nothing to roll back to`,
+        {
+          hint: 'deploy keeps the 5 newest versions; to go further back, deploy older code',
+        },
+      );
     }
     moves.push({ fn, from: current, to: previous });
   }

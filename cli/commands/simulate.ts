@@ -98,7 +98,10 @@ export async function run(opts: SimulateOptions, deps: CommandDeps = {}): Promis
     const { truth, requests } = plan(experiments, namespace, visitors, seed, faults);
     await sendAll(client, requests, concurrency);
     const seconds = (Date.now() - started) / 1000;
-    const counts = await client.results(namespace, experiments.map((e) => e.name));
+    const counts = await client.results(
+      namespace,
+      experiments.map((e) => e.name),
+    );
     const reports = experiments.map((e, i) => {
       const found = counts.find((c) => c.experiment === e.name);
       return report(e, truth.participants[i], truth.conversions[i], found);

@@ -28,7 +28,8 @@ export async function orNull<T>(call: Promise<T>): Promise<T | null> {
   try {
     return await call;
   } catch (e) {
-    if (isAwsError(e, 'ResourceNotFoundException', 'NoSuchEntityException', 'NoSuchEntity', 'NotFoundException')) return null;
+    if (isAwsError(e, 'ResourceNotFoundException', 'NoSuchEntityException', 'NoSuchEntity', 'NotFoundException'))
+      return null;
     throw e;
   }
 }

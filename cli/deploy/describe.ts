@@ -36,7 +36,11 @@ export async function describeDeployment(opts: {
   stage?: string;
 }): Promise<(ApiUrls & { apiKey: string | null }) | null> {
   const stage = opts.stage ?? opts.config.stage;
-  const aws = await awsClients({ region: opts.region ?? opts.config.region, profile: opts.profile ?? opts.config.profile, endpointUrl: opts.endpointUrl });
+  const aws = await awsClients({
+    region: opts.region ?? opts.config.region,
+    profile: opts.profile ?? opts.config.profile,
+    endpointUrl: opts.endpointUrl,
+  });
   const ctx: DeployContext = { aws, report: silentReporter, sleep: realSleep };
   const names = resourceNames(opts.config, stage);
   const apiId = await findApi(ctx, names.api);

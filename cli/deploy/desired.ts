@@ -44,15 +44,22 @@ export type Zips = Record<string, LambdaZip>;
 export async function buildZips(wiring: Wiring, root?: string): Promise<Zips> {
   const bundles = await bundleLambdas(wiring, root);
   const zips: Zips = {};
-  for (const f of wiring.functions) zips[f.name] = await zipBundle(bundles.find((b) => b.name === f.name)!.file, `${handlerFile(f)}.js`);
+  for (const f of wiring.functions)
+    zips[f.name] = await zipBundle(bundles.find((b) => b.name === f.name)!.file, `${handlerFile(f)}.js`);
   return zips;
 }
 
 /** The ARN of a function, known before it exists. */
-export const functionArn = (region: string, accountId: string, name: string): string => `arn:${partition(region)}:lambda:${region}:${accountId}:function:${name}`;
+export const functionArn = (region: string, accountId: string, name: string): string =>
+  `arn:${partition(region)}:lambda:${region}:${accountId}:function:${name}`;
 
 /** The desired state of the account for `config` and `wiring`. */
-export function desiredState(config: Config, wiring: Wiring, zips: Zips, at: { region: string; accountId: string; stage: string }): Desired {
+export function desiredState(
+  config: Config,
+  wiring: Wiring,
+  zips: Zips,
+  at: { region: string; accountId: string; stage: string },
+): Desired {
   const names = resourceNames(config, at.stage);
   const policies = [managedPolicy(at.region, 'AWSLambdaBasicExecutionRole')];
   if (config.vpc) policies.push(managedPolicy(at.region, 'AWSLambdaVPCAccessExecutionRole'));
@@ -71,15 +78,30 @@ export function desiredState(config: Config, wiring: Wiring, zips: Zips, at: { r
   for (const r of wiring.routes) {
     const fn = names.fn(r.function);
     const uri = lambdaUri(at.region, `${functionArn(at.region, at.accountId, fn)}:${names.alias}`);
-    byPath.set(r.path, [...(byPath.get(r.path) ?? []), { verb: r.method, fn, apiKeyRequired: r.apiKeyRequired === true, uri }]);
+    byPath.set(r.path, [
+      ...(byPath.get(r.path) ?? []),
+      { verb: r.method, fn, apiKeyRequired: r.apiKeyRequired === true, uri },
+    ]);
   }
   const all = new Set<string>();
-  for (const p of byPath.keys()) p.split('/').slice(1).forEach((_, i, parts) => all.add('/' + parts.slice(0, i + 1).join('/')));
+  for (const p of byPath.keys())
+    p.split('/')
+      .slice(1)
+      .forEach((_, i, parts) => all.add(`/${parts.slice(0, i + 1).join('/')}`));
   const paths = [...all]
     .sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b))
     .map((path) => {
       const methods = byPath.get(path) ?? [];
-      return { path, methods, cors: methods.length ? preflightHeaders(config.cors_origin, methods.map((m) => m.verb)) : {} };
+      return {
+        path,
+        methods,
+        cors: methods.length
+          ? preflightHeaders(
+              config.cors_origin,
+              methods.map((m) => m.verb),
+            )
+          : {},
+      };
     });
   const verbs = wiring.routes.map((r) => r.method);
   const gatewayResponse = gatewayResponseParameters(errorCors(config.cors_origin, verbs));

@@ -13,7 +13,8 @@ import { createDeployment, throttleStage } from './steps/stage';
 import { bindKey, createUsagePlan, updateUsagePlan } from './steps/usage-plan';
 
 /** The ARN API Gateway calls a function from: any stage, method and path of this API only. */
-export const executeArn = (region: string, accountId: string, apiId: string): string => `arn:${partition(region)}:execute-api:${region}:${accountId}:${apiId}/*/*/*`;
+export const executeArn = (region: string, accountId: string, apiId: string): string =>
+  `arn:${partition(region)}:execute-api:${region}:${accountId}:${apiId}/*/*/*`;
 
 /** The description of a deployment of an API of shape `hash`. */
 export const deploymentDescription = (hash: string): string => `abtest ${hash}`;
@@ -40,7 +41,12 @@ export function planApi(ctx: DeployContext, desired: Desired, actual: Actual): C
     if (!have) {
       const parent = p.path.slice(0, p.path.lastIndexOf('/')) || '/';
       const part = p.path.slice(p.path.lastIndexOf('/') + 1);
-      apiChanges.push({ action: 'create', what: `resource ${p.path}`, run: async (s) => void (s.resourceIds[p.path] = await createResource(ctx, s.apiId!, s.resourceIds[parent], part)) });
+      apiChanges.push({
+        action: 'create',
+        what: `resource ${p.path}`,
+        run: async (s) =>
+          void (s.resourceIds[p.path] = await createResource(ctx, s.apiId!, s.resourceIds[parent], part)),
+      });
     }
     for (const m of p.methods) {
       const h = have?.methods[m.verb] ?? null;
@@ -63,7 +69,12 @@ export function planApi(ctx: DeployContext, desired: Desired, actual: Actual): C
     }
     const wanted = p.methods.length ? [...p.methods.map((m) => m.verb), 'OPTIONS'] : [];
     for (const verb of Object.keys(have?.methods ?? {}).filter((v) => !wanted.includes(v))) {
-      apiChanges.push({ action: 'delete', what: `method ${verb} ${p.path}`, why: 'no longer wired', run: (s) => deleteMethod(ctx, s.apiId!, have!.id, verb) });
+      apiChanges.push({
+        action: 'delete',
+        what: `method ${verb} ${p.path}`,
+        why: 'no longer wired',
+        run: (s) => deleteMethod(ctx, s.apiId!, have!.id, verb),
+      });
     }
   }
   const desiredPaths = new Set(['/', ...desired.paths.map((p) => p.path)]);
@@ -71,11 +82,21 @@ export function planApi(ctx: DeployContext, desired: Desired, actual: Actual): C
     const parent = r.path.slice(0, r.path.lastIndexOf('/')) || '/';
     // Deleting a resource deletes its children: only the topmost stale one is deleted.
     if (!desiredPaths.has(r.path) && desiredPaths.has(parent)) {
-      apiChanges.push({ action: 'delete', what: `resource ${r.path}`, why: 'no longer wired', run: (s) => deleteResource(ctx, s.apiId!, r.id) });
+      apiChanges.push({
+        action: 'delete',
+        what: `resource ${r.path}`,
+        why: 'no longer wired',
+        run: (s) => deleteResource(ctx, s.apiId!, r.id),
+      });
     }
   }
   apiChanges.push(...planGatewayResponses(ctx, desired, actual));
-  return [...apiChanges, ...planPermissions(ctx, desired, actual), ...planStage(ctx, desired, actual, apiChanges.length > 0), ...planAccess(ctx, desired, actual)];
+  return [
+    ...apiChanges,
+    ...planPermissions(ctx, desired, actual),
+    ...planStage(ctx, desired, actual, apiChanges.length > 0),
+    ...planAccess(ctx, desired, actual),
+  ];
 }
 
 /** API Gateway's own 4xx and 5xx answers (403, 429, ...) with CORS headers: browsers can read them. */
@@ -104,7 +125,14 @@ function planPermissions(ctx: DeployContext, desired: Desired, actual: Actual): 
     .map((f) => ({
       action: 'create',
       what: `permission for API Gateway to call ${f.name}:${alias}`,
-      run: (s: ApplyState) => allowApiGateway(ctx, f.name, alias, executeArn(desired.region, desired.accountId, s.apiId!), actual.functions[f.name]?.permission ?? null),
+      run: (s: ApplyState) =>
+        allowApiGateway(
+          ctx,
+          f.name,
+          alias,
+          executeArn(desired.region, desired.accountId, s.apiId!),
+          actual.functions[f.name]?.permission ?? null,
+        ),
     }));
 }
 
@@ -128,7 +156,8 @@ function planStage(ctx: DeployContext, desired: Desired, actual: Actual, apiChan
   return changes;
 }
 
-const throttleText = ({ throttle }: Desired): string => `${throttle.rateLimit} requests/s, bursts of ${throttle.burstLimit}`;
+const throttleText = ({ throttle }: Desired): string =>
+  `${throttle.rateLimit} requests/s, bursts of ${throttle.burstLimit}`;
 
 function planAccess(ctx: DeployContext, desired: Desired, actual: Actual): Change[] {
   const { apiKey: keyName, usagePlan: planName } = desired.names;
@@ -149,16 +178,33 @@ function planAccess(ctx: DeployContext, desired: Desired, actual: Actual): Chang
   const plan = actual.usagePlan;
   const throttle = `${throttleText(desired)} per API key`;
   if (!plan) {
-    changes.push({ action: 'create', what: `usage plan ${planName}`, why: throttle, run: async (s) => void (s.usagePlanId = await createUsagePlan(ctx, planName, s.apiId!, desired.stage, desired.throttle)) });
+    changes.push({
+      action: 'create',
+      what: `usage plan ${planName}`,
+      why: throttle,
+      run: async (s) =>
+        void (s.usagePlanId = await createUsagePlan(ctx, planName, s.apiId!, desired.stage, desired.throttle)),
+    });
   } else {
     const staged = actual.apiId !== null && plan.stages.includes(`${actual.apiId}:${desired.stage}`);
-    const sameThrottle = plan.throttle?.rateLimit === desired.throttle.rateLimit && plan.throttle?.burstLimit === desired.throttle.burstLimit;
+    const sameThrottle =
+      plan.throttle?.rateLimit === desired.throttle.rateLimit &&
+      plan.throttle?.burstLimit === desired.throttle.burstLimit;
     if (!staged || !sameThrottle) {
-      changes.push({ action: 'update', what: `usage plan ${planName}`, why: throttle, run: (s) => updateUsagePlan(ctx, plan, `${s.apiId}:${desired.stage}`, desired.throttle) });
+      changes.push({
+        action: 'update',
+        what: `usage plan ${planName}`,
+        why: throttle,
+        run: (s) => updateUsagePlan(ctx, plan, `${s.apiId}:${desired.stage}`, desired.throttle),
+      });
     }
   }
   if (!plan || !key || replaceKey || !plan.keyIds.includes(key.id)) {
-    changes.push({ action: 'create', what: `binding of API key ${keyName} to usage plan ${planName}`, run: (s) => bindKey(ctx, s.usagePlanId!, s.apiKeyId!) });
+    changes.push({
+      action: 'create',
+      what: `binding of API key ${keyName} to usage plan ${planName}`,
+      run: (s) => bindKey(ctx, s.usagePlanId!, s.apiKeyId!),
+    });
   }
   return changes;
 }

@@ -56,7 +56,12 @@ export function initialState(actual: Actual): ApplyState {
 export function planDeploy(ctx: DeployContext, desired: Desired, actual: Actual): Change[] {
   // A function no longer wired goes last, once no route of the deployed stage calls it.
   const unwired = actual.unwired.map(
-    (fn): Change => ({ action: 'delete', what: `function ${fn}`, why: 'no longer wired', run: () => deleteFunction(ctx, fn) }),
+    (fn): Change => ({
+      action: 'delete',
+      what: `function ${fn}`,
+      why: 'no longer wired',
+      run: () => deleteFunction(ctx, fn),
+    }),
   );
   return [
     ...planRole(ctx, desired, actual),
@@ -70,22 +75,40 @@ function planRole(ctx: DeployContext, desired: Desired, actual: Actual): Change[
   const role = desired.names.role;
   const short = (arn: string) => arn.split('/').pop();
   if (!actual.role) {
-    return [{
-      action: 'create',
-      what: `IAM role ${role}`,
-      why: desired.policies.map(short).join(', '),
-      run: async (state) => {
-        state.roleArn = await createRole(ctx, role);
-        for (const p of desired.policies) await attachPolicy(ctx, role, p);
+    return [
+      {
+        action: 'create',
+        what: `IAM role ${role}`,
+        why: desired.policies.map(short).join(', '),
+        run: async (state) => {
+          state.roleArn = await createRole(ctx, role);
+          for (const p of desired.policies) await attachPolicy(ctx, role, p);
+        },
       },
-    }];
+    ];
   }
-  const ours = ['AWSLambdaBasicExecutionRole', 'AWSLambdaVPCAccessExecutionRole'].map((n) => managedPolicy(desired.region, n));
+  const ours = ['AWSLambdaBasicExecutionRole', 'AWSLambdaVPCAccessExecutionRole'].map((n) =>
+    managedPolicy(desired.region, n),
+  );
   const attach = desired.policies.filter((p) => !actual.role!.policies.includes(p));
   const detach = actual.role.policies.filter((p) => ours.includes(p) && !desired.policies.includes(p));
   return [
-    ...attach.map((p): Change => ({ action: 'update', what: `IAM role ${role}`, why: `attach ${short(p)}`, run: () => attachPolicy(ctx, role, p) })),
-    ...detach.map((p): Change => ({ action: 'update', what: `IAM role ${role}`, why: `detach ${short(p)}`, run: () => detachPolicy(ctx, role, p) })),
+    ...attach.map(
+      (p): Change => ({
+        action: 'update',
+        what: `IAM role ${role}`,
+        why: `attach ${short(p)}`,
+        run: () => attachPolicy(ctx, role, p),
+      }),
+    ),
+    ...detach.map(
+      (p): Change => ({
+        action: 'update',
+        what: `IAM role ${role}`,
+        why: `detach ${short(p)}`,
+        run: () => detachPolicy(ctx, role, p),
+      }),
+    ),
   ];
 }
 
@@ -99,25 +122,47 @@ function planFunction(ctx: DeployContext, desired: Desired, actual: Actual, spec
     run: async () => {
       const version = await publishVersion(ctx, spec.name, spec.zip.sha256);
       await pointAlias(ctx, spec.name, alias, version, aliasExists);
-      for (const old of versionsToPrune([...new Set([...known, version])], [version])) await deleteVersion(ctx, spec.name, old);
+      for (const old of versionsToPrune([...new Set([...known, version])], [version]))
+        await deleteVersion(ctx, spec.name, old);
     },
   });
   if (!have) {
     return [
-      { action: 'create', what: `function ${spec.name}`, why: `${spec.runtime}, ${spec.memory} MB, ${spec.timeout} s`, run: async (state) => void (await createFunction(ctx, spec, state.roleArn!)) },
+      {
+        action: 'create',
+        what: `function ${spec.name}`,
+        why: `${spec.runtime}, ${spec.memory} MB, ${spec.timeout} s`,
+        run: async (state) => void (await createFunction(ctx, spec, state.roleArn!)),
+      },
       release('first version', false, []),
     ];
   }
   const roleArn = actual.role?.arn ?? null;
   const changes: Change[] = [];
-  if (have.latest.CodeSha256 !== spec.zip.sha256) changes.push({ action: 'update', what: `function ${spec.name}`, why: 'code', run: () => updateCode(ctx, spec) });
+  if (have.latest.CodeSha256 !== spec.zip.sha256)
+    changes.push({ action: 'update', what: `function ${spec.name}`, why: 'code', run: () => updateCode(ctx, spec) });
   const diff = configurationDiff(spec, roleArn, have.latest);
-  if (diff.length) changes.push({ action: 'update', what: `function ${spec.name}`, why: diff.join(', '), run: (state) => updateConfiguration(ctx, spec, state.roleArn!) });
+  if (diff.length)
+    changes.push({
+      action: 'update',
+      what: `function ${spec.name}`,
+      why: diff.join(', '),
+      run: (state) => updateConfiguration(ctx, spec, state.roleArn!),
+    });
   if (changes.length || !isCurrent(spec, roleArn, have.live)) {
-    changes.push(release(changes.length ? 'changed' : `${alias} is not the current code`, have.live !== null, have.versions));
+    changes.push(
+      release(changes.length ? 'changed' : `${alias} is not the current code`, have.live !== null, have.versions),
+    );
   } else {
     const prune = versionsToPrune(have.versions, [have.live!.Version!]);
-    if (prune.length) changes.push({ action: 'delete', what: `old versions ${prune.join(', ')} of ${spec.name}`, run: async () => { for (const v of prune) await deleteVersion(ctx, spec.name, v); } });
+    if (prune.length)
+      changes.push({
+        action: 'delete',
+        what: `old versions ${prune.join(', ')} of ${spec.name}`,
+        run: async () => {
+          for (const v of prune) await deleteVersion(ctx, spec.name, v);
+        },
+      });
   }
   return changes;
 }

@@ -8,7 +8,12 @@ import { explain } from '../explain';
  */
 export async function pingRedisUrl(url: string, config: Partial<Config> = {}): Promise<string | null> {
   try {
-    await pingStore(validateConfig({ ...config, redis_url: url, redis_connect_timeout_ms: Math.max(config.redis_connect_timeout_ms ?? 0, 3000) }, 'Redis URL'));
+    await pingStore(
+      validateConfig(
+        { ...config, redis_url: url, redis_connect_timeout_ms: Math.max(config.redis_connect_timeout_ms ?? 0, 3000) },
+        'Redis URL',
+      ),
+    );
     return null;
   } catch (e) {
     return explain(e).message;

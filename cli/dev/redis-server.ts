@@ -78,7 +78,9 @@ export async function startRedisServer(
   while ((await redisReply('127.0.0.1', port, 300)) === null) {
     if (exited || Date.now() > deadline) {
       child.kill('SIGKILL');
-      const log = fs.existsSync(path.join(dir, 'redis.log')) ? fs.readFileSync(path.join(dir, 'redis.log'), 'utf8').split('\n').slice(-5).join('\n') : '';
+      const log = fs.existsSync(path.join(dir, 'redis.log'))
+        ? fs.readFileSync(path.join(dir, 'redis.log'), 'utf8').split('\n').slice(-5).join('\n')
+        : '';
       if (!opts.dir) fs.rmSync(dir, { recursive: true, force: true });
       throw new AbtestError('redis-start', `redis-server did not start on port ${port}${log ? `:\n${log}` : ''}`);
     }

@@ -33,7 +33,10 @@ export interface DevServerOptions {
  * Decodes a query string the way API Gateway does: percent-decoding only (`+` stays `+`).
  * The maps have no prototype, so a parameter named `__proto__` or `constructor` is only a name.
  */
-export function queryParams(search: string): { single: Record<string, string> | null; multi: Record<string, string[]> | null } {
+export function queryParams(search: string): {
+  single: Record<string, string> | null;
+  multi: Record<string, string[]> | null;
+} {
   if (!search) return { single: null, multi: null };
   const single: Record<string, string> = Object.create(null);
   const multi: Record<string, string[]> = Object.create(null);
@@ -57,7 +60,13 @@ function safeDecode(s: string): string {
 }
 
 /** Builds the API Gateway REST (v1) proxy event of a request. */
-export function toProxyEvent(req: http.IncomingMessage, target: { path: string; search: string }, route: RouteWiring, body: string | null, stage: string): APIGatewayProxyEvent {
+export function toProxyEvent(
+  req: http.IncomingMessage,
+  target: { path: string; search: string },
+  route: RouteWiring,
+  body: string | null,
+  stage: string,
+): APIGatewayProxyEvent {
   const headers: Record<string, string> = Object.create(null);
   const multiValueHeaders: Record<string, string[]> = Object.create(null);
   const raw = req.rawHeaders;
@@ -94,9 +103,19 @@ export function toProxyEvent(req: http.IncomingMessage, target: { path: string; 
       identity: {
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['User-Agent'] ?? headers['user-agent'] ?? null,
-        accessKey: null, accountId: null, apiKey: null, apiKeyId: null, caller: null, clientCert: null,
-        cognitoAuthenticationProvider: null, cognitoAuthenticationType: null, cognitoIdentityId: null,
-        cognitoIdentityPoolId: null, principalOrgId: null, user: null, userArn: null,
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        user: null,
+        userArn: null,
       },
     },
   };
@@ -158,12 +177,14 @@ export function createDevServer(opts: DevServerOptions): http.Server {
   const pages = new Map(Object.entries(opts.pages ?? {}));
   const origin = opts.corsOrigin;
   const cors = { cors_origin: origin };
-  const noRoute = () => gatewayError(403, 'Missing Authentication Token', 'MissingAuthenticationTokenException', origin);
+  const noRoute = () =>
+    gatewayError(403, 'Missing Authentication Token', 'MissingAuthenticationTokenException', origin);
 
   // API Gateway answers a Lambda that throws (or answers garbage) with 502; so does dev.
   const failed = (res: http.ServerResponse, what: string, why: unknown) => {
     console.error(redactUrl(`${what} failed: ${(why as Error)?.stack ?? String(why)}`));
-    if (!res.headersSent) reply(res, gatewayError(502, 'Internal server error', 'InternalServerErrorException', origin));
+    if (!res.headersSent)
+      reply(res, gatewayError(502, 'Internal server error', 'InternalServerErrorException', origin));
   };
   const invoke = (res: http.ServerResponse, route: RouteWiring, event: APIGatewayProxyEvent) => {
     const what = `handler ${route.function}`;
@@ -201,7 +222,14 @@ export function createDevServer(opts: DevServerOptions): http.Server {
       return reply(res, { statusCode: 200, headers, body: String(page.body()) });
     }
     if (method === 'OPTIONS') {
-      return reply(res, { statusCode: 204, headers: preflightHeaders(origin, routes.map((r) => r.method)), body: '' });
+      return reply(res, {
+        statusCode: 204,
+        headers: preflightHeaders(
+          origin,
+          routes.map((r) => r.method),
+        ),
+        body: '',
+      });
     }
     const route = routes.find((r) => r.method === method);
     if (!route) return reply(res, noRoute());

@@ -24,8 +24,10 @@ export function visitorsLine(d: Definition): string {
       return `visitors: ${sample}split ${split(d)}; counted into phase ${d.phase}`;
     }
     case 'paused':
-      return `visitors: everyone sees the fallback ${d.fallback}; nothing is counted `
-        + `(resume continues phase ${d.phase})`;
+      return (
+        `visitors: everyone sees the fallback ${d.fallback}; nothing is counted ` +
+        `(resume continues phase ${d.phase})`
+      );
     case 'rolled_out':
       return `visitors: everyone sees the winner ${d.winner}; nothing is counted`;
     case 'archived':
@@ -56,6 +58,10 @@ export function listLines(namespace: string, defs: Definition[]): string[] {
   const rows = defs.map((d) => [d.experiment, d.state.replace('_', ' '), String(d.phase), split(d), String(d.sample)]);
   const head = ['EXPERIMENT', 'STATE', 'PHASE', 'VARIANTS', 'SAMPLE'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [`namespace ${namespace}`, line(head), ...rows.map(line)];
 }

@@ -49,8 +49,16 @@ function shapeSteps(want: Wanted, cur: Definition | null): StepChange[] {
   }
   const labels = want.variants.map((v) => v.label);
   const weights = want.variants.map((v) => v.weight);
-  const sameLabels = sameList(cur.variants.map((v) => v.label), labels);
-  const sameSplit = sameLabels && sameList(cur.variants.map((v) => v.weight), weights);
+  const sameLabels = sameList(
+    cur.variants.map((v) => v.label),
+    labels,
+  );
+  const sameSplit =
+    sameLabels &&
+    sameList(
+      cur.variants.map((v) => v.weight),
+      weights,
+    );
   const sameShape = sameSplit && cur.sample === want.sample && cur.fallback === want.fallback;
   const describe = want.description !== undefined && want.description !== cur.description;
   const refuse = (field: string, why: string): never => {
@@ -68,8 +76,11 @@ function shapeSteps(want: Wanted, cur: Definition | null): StepChange[] {
   }
   if (!sameLabels) {
     const now = cur.variants.map((v) => v.label).join(', ');
-    refuse('.variants', `the variants of ${cur.state} ${name} are ${now}; they cannot change once started `
-      + '(archive it and define a new experiment)');
+    refuse(
+      '.variants',
+      `the variants of ${cur.state} ${name} are ${now}; they cannot change once started ` +
+        '(archive it and define a new experiment)',
+    );
   }
   if (cur.fallback !== want.fallback) {
     refuse('.fallback', `the fallback of ${cur.state} ${name} is ${cur.fallback}; it cannot change once started`);

@@ -95,7 +95,7 @@ function independenceLines(d: IndependenceReport): string[] {
   ];
 }
 
-const indent = (lines: string[]) => lines.map((l) => '  ' + l);
+const indent = (lines: string[]) => lines.map((l) => `  ${l}`);
 
 /** Columns padded to their widest cell: the first left-aligned, the others right-aligned. */
 function table(rows: string[][]): string[] {

@@ -14,7 +14,10 @@ export const DEFAULT_EXPERIMENTS: SimExperiment[] = [
   {
     name: 'button',
     goal: 'click',
-    variants: [{ label: 'red', weight: 1, rate: 0.1 }, { label: 'green', weight: 1, rate: 0.12 }],
+    variants: [
+      { label: 'red', weight: 1, rate: 0.1 },
+      { label: 'green', weight: 1, rate: 0.12 },
+    ],
   },
   {
     name: 'pricing',
@@ -114,7 +117,11 @@ function countJoint(experiments: SimExperiment[], joint: Truth['joint'], chosen:
   for (let a = 0; a < experiments.length; a++) {
     for (let b = a + 1; b < experiments.length; b++) {
       const key = `${a},${b}`;
-      if (!joint.has(key)) joint.set(key, experiments[a].variants.map(() => experiments[b].variants.map(() => 0)));
+      if (!joint.has(key))
+        joint.set(
+          key,
+          experiments[a].variants.map(() => experiments[b].variants.map(() => 0)),
+        );
       joint.get(key)![chosen[a]][chosen[b]]++;
     }
   }
@@ -143,8 +150,7 @@ export function checkExperiments(experiments: SimExperiment[]): void {
  */
 export function parseExperiment(text: string): SimExperiment {
   const m = /^([^:/]+)(?:\/([^:]+))?:(.+)$/.exec(text.trim());
-  const hint =
-    'write it as name[/goal]:label=weight@rate,label=weight@rate, e.g. button/click:red=1@0.10,green=1@0.12';
+  const hint = 'write it as name[/goal]:label=weight@rate,label=weight@rate, e.g. button/click:red=1@0.10,green=1@0.12';
   if (!m) throw new InputError('--experiment', `cannot read --experiment "${text}": ${hint}`);
   const variants = m[3].split(',').map((part) => {
     const v = /^([^=@]+)=([0-9.]+)@([0-9.]+)$/.exec(part.trim());

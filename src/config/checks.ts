@@ -9,7 +9,7 @@ import { redactUrl } from '../redact';
 export type Check<T> = ((value: unknown, key: string) => T) & { fromEnv?: (text: string, key: string) => unknown };
 
 /** The environment variable that overrides a key: `redis_url` → `ABTEST_REDIS_URL`. */
-export const envName = (key: string): string => 'ABTEST_' + key.toUpperCase();
+export const envName = (key: string): string => `ABTEST_${key.toUpperCase()}`;
 
 /** Throws the {@link ConfigError} of a bad value of `key`. */
 export const fail = (key: string, what: string): never => {
@@ -28,11 +28,13 @@ function parseJson(text: string, key: string): unknown {
 }
 
 /** A non-empty string, matching `pattern` (described as `what`) when given. */
-export const str = (pattern?: RegExp, what?: string): Check<string> => (v, k) => {
-  if (typeof v !== 'string' || v.length === 0) return fail(k, 'must be a non-empty string');
-  if (pattern && !pattern.test(v)) return fail(k, `must be ${what}, got "${v}"`);
-  return v;
-};
+export const str =
+  (pattern?: RegExp, what?: string): Check<string> =>
+  (v, k) => {
+    if (typeof v !== 'string' || v.length === 0) return fail(k, 'must be a non-empty string');
+    if (pattern && !pattern.test(v)) return fail(k, `must be ${what}, got "${v}"`);
+    return v;
+  };
 
 /** `null`, or what `inner` accepts; in a variable, empty text and `null` are null. */
 export const nullable = <T>(inner: Check<T>): Check<T | null> =>
@@ -58,10 +60,12 @@ export const bool: Check<boolean> = withEnv(
 );
 
 /** One of `options`. */
-export const oneOf = <const T extends string>(...options: T[]): Check<T> => (v, k) =>
-  typeof v === 'string' && (options as string[]).includes(v)
-    ? (v as T)
-    : fail(k, `must be one of ${options.map((o) => `"${o}"`).join(', ')}, got ${JSON.stringify(v)}`);
+export const oneOf =
+  <const T extends string>(...options: T[]): Check<T> =>
+  (v, k) =>
+    typeof v === 'string' && (options as string[]).includes(v)
+      ? (v as T)
+      : fail(k, `must be one of ${options.map((o) => `"${o}"`).join(', ')}, got ${JSON.stringify(v)}`);
 
 /** A list of non-empty strings; in a variable, a JSON list or names separated by commas. */
 export const strList: Check<string[]> = withEnv(
@@ -90,12 +94,16 @@ export const object = <S extends Shape>(shape: S): Check<{ [K in keyof S]: Retur
   }, parseJson);
 
 /** `undefined`, or what `inner` accepts. */
-export const optional = <T>(inner: Check<T>): Check<T | undefined> => (v, k) =>
-  v === undefined ? undefined : inner(v, k);
+export const optional =
+  <T>(inner: Check<T>): Check<T | undefined> =>
+  (v, k) =>
+    v === undefined ? undefined : inner(v, k);
 
 /** A list whose every item `item` accepts, named `key[i]` in messages. */
-export const listOf = <T>(item: Check<T>): Check<T[]> => (v, k) =>
-  Array.isArray(v) ? v.map((x, i) => item(x, `${k}[${i}]`)) : fail(k, 'must be a list');
+export const listOf =
+  <T>(item: Check<T>): Check<T[]> =>
+  (v, k) =>
+    Array.isArray(v) ? v.map((x, i) => item(x, `${k}[${i}]`)) : fail(k, 'must be a list');
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 

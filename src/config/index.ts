@@ -1,10 +1,21 @@
 import fs from 'node:fs';
 import { ConfigError } from '../errors';
 import {
-  bool, corsOrigin, envName, fail, int, nullable, object, oneOf, redisUrl, runtime, str, strList, wiringShape,
+  bool,
+  corsOrigin,
+  envName,
+  fail,
+  int,
+  nullable,
+  object,
+  oneOf,
+  redisUrl,
+  runtime,
+  str,
+  strList,
+  wiringShape,
   type Check,
 } from './checks';
-
 
 /** Counting modes: HyperLogLog (fixed 12 KB per counter, ~0.81% error) or exact sets. */
 export type Counting = 'hll' | 'exact';

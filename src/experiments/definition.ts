@@ -116,7 +116,8 @@ export function parseDraft(parsed: unknown, config: Config): DraftInput {
   });
   const fallback = body.fallback === undefined ? variants[0].label : body.fallback;
   if (typeof fallback !== 'string' || !variants.some((v) => v.label === fallback)) {
-    throw new InputError('fallback',
+    throw new InputError(
+      'fallback',
       `fallback must be one of the variants (${variants.map((v) => v.label).join(', ')})`,
     );
   }
@@ -139,16 +140,24 @@ export function draftDefinition(
   if (current) {
     refuseArchived(current);
     if (current.state !== 'draft') {
-      throw new ConflictError('state',
-        `experiment "${experiment}" is ${current.state}: only a draft can be replaced; `
-          + 'change weights with /definition/weights',
+      throw new ConflictError(
+        'state',
+        `experiment "${experiment}" is ${current.state}: only a draft can be replaced; ` +
+          'change weights with /definition/weights',
       );
     }
   }
   return {
-    namespace, experiment, ...input,
-    state: 'draft', winner: null, phase: 0, phases: [],
-    created_at: current?.created_at ?? now, updated_at: now, version: (current?.version ?? 0) + 1,
+    namespace,
+    experiment,
+    ...input,
+    state: 'draft',
+    winner: null,
+    phase: 0,
+    phases: [],
+    created_at: current?.created_at ?? now,
+    updated_at: now,
+    version: (current?.version ?? 0) + 1,
   };
 }
 
@@ -172,10 +181,16 @@ const endPhase = (d: Definition, now: string): Phase[] =>
 
 const newPhase = (d: Definition, now: string, phases: Phase[]): Pick<Definition, 'phase' | 'phases'> => ({
   phase: phases.length + 1,
-  phases: [...phases, {
-    phase: phases.length + 1, started_at: now, ended_at: null,
-    weights: d.variants.map((v) => v.weight), sample: d.sample,
-  }],
+  phases: [
+    ...phases,
+    {
+      phase: phases.length + 1,
+      started_at: now,
+      ended_at: null,
+      weights: d.variants.map((v) => v.weight),
+      sample: d.sample,
+    },
+  ],
 });
 
 /** Validates the body of `POST /definition/state`. */
@@ -204,7 +219,8 @@ export function changeState(
   const restartOnly = from === 'rolled_out' && state === 'running' && !restart;
   if (!allowed.includes(state) || restartOnly) {
     const names = allowed.map((s) => (s === 'running' && from === 'rolled_out' ? 'running (with restart: true)' : s));
-    throw new ConflictError('state',
+    throw new ConflictError(
+      'state',
       `experiment "${d.experiment}" cannot go from ${from} to ${state}; allowed: ${names.join(', ') || 'none'}`,
     );
   }
@@ -214,7 +230,8 @@ export function changeState(
   const next: Definition = { ...d, state, updated_at: now, version: d.version + 1 };
   if (state === 'rolled_out') {
     if (winner === undefined || !d.variants.some((v) => v.label === winner)) {
-      throw new InputError('winner',
+      throw new InputError(
+        'winner',
         `winner must be one of the variants (${d.variants.map((v) => v.label).join(', ')})`,
       );
     }
@@ -234,7 +251,8 @@ export function parseWeights(parsed: unknown, d: Definition): { weights: number[
   const body = bodyObject(parsed, ['weights', 'sample']);
   const n = d.variants.length;
   if (!Array.isArray(body.weights) || body.weights.length !== n) {
-    throw new InputError('weights',
+    throw new InputError(
+      'weights',
       `weights must be an array of ${n} numbers, one per variant (${d.variants.map((v) => v.label).join(', ')})`,
     );
   }

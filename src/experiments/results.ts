@@ -33,15 +33,20 @@ const variantsIn = (labels: string[], variants: VariantResult[]): VariantResult[
 
 /** An experiment's results in the definition's order, with its `definition`. */
 export function definedResults(r: ExperimentResults, d: Definition, phase: number): ExperimentResults {
-  const labels = ordered(d, r.variants.map((v) => v.label));
+  const labels = ordered(
+    d,
+    r.variants.map((v) => v.label),
+  );
   const variants = variantsIn(labels, r.variants);
   return {
     ...r,
     variants,
     goals: r.goals.map((g) => ({
       ...g,
-      results: labels.map((label, i) =>
-        g.results.find((x) => x.label === label) ?? { label, successes: 0, trials: variants[i].participants }),
+      results: labels.map(
+        (label, i) =>
+          g.results.find((x) => x.label === label) ?? { label, successes: 0, trials: variants[i].participants },
+      ),
     })),
     definition: phaseView(d, phase),
   };
@@ -49,7 +54,13 @@ export function definedResults(r: ExperimentResults, d: Definition, phase: numbe
 
 /** An experiment's summary (current phase) in the definition's order, with its `definition`. */
 export function definedSummary(s: ExperimentSummary, d: Definition): ExperimentSummary {
-  const variants = variantsIn(ordered(d, s.variants.map((v) => v.label)), s.variants);
+  const variants = variantsIn(
+    ordered(
+      d,
+      s.variants.map((v) => v.label),
+    ),
+    s.variants,
+  );
   return { ...s, variants, definition: phaseView(d, d.phase) };
 }
 
@@ -57,9 +68,10 @@ export function definedSummary(s: ExperimentSummary, d: Definition): ExperimentS
  * What the sample-ratio check of a phase expects: the declared weights of a phase ≥ 1, else an
  * equal split (an undefined experiment, or the phase 0 counts from before its definition).
  */
-export function expectedSplit(
-  r: ExperimentResults,
-): { weights?: number[]; expected: 'declared weights' | 'equal split (undefined experiment)' } {
+export function expectedSplit(r: ExperimentResults): {
+  weights?: number[];
+  expected: 'declared weights' | 'equal split (undefined experiment)';
+} {
   const declared = r.definition?.variants;
   if (!declared || r.definition?.phase === 0 || r.variants.length !== declared.length) {
     return { expected: 'equal split (undefined experiment)' };

@@ -4,7 +4,13 @@ import { InputError, NotFoundError } from '../errors';
 import { nameParam, namespaceParam, parseBody } from '../events';
 import { allowMethods, header, json, type Context, type ProxyEvent, type ProxyResult, type Route } from '../http';
 import {
-  changeState, changeWeights, describe, draftDefinition, parseDraft, parseStateChange, parseWeights,
+  changeState,
+  changeWeights,
+  describe,
+  draftDefinition,
+  parseDraft,
+  parseStateChange,
+  parseWeights,
   type Definition,
 } from './definition';
 
@@ -22,7 +28,8 @@ const answer = (status: number, d: Definition, config: Config): ProxyResult =>
 
 async function existing(ctx: Context, namespace: string, experiment: string): Promise<Definition> {
   const d = await ctx.store.definition(namespace, experiment);
-  if (!d) throw new NotFoundError('experiment', `experiment "${experiment}" has no definition in namespace "${namespace}"`);
+  if (!d)
+    throw new NotFoundError('experiment', `experiment "${experiment}" has no definition in namespace "${namespace}"`);
   return d;
 }
 
@@ -31,8 +38,10 @@ function checkIfMatch(event: ProxyEvent, d: Definition | null): void {
   const wanted = header(event, 'if-match');
   if (wanted === undefined || wanted === '*') return;
   if (d === null || wanted.replace(/^W\//, '') !== `"${d.version}"`) {
-    throw new InputError('version',
-      `If-Match ${wanted} is not the current version (${d ? `"${d.version}"` : 'none'})`, 412,
+    throw new InputError(
+      'version',
+      `If-Match ${wanted} is not the current version (${d ? `"${d.version}"` : 'none'})`,
+      412,
     );
   }
 }
@@ -113,14 +122,19 @@ export const config: Route = async (event, ctx) => {
   const experiments = (await ctx.store.definitions(namespace))
     .filter((d) => LIVE.includes(d.state))
     .map((d) => ({
-      experiment: d.experiment, variants: d.variants.map(({ label, weight }) => ({ label, weight })),
-      sample: d.sample, fallback: d.fallback, state: d.state, winner: d.winner, phase: d.phase,
+      experiment: d.experiment,
+      variants: d.variants.map(({ label, weight }) => ({ label, weight })),
+      sample: d.sample,
+      fallback: d.fallback,
+      state: d.state,
+      winner: d.winner,
+      phase: d.phase,
     }));
   const body = JSON.stringify({ namespace, experiments });
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
   const headers = { 'Cache-Control': `public, max-age=${CONFIG_MAX_AGE}`, ETag: etag };
   const match = header(event, 'if-none-match');
-  if (match !== undefined && match.split(',').some((t) => t.trim() === etag)) {
+  if (match?.split(',').some((t) => t.trim() === etag)) {
     const cors = { 'Access-Control-Allow-Origin': ctx.config.cors_origin };
     return { statusCode: 304, headers: { ...cors, ...headers }, body: '' };
   }

@@ -89,7 +89,10 @@ function closedForm(A: Beta, B: Beta): number | null {
  * (exact to about 1e-9; no sampling); for two variants with integer parameters (exact
  * counting), in closed form. beatControl[control] is null.
  */
-export function bayesProbabilities(posteriors: Beta[], control: number): { best: number[]; beatControl: (number | null)[] } {
+export function bayesProbabilities(
+  posteriors: Beta[],
+  control: number,
+): { best: number[]; beatControl: (number | null)[] } {
   const k = posteriors.length;
   const best = new Array<number>(k).fill(0);
   const beat = new Array<number>(k).fill(0);

@@ -21,7 +21,10 @@ export interface ExperimentStats {
  * @param opts.control the control's label; ignored when the experiment has no such variant. @default the first variant
  * @param opts.weights expected weights of the variants, in the order of `variants`. @default equal
  */
-export function experimentStats(e: ExperimentResults, opts: { control?: string; weights?: number[] } = {}): ExperimentStats {
+export function experimentStats(
+  e: ExperimentResults,
+  opts: { control?: string; weights?: number[] } = {},
+): ExperimentStats {
   const labels = e.variants.map((v) => v.label);
   for (const g of e.goals) for (const r of g.results) if (!labels.includes(r.label)) labels.push(r.label);
   const participants = labels.map((l) => e.variants.find((v) => v.label === l)?.participants ?? 0);
@@ -56,7 +59,10 @@ export function experimentStats(e: ExperimentResults, opts: { control?: string; 
  * `counting_error` and each goal's `stats`, from {@link experimentStats}.
  * @param opts.weights expected weights of the variants, in the order of `variants`. @default equal
  */
-export function withStats(e: ExperimentResults, opts: { control?: string; weights?: number[] } = {}): ExperimentResults {
+export function withStats(
+  e: ExperimentResults,
+  opts: { control?: string; weights?: number[] } = {},
+): ExperimentResults {
   const s = experimentStats(e, opts);
   return {
     ...e,

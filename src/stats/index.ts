@@ -89,7 +89,8 @@ export function countError(n: number, standardError: number): number {
 }
 
 /** Relative variance of a rate s/n from the counting error of both counts. */
-const rateCountingVariance = (s: number, n: number, standardError: number): number => countError(s, standardError) ** 2 + countError(n, standardError) ** 2;
+const rateCountingVariance = (s: number, n: number, standardError: number): number =>
+  countError(s, standardError) ** 2 + countError(n, standardError) ** 2;
 
 /** A count as a finite number ≥ 0 (NaN, negative and infinite become 0). */
 const count = (x: number): number => (Number.isFinite(x) && x > 0 ? x : 0);
@@ -108,7 +109,12 @@ function clean(v: VariantInput): { s: number; n: number } {
  * @param z the normal quantile. @default 1.959963984540054 (95%)
  * @param standardError relative standard error of each count. @default 0
  */
-export function wilsonInterval(successes: number, trials: number, z: number = Z95, standardError = 0): [number, number] {
+export function wilsonInterval(
+  successes: number,
+  trials: number,
+  z: number = Z95,
+  standardError = 0,
+): [number, number] {
   const { s, n } = clean({ label: '', successes, trials });
   if (n === 0) return [0, 1];
   const p = s / n;
@@ -167,13 +173,20 @@ export function goalStats(results: VariantInput[], opts: { control?: string; sta
   if (results.length === 0) return { control: opts.control ?? '', variants: [] };
   const sigma = count(opts.standardError ?? 0);
   const c = opts.control === undefined ? 0 : results.findIndex((r) => r.label === opts.control);
-  if (c < 0) throw new InputError('control', `control "${opts.control}" is not a variant (variants: ${results.map((r) => r.label).join(', ')})`);
+  if (c < 0)
+    throw new InputError(
+      'control',
+      `control "${opts.control}" is not a variant (variants: ${results.map((r) => r.label).join(', ')})`,
+    );
   const rows = results.map((r) => {
     const { s, n } = clean(r);
     const rate = n === 0 ? 0 : s / n;
     return { input: r, rate, interval: wilsonInterval(s, n, Z95, sigma) };
   });
-  const { best, beatControl } = bayesProbabilities(results.map((r) => posterior(r.successes, r.trials, sigma)), c);
+  const { best, beatControl } = bayesProbabilities(
+    results.map((r) => posterior(r.successes, r.trials, sigma)),
+    c,
+  );
   const ctl = rows[c];
   return {
     control: results[c].label,
@@ -223,9 +236,11 @@ function uplift(v: Estimate, c: Estimate): { value: number; interval: [number, n
   const [l1, u1] = v.interval;
   const [l2, u2] = c.interval;
   const prod = p1 * p2;
-  const low = (prod - Math.sqrt(Math.max(0, prod * prod - l1 * u2 * (2 * p1 - l1) * (2 * p2 - u2)))) / (u2 * (2 * p2 - u2));
+  const low =
+    (prod - Math.sqrt(Math.max(0, prod * prod - l1 * u2 * (2 * p1 - l1) * (2 * p2 - u2)))) / (u2 * (2 * p2 - u2));
   // l2 > 0 whenever p2 > 0, and l2 < p2, so this denominator is positive
-  const high = (prod + Math.sqrt(Math.max(0, prod * prod - u1 * l2 * (2 * p1 - u1) * (2 * p2 - l2)))) / (l2 * (2 * p2 - l2));
+  const high =
+    (prod + Math.sqrt(Math.max(0, prod * prod - u1 * l2 * (2 * p1 - u1) * (2 * p2 - l2)))) / (l2 * (2 * p2 - l2));
   return { value: p1 / p2 - 1, interval: [(Number.isFinite(low) ? Math.max(0, low) : 0) - 1, high - 1] };
 }
 
@@ -244,11 +259,17 @@ function uplift(v: Estimate, c: Estimate): { value: number; interval: [number, n
  * @param opts.alpha the significance level of the verdict. @default 0.001
  * @throws InputError when weights are not one positive number per variant
  */
-export function sampleRatioCheck(participants: number[], opts: { weights?: number[]; standardError?: number; alpha?: number } = {}): SrmResult {
+export function sampleRatioCheck(
+  participants: number[],
+  opts: { weights?: number[]; standardError?: number; alpha?: number } = {},
+): SrmResult {
   const k = participants.length;
   const weights = opts.weights ?? participants.map(() => 1);
   if (weights.length !== k || weights.some((w) => !(Number.isFinite(w) && w > 0))) {
-    throw new InputError('weights', `weights must be ${k} positive numbers, one per variant; got [${weights.join(', ')}]`);
+    throw new InputError(
+      'weights',
+      `weights must be ${k} positive numbers, one per variant; got [${weights.join(', ')}]`,
+    );
   }
   const sum = weights.reduce((x, y) => x + y, 0);
   const shares = weights.map((w) => w / sum);
@@ -259,7 +280,8 @@ export function sampleRatioCheck(participants: number[], opts: { weights?: numbe
   const sigma = count(opts.standardError ?? 0);
   const variance = shares.map((p) => p * total + (countError(p * total, sigma) * p * total) ** 2);
   const fitted =
-    shares.reduce((acc, p, i) => acc + (p * observed[i]) / variance[i], 0) / shares.reduce((acc, p, i) => acc + (p * p) / variance[i], 0);
+    shares.reduce((acc, p, i) => acc + (p * observed[i]) / variance[i], 0) /
+    shares.reduce((acc, p, i) => acc + (p * p) / variance[i], 0);
   const chiSquare = observed.reduce((acc, o, i) => acc + (o - shares[i] * fitted) ** 2 / variance[i], 0);
   const pValue = chiSquareSurvival(chiSquare, df);
   return { chiSquare, df, pValue, mismatch: pValue < (opts.alpha ?? 0.001), expectedShares: shares };

@@ -25,7 +25,8 @@ export function lnGamma(x: number): number {
   }
   const r = 1 / x;
   const r2 = r * r;
-  const series = r * (1 / 12 - r2 * (1 / 360 - r2 * (1 / 1260 - r2 * (1 / 1680 - r2 * (1 / 1188 - r2 * (691 / 360360))))));
+  const series =
+    r * (1 / 12 - r2 * (1 / 360 - r2 * (1 / 1260 - r2 * (1 / 1680 - r2 * (1 / 1188 - r2 * (691 / 360360))))));
   return (x - 0.5) * Math.log(x) - x + LN_SQRT_2PI + series - shift;
 }
 

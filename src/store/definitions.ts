@@ -72,8 +72,17 @@ export async function writeDefinition(
   }
   const keys = experimentKeys(prefix, d.namespace, d.experiment);
   await redis.sadd(definitionsKey(prefix, d.namespace), d.experiment);
-  const ok = await (redis as SaveClient).abtestSaveDefinition(keys.def, keys.meta, String(previous), JSON.stringify(d),
-    d.state, String(d.phase), String(d.version), mode, ...d.variants.map((v) => v.label));
+  const ok = await (redis as SaveClient).abtestSaveDefinition(
+    keys.def,
+    keys.meta,
+    String(previous),
+    JSON.stringify(d),
+    d.state,
+    String(d.phase),
+    String(d.version),
+    mode,
+    ...d.variants.map((v) => v.label),
+  );
   if (ok !== 1) {
     const why = ok === 0 ? 'was changed meanwhile; read it again and retry' : 'is being deleted';
     throw new ConflictError('version', `the definition of experiment "${d.experiment}" ${why}`);

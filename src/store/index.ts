@@ -56,7 +56,10 @@ export class RedisCounterStore implements CounterStore {
   /** The script arguments that come from the config, as strings once. */
   private readonly caps: { variants: string; goals: string; experiments: string; namespaces: string };
 
-  constructor(redis: RedisClient, private readonly config: Config) {
+  constructor(
+    redis: RedisClient,
+    private readonly config: Config,
+  ) {
     this.redis = withScripts(redis);
     this.caps = {
       variants: String(config.max_variants_per_experiment),
@@ -75,22 +78,45 @@ export class RedisCounterStore implements CounterStore {
   }
 
   /** Counts one event; `gen` is what the experiment's meta said before indexing ('' at first). */
-  private async count(e: TrackEvent, index: number, deadline: number, gen = ''): Promise<TrackOutcome['rejected'][number] | null> {
+  private async count(
+    e: TrackEvent,
+    index: number,
+    deadline: number,
+    gen = '',
+  ): Promise<TrackOutcome['rejected'][number] | null> {
     const { config } = this;
     const keys = experimentKeys(config.key_prefix, e.namespace, e.experiment);
     const [code, seen, state] = await this.redis.abtestTrack(
-      keys.meta, keys.variants, keys.goals, keys.counter(e.event, e.variant),
-      e.uuid, e.variant, e.event, config.counting, this.caps.variants, this.caps.goals,
-      e.event === PARTICIPATE ? '0' : '1', gen, keys.base,
+      keys.meta,
+      keys.variants,
+      keys.goals,
+      keys.counter(e.event, e.variant),
+      e.uuid,
+      e.variant,
+      e.event,
+      config.counting,
+      this.caps.variants,
+      this.caps.goals,
+      e.event === PARTICIPATE ? '0' : '1',
+      gen,
+      keys.base,
     );
     if (code === TRACK.notRunning) {
-      return { index, message: `experiment "${e.experiment}" is ${STATE_WORDS[state ?? ''] ?? state}: events are not counted` };
+      return {
+        index,
+        message: `experiment "${e.experiment}" is ${STATE_WORDS[state ?? ''] ?? state}: events are not counted`,
+      };
     }
     if (code === TRACK.undeclared) {
-      return { index, message: `variant "${e.variant}" is not a variant of the definition of experiment "${e.experiment}"` };
+      return {
+        index,
+        message: `variant "${e.variant}" is not a variant of the definition of experiment "${e.experiment}"`,
+      };
     }
-    const exceeds = (what: string, key: 'max_variants_per_experiment' | 'max_goals_per_experiment') =>
-      ({ index, message: `${what} would exceed ${key} (${config[key]}) in experiment "${e.experiment}"` });
+    const exceeds = (what: string, key: 'max_variants_per_experiment' | 'max_goals_per_experiment') => ({
+      index,
+      message: `${what} would exceed ${key} (${config[key]}) in experiment "${e.experiment}"`,
+    });
     if (code === TRACK.variantCap) return exceeds(`variant "${e.variant}"`, 'max_variants_per_experiment');
     if (code === TRACK.goalCap) return exceeds(`goal "${e.event}"`, 'max_goals_per_experiment');
     if (code >= 0) return null;
@@ -110,8 +136,14 @@ export class RedisCounterStore implements CounterStore {
     const { config } = this;
     const prefix = config.key_prefix;
     const { namespace, experiment } = e;
-    const ok = await this.redis.abtestIndex(namespacesKey(prefix), namespaceKey(prefix, namespace),
-      namespace, experiment, this.caps.experiments, this.caps.namespaces);
+    const ok = await this.redis.abtestIndex(
+      namespacesKey(prefix),
+      namespaceKey(prefix, namespace),
+      namespace,
+      experiment,
+      this.caps.experiments,
+      this.caps.namespaces,
+    );
     if (ok === 1) return null;
     if (ok === 0) {
       const cap = config.max_experiments_per_namespace;
@@ -120,7 +152,11 @@ export class RedisCounterStore implements CounterStore {
     return `namespace "${namespace}" would exceed max_namespaces (${config.max_namespaces})`;
   }
 
-  async results(namespace: string, scope?: string[], phases: Record<string, number> = {}): Promise<ExperimentResults[]> {
+  async results(
+    namespace: string,
+    scope?: string[],
+    phases: Record<string, number> = {},
+  ): Promise<ExperimentResults[]> {
     const { redis } = this;
     const prefix = this.config.key_prefix;
     return guard(redis, this.config, async () => {
@@ -130,7 +166,9 @@ export class RedisCounterStore implements CounterStore {
   }
 
   async definition(namespace: string, experiment: string): Promise<Definition | null> {
-    return guard(this.redis, this.config, () => readDefinition(this.redis, this.config.key_prefix, namespace, experiment));
+    return guard(this.redis, this.config, () =>
+      readDefinition(this.redis, this.config.key_prefix, namespace, experiment),
+    );
   }
 
   async definitions(namespace: string, names?: string[]): Promise<Definition[]> {
@@ -153,7 +191,8 @@ export class RedisCounterStore implements CounterStore {
 
   async summaries(namespace: string, names: string[]): Promise<ExperimentSummary[]> {
     return guard(this.redis, this.config, () =>
-      readAll(names, (name) => experimentSummary(this.redis, this.config.key_prefix, namespace, name)));
+      readAll(names, (name) => experimentSummary(this.redis, this.config.key_prefix, namespace, name)),
+    );
   }
 
   /**
@@ -168,10 +207,16 @@ export class RedisCounterStore implements CounterStore {
     return guard(this.redis, this.config, async () => {
       const token = `${Date.now().toString(36)}.${Math.random().toString(36).slice(2)}`;
       const [existed, variants, goals, last] = await this.redis.abtestTomb(
-        keys.meta, keys.variants, keys.goals, token, String(TOMB_MS));
+        keys.meta,
+        keys.variants,
+        keys.goals,
+        token,
+        String(TOMB_MS),
+      );
       const counters = [PARTICIPATE, ...goals].flatMap((event) => variants.map((v) => keys.counter(event, v)));
       await this.redis.del(keys.variants, keys.goals, keys.def, ...counters);
-      for (let phase = 1; phase <= last; phase++) await this.deletePhase(experimentKeys(prefix, namespace, experiment, phase));
+      for (let phase = 1; phase <= last; phase++)
+        await this.deletePhase(experimentKeys(prefix, namespace, experiment, phase));
       await this.redis.srem(definitionsKey(prefix, namespace), experiment);
       const removed = await this.redis.srem(namespaceKey(prefix, namespace), experiment);
       const found = existed === 1 || removed > 0 || variants.length > 0;

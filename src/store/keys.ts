@@ -7,7 +7,7 @@
  */
 const SPECIAL = /[%:{}]/;
 const escapeName = (name: string): string =>
-  SPECIAL.test(name) ? name.replace(/[%:{}]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()) : name;
+  SPECIAL.test(name) ? name.replace(/[%:{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : name;
 
 export interface ExperimentKeys {
   /**
@@ -35,20 +35,22 @@ export function experimentKeys(prefix: string, namespace: string, experiment: st
   const base = `${prefix}{${escapeName(namespace)}:${escapeName(experiment)}}:`;
   const counts = phase > 0 ? `${base}p${phase}:` : base;
   return {
-    meta: base + 'meta',
-    def: base + 'def',
+    meta: `${base}meta`,
+    def: `${base}def`,
     base,
-    variants: counts + 'variants',
-    goals: counts + 'goals',
+    variants: `${counts}variants`,
+    goals: `${counts}goals`,
     counter: (event, variant) => `${counts}c:${escapeName(event)}:${escapeName(variant)}`,
   };
 }
 
 /** Set of the experiments of one namespace that have a definition. */
-export const definitionsKey = (prefix: string, namespace: string): string => `${prefix}{index}:defs:${escapeName(namespace)}`;
+export const definitionsKey = (prefix: string, namespace: string): string =>
+  `${prefix}{index}:defs:${escapeName(namespace)}`;
 
 /** Set of namespaces that hold experiments. */
 export const namespacesKey = (prefix: string): string => `${prefix}{index}:namespaces`;
 
 /** Set of the experiments of one namespace. */
-export const namespaceKey = (prefix: string, namespace: string): string => `${prefix}{index}:ns:${escapeName(namespace)}`;
+export const namespaceKey = (prefix: string, namespace: string): string =>
+  `${prefix}{index}:ns:${escapeName(namespace)}`;

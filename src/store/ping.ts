@@ -22,7 +22,10 @@ export async function pingStore(config: Config): Promise<void> {
     });
   } catch (e) {
     if (!(e instanceof UnavailableError)) throw e;
-    throw new AbtestError('unavailable', sentence(e.cause, config, '--redis-url/redis_url'), { status: 503, cause: e.cause });
+    throw new AbtestError('unavailable', sentence(e.cause, config, '--redis-url/redis_url'), {
+      status: 503,
+      cause: e.cause,
+    });
   } finally {
     // A connection that already ended needs no disconnect (which would wait for its socket).
     if (client.status !== 'end') client.disconnect();

@@ -59,7 +59,11 @@ function tlsOptions(url: URL, config: Config): RedisOptions['tls'] {
 
 function createCluster(url: URL, config: Config, options: RedisOptions): Cluster {
   if (dbIndex(config) !== 0) {
-    throw new ConfigError('redis_url', `config key "redis_url" names database ${dbIndex(config)}, but a Redis Cluster has only database 0`, 'remove the /N from the URL');
+    throw new ConfigError(
+      'redis_url',
+      `config key "redis_url" names database ${dbIndex(config)}, but a Redis Cluster has only database 0`,
+      'remove the /N from the URL',
+    );
   }
   return new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
     enableAutoPipelining: true,
@@ -76,7 +80,8 @@ function createCluster(url: URL, config: Config, options: RedisOptions): Cluster
 }
 
 /** The database number of `redis_url` (0 when it names none). */
-export const dbIndex = (config: Config): number => Number(new URL(config.redis_url ?? 'redis://x').pathname.slice(1) || 0);
+export const dbIndex = (config: Config): number =>
+  Number(new URL(config.redis_url ?? 'redis://x').pathname.slice(1) || 0);
 
 /** Per connection, whether Redis accepted the configured database (checked once per connection). */
 const dbChecks = new WeakMap<RedisClient, Promise<void>>();
@@ -89,10 +94,13 @@ function checkDb(redis: RedisClient, config: Config): Promise<void> {
   if (!check) {
     if (!watched.has(redis)) redis.on('close', () => dbChecks.delete(redis));
     watched.add(redis);
-    check = redis.select(db).then(() => undefined, (e) => {
-      if (!/DB index|invalid DB/i.test((e as Error).message)) dbChecks.delete(redis);
-      throw e;
-    });
+    check = redis.select(db).then(
+      () => undefined,
+      (e) => {
+        if (!/DB index|invalid DB/i.test((e as Error).message)) dbChecks.delete(redis);
+        throw e;
+      },
+    );
     dbChecks.set(redis, check);
   }
   return check;
@@ -120,8 +128,10 @@ export async function guard<T>(redis: RedisClient, config: Config, work: (deadli
     const transient =
       /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|NOAUTH|WRONGPASS|ERR (DB index|invalid DB|invalid password|AUTH))/;
     if (name === 'ReplyError' && !transient.test((e as Error).message)) throw e;
-    const generic = /max retries per request|Connection is closed|Stream isn't writeable/i.test((e as Error)?.message ?? '');
-    const cause = generic ? lastErrors.get(redis) ?? e : e;
+    const generic = /max retries per request|Connection is closed|Stream isn't writeable/i.test(
+      (e as Error)?.message ?? '',
+    );
+    const cause = generic ? (lastErrors.get(redis) ?? e) : e;
     throw new UnavailableError(sentence(cause, config), cause);
   } finally {
     clearTimeout(timer);
@@ -140,4 +150,3 @@ export class DeadlineError extends Error {
 export function checkDeadline(deadline: number): void {
   if (Date.now() >= deadline) throw new DeadlineError(0);
 }
-

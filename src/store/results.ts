@@ -9,7 +9,6 @@ import { PARTICIPATE } from '../protocol';
  * cheap summary (participants only) that a listing of a full namespace can afford.
  */
 
-
 /** Relative standard error of a Redis HyperLogLog (16384 registers). */
 export const HLL_STANDARD_ERROR = 1.04 / Math.sqrt(16384);
 
@@ -34,7 +33,13 @@ interface Shape {
   count: (event: string, variant: string) => Promise<number>;
 }
 
-async function shape(redis: RedisClient, prefix: string, namespace: string, experiment: string, phase: number): Promise<Shape | null> {
+async function shape(
+  redis: RedisClient,
+  prefix: string,
+  namespace: string,
+  experiment: string,
+  phase: number,
+): Promise<Shape | null> {
   const keys = experimentKeys(prefix, namespace, experiment, phase);
   const [mode, variants, goals] = await Promise.all([
     redis.hget(keys.meta, 'mode'),
@@ -49,7 +54,13 @@ async function shape(redis: RedisClient, prefix: string, namespace: string, expe
 }
 
 /** One experiment's counts in one phase (0: the undefined experiment's keys); null when it does not exist. */
-export async function experimentResults(redis: RedisClient, prefix: string, namespace: string, experiment: string, phase = 0): Promise<ExperimentResults | null> {
+export async function experimentResults(
+  redis: RedisClient,
+  prefix: string,
+  namespace: string,
+  experiment: string,
+  phase = 0,
+): Promise<ExperimentResults | null> {
   const s = await shape(redis, prefix, namespace, experiment, phase);
   if (!s) return null;
   const [participants, ...goalCounts] = await Promise.all(
@@ -98,13 +109,24 @@ const defined = new WeakSet<RedisClient>();
  * One experiment's participants per variant (current phase) and its number of goals, in one script call (a
  * listing of a full namespace is 1000 calls, not 13,000 commands); null when it does not exist.
  */
-export async function experimentSummary(redis: RedisClient, prefix: string, namespace: string, experiment: string): Promise<ExperimentSummary | null> {
+export async function experimentSummary(
+  redis: RedisClient,
+  prefix: string,
+  namespace: string,
+  experiment: string,
+): Promise<ExperimentSummary | null> {
   if (!defined.has(redis)) {
     redis.defineCommand('abtestSummary', { numberOfKeys: 3, lua: SUMMARY_SCRIPT });
     defined.add(redis);
   }
   const keys = experimentKeys(prefix, namespace, experiment);
-  const out = await (redis as SummaryClient).abtestSummary(keys.meta, keys.variants, keys.goals, keys.counter(PARTICIPATE, ''), keys.base);
+  const out = await (redis as SummaryClient).abtestSummary(
+    keys.meta,
+    keys.variants,
+    keys.goals,
+    keys.counter(PARTICIPATE, ''),
+    keys.base,
+  );
   if (!out) return null;
   const variants: { label: string; participants: number }[] = [];
   for (let i = 2; i < out.length; i += 2) variants.push({ label: String(out[i]), participants: Number(out[i + 1]) });

@@ -13,7 +13,15 @@ import type { RedisClient } from './redis';
  */
 
 /** What the track script answers in its first field besides 1 (new) and 0 (seen before). */
-export const TRACK = { variantCap: -1, goalCap: -2, needsIndex: -3, busy: -4, moved: -5, notRunning: -6, undeclared: -7 } as const;
+export const TRACK = {
+  variantCap: -1,
+  goalCap: -2,
+  needsIndex: -3,
+  busy: -4,
+  moved: -5,
+  notRunning: -6,
+  undeclared: -7,
+} as const;
 
 // KEYS: meta, variants, goals, counter (of phase 0). ARGV: uuid, variant, event, default mode,
 // max variants, max goals, is-goal, expected gen ('' on the hot path), the experiment's key base.

@@ -25,15 +25,21 @@ export function sentence(e: unknown, config: Config, key = 'redis_url'): string 
   }
   if (/^NOAUTH/i.test(text)) return `${where} needs a password: give it in ${key}`;
   if (/^(WRONGPASS|ERR (invalid password|AUTH))/i.test(text)) return `${where} refused the user or password of ${key}`;
-  if (/^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN)/.test(text)) return `the Redis Cluster at ${where.slice(9)} is down or moving slots; retry shortly`;
+  if (/^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN)/.test(text))
+    return `the Redis Cluster at ${where.slice(9)} is down or moving slots; retry shortly`;
   if (/^LOADING/.test(text)) return `${where} is loading its data; retry shortly`;
   if (/^READONLY/.test(text)) return `${where} is a read-only replica: point redis_url at the primary`;
-  if (err?.code === 'ENOTFOUND' || err?.code === 'EAI_AGAIN') return `the host of ${key} cannot be found (DNS): ${where.slice(9)}`;
+  if (err?.code === 'ENOTFOUND' || err?.code === 'EAI_AGAIN')
+    return `the host of ${key} cannot be found (DNS): ${where.slice(9)}`;
   if (/certificate|SSL|TLS|self.signed|UNABLE_TO_VERIFY/i.test(text + (err?.code ?? ''))) {
     return `the TLS handshake with ${where} failed (${err?.code ?? 'certificate'}): set redis_tls_ca to its CA, or check rediss:// in ${key}`;
   }
   const closed = /max retries per request|Connection is closed|Stream isn't writeable|ECONNRESET|EPIPE|connect E/i;
-  if (err?.code === 'ECONNREFUSED' || closed.test(text) || /None of startup nodes|Failed to refresh slots/i.test(text)) {
+  if (
+    err?.code === 'ECONNREFUSED' ||
+    closed.test(text) ||
+    /None of startup nodes|Failed to refresh slots/i.test(text)
+  ) {
     return `${where} cannot be reached (connection refused or closed); check that it is up and that ${key} is right`;
   }
   return `${where} failed: ${text.replace(/rediss?:\/\/\S+/g, redactUrl)}`;

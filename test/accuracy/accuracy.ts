@@ -66,10 +66,26 @@ async function exactOverHttp(): Promise<{ rows: string[][]; ok: boolean }> {
   let ok = true;
   for (const counting of ['exact', 'hll'] as const) {
     const started = Date.now();
-    const r = await simulate(['--counting', counting, '--visitors', '10000', '--seed', String(SEED), '--namespace', `accuracy-${counting}`]);
-    console.log(format(r, {}).join('\n') + '\n');
-    const counters = r.experiments.flatMap((e) => e.variants.flatMap((v) => [[v.participants, v.sentParticipants], [v.conversions, v.sentConversions]]));
-    const good = counters.filter(([c, s]) => (counting === 'exact' ? c === s : Math.abs(c - s) <= 5 * HLL_STANDARD_ERROR * s + 1)).length;
+    const r = await simulate([
+      '--counting',
+      counting,
+      '--visitors',
+      '10000',
+      '--seed',
+      String(SEED),
+      '--namespace',
+      `accuracy-${counting}`,
+    ]);
+    console.log(`${format(r, {}).join('\n')}\n`);
+    const counters = r.experiments.flatMap((e) =>
+      e.variants.flatMap((v) => [
+        [v.participants, v.sentParticipants],
+        [v.conversions, v.sentConversions],
+      ]),
+    );
+    const good = counters.filter(([c, s]) =>
+      counting === 'exact' ? c === s : Math.abs(c - s) <= 5 * HLL_STANDARD_ERROR * s + 1,
+    ).length;
     const worst = Math.max(...counters.map(([c, s]) => Math.abs(c / s - 1)));
     if (counting === 'exact' && (good !== counters.length || r.problems.length > 0)) ok = false;
     rows.push([
@@ -88,7 +104,11 @@ interface Truth {
 
 async function aaTests(): Promise<{ rows: string[][]; ok: boolean; seconds: number }> {
   const server = await startTestRedis();
-  const config = testConfig(server.url, { counting: 'hll', redis_command_timeout_ms: 10_000, max_experiments_per_namespace: 0 });
+  const config = testConfig(server.url, {
+    counting: 'hll',
+    redis_command_timeout_ms: 10_000,
+    max_experiments_per_namespace: 0,
+  });
   const client = createRedis(config);
   const store = new RedisCounterStore(client, config);
   const bulk = new Redis(server.url);
@@ -119,7 +139,13 @@ async function aaTests(): Promise<{ rows: string[][]; ok: boolean; seconds: numb
         if (b.elements.length === 0) return;
         if (b.first) {
           // the first element through the store's own write path, which creates the experiment
-          const event: TrackEvent = { namespace: NAMESPACE, experiment: name, variant: ARMS[b.arm], event: b.event, uuid: b.elements.shift()! };
+          const event: TrackEvent = {
+            namespace: NAMESPACE,
+            experiment: name,
+            variant: ARMS[b.arm],
+            event: b.event,
+            uuid: b.elements.shift()!,
+          };
           const outcome = await store.track([event]);
           if (outcome.rejected.length) throw new Error(outcome.rejected[0].message);
           b.first = false;
@@ -143,10 +169,16 @@ async function aaTests(): Promise<{ rows: string[][]; ok: boolean; seconds: numb
       }
       for (const b of buffers.values()) await flush(b);
       truths.push(truth);
-      if ((e + 1) % 20 === 0) process.stderr.write(`  A/A: ${e + 1}/${EXPERIMENTS} experiments written, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+      if ((e + 1) % 20 === 0)
+        process.stderr.write(
+          `  A/A: ${e + 1}/${EXPERIMENTS} experiments written, ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+        );
     }
     await Promise.all(pending);
-    const counts = await store.results(NAMESPACE, truths.map((_, e) => `aa${e}`));
+    const counts = await store.results(
+      NAMESPACE,
+      truths.map((_, e) => `aa${e}`),
+    );
     const seconds = (Date.now() - started) / 1000;
 
     const srm = { corrected: 0, uncorrected: 0, exact: 0 };
@@ -179,28 +211,55 @@ async function aaTests(): Promise<{ rows: string[][]; ok: boolean; seconds: numb
     });
 
     const n = counts.length;
-    const elements = truths.reduce((acc, t) => acc + t.participants[0] + t.participants[1] + t.conversions.flat().reduce((a, b) => a + b, 0), 0);
+    const elements = truths.reduce(
+      (acc, t) => acc + t.participants[0] + t.participants[1] + t.conversions.flat().reduce((a, b) => a + b, 0),
+      0,
+    );
     const tests = n * GOALS.length;
     const sum = (k: 'corrected' | 'uncorrected' | 'exact') => z.reduce((acc, x) => acc + x[k], 0);
     const zCorrected = sum('corrected') / tests;
     const ok = counts.length === EXPERIMENTS && srm.corrected / n <= 0.01 && zCorrected >= 0.03 && zCorrected <= 0.07;
     const perArm = Math.round(VISITORS / 2).toLocaleString('en-US');
     const rows: string[][] = [
-      [`A/A HLL, ${n} experiments × ~${perArm} per arm: SRM false alarms (p < 0.001), HLL-aware`, share(srm.corrected, n), '≤ 1%'],
+      [
+        `A/A HLL, ${n} experiments × ~${perArm} per arm: SRM false alarms (p < 0.001), HLL-aware`,
+        share(srm.corrected, n),
+        '≤ 1%',
+      ],
       ['… same, Pearson χ² ignoring the counting error', share(srm.uncorrected, n), '(for comparison)'],
       ['… same, on the true (exact) counts', share(srm.exact, n), '(for comparison)'],
-      [`A/A HLL: z-test false positives (p < 0.05), HLL-aware, all ${GOALS.length} goals`, share(sum('corrected'), tests), '3–7%'],
+      [
+        `A/A HLL: z-test false positives (p < 0.05), HLL-aware, all ${GOALS.length} goals`,
+        share(sum('corrected'), tests),
+        '3–7%',
+      ],
       ...GOALS.map(({ rate }, g) => [`… goal at ${pct(rate, 0)}`, share(z[g].corrected, n), '']),
       ['… same, plain z-test ignoring the counting error', share(sum('uncorrected'), tests), '(for comparison)'],
       ...GOALS.map(({ rate }, g) => [`… goal at ${pct(rate, 0)}`, share(z[g].uncorrected, n), '']),
       ['… same, plain z-test on the true (exact) counts', share(sum('exact'), tests), '(for comparison)'],
-      ...GOALS.map(({ rate }, g) => [`95% interval covers the true rate ${pct(rate, 0)}: HLL-aware / plain Wilson`, `${pct(coverage[g].corrected / (2 * n))} / ${pct(coverage[g].uncorrected / (2 * n))} of ${2 * n}`, '≈ 95%']),
-      [`measured HLL error, participants (~${perArm})`, `sd ${pct(sd(participantErrors), 3)}`, `model ${pct(countError(VISITORS / 2, HLL_STANDARD_ERROR), 3)}`],
+      ...GOALS.map(({ rate }, g) => [
+        `95% interval covers the true rate ${pct(rate, 0)}: HLL-aware / plain Wilson`,
+        `${pct(coverage[g].corrected / (2 * n))} / ${pct(coverage[g].uncorrected / (2 * n))} of ${2 * n}`,
+        '≈ 95%',
+      ]),
+      [
+        `measured HLL error, participants (~${perArm})`,
+        `sd ${pct(sd(participantErrors), 3)}`,
+        `model ${pct(countError(VISITORS / 2, HLL_STANDARD_ERROR), 3)}`,
+      ],
       ...GOALS.map(({ rate }, g) => {
         const n = Math.round((VISITORS / 2) * rate);
-        return [`measured HLL error, conversions (~${n.toLocaleString('en-US')})`, `sd ${pct(sd(goalErrors[g]), 3)}`, `model ${pct(countError(n, HLL_STANDARD_ERROR), 3)}`];
+        return [
+          `measured HLL error, conversions (~${n.toLocaleString('en-US')})`,
+          `sd ${pct(sd(goalErrors[g]), 3)}`,
+          `model ${pct(countError(n, HLL_STANDARD_ERROR), 3)}`,
+        ];
       }),
-      [`A/A run time (${(elements / 1e6).toFixed(1)}M PFADD elements, ${BATCH.toLocaleString('en-US')} per call, and the reads)`, `${seconds.toFixed(0)} s`, ''],
+      [
+        `A/A run time (${(elements / 1e6).toFixed(1)}M PFADD elements, ${BATCH.toLocaleString('en-US')} per call, and the reads)`,
+        `${seconds.toFixed(0)} s`,
+        '',
+      ],
     ];
     return { rows, ok, seconds };
   } finally {
@@ -220,7 +279,9 @@ async function main() {
   console.log('|---|---|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   const ok = http.ok && aa.ok && weighted.ok;
-  console.log(`\naccuracy: ${ok ? 'all acceptance figures hold' : 'SOME ACCEPTANCE FIGURE FAILED'} (seed ${SEED}, ${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
+  console.log(
+    `\naccuracy: ${ok ? 'all acceptance figures hold' : 'SOME ACCEPTANCE FIGURE FAILED'} (seed ${SEED}, ${((Date.now() - started) / 1000).toFixed(0)} s in all)`,
+  );
   process.exitCode = ok ? 0 : 1;
 }
 

@@ -23,9 +23,17 @@ const ARMS = ['a', 'b', 'c'];
 const NAMESPACE = 'weighted';
 
 /** Runs the study; `rows` for the accuracy table, `ok` when the false-alarm share holds. */
-export async function weightedSrm(count: number, visitors: number, seed: number): Promise<{ rows: string[][]; ok: boolean; alarms: number }> {
+export async function weightedSrm(
+  count: number,
+  visitors: number,
+  seed: number,
+): Promise<{ rows: string[][]; ok: boolean; alarms: number }> {
   const server = await startTestRedis();
-  const config = testConfig(server.url, { counting: 'hll', redis_command_timeout_ms: 10_000, max_experiments_per_namespace: 0 });
+  const config = testConfig(server.url, {
+    counting: 'hll',
+    redis_command_timeout_ms: 10_000,
+    max_experiments_per_namespace: 0,
+  });
   const client = createRedis(config);
   const ctx: Context = { config, store: new RedisCounterStore(client, config) };
   const bulk = new Redis(server.url);
@@ -37,19 +45,25 @@ export async function weightedSrm(count: number, visitors: number, seed: number)
       const variants = ARMS.map((label, i) => ({ label, weight: WEIGHTS[i] }));
       const put = await admin(proxyEvent('PUT', '/definition', { query, body: JSON.stringify({ variants }) }), ctx);
       const start = await admin(proxyEvent('POST', '/definition/state', { query, body: '{"state":"running"}' }), ctx);
-      if (put.statusCode !== 201 || start.statusCode !== 200) throw new Error(`defining ${name}: ${put.body} ${start.body}`);
+      if (put.statusCode !== 201 || start.statusCode !== 200)
+        throw new Error(`defining ${name}: ${put.body} ${start.body}`);
       const elements: string[][] = ARMS.map(() => []);
       for (let j = 0; j < visitors; j++) {
         const u = random.next() * 4;
         elements[u < 2 ? 0 : u < 3 ? 1 : 2].push(`${name}:${j}`);
       }
       const keys = experimentKeys(config.key_prefix, NAMESPACE, name, 1);
-      await Promise.all(ARMS.map(async (variant, i) => {
-        const [first, ...rest] = elements[i];
-        const out = await ctx.store.track([{ namespace: NAMESPACE, experiment: name, variant, event: PARTICIPATE, uuid: first }]);
-        if (out.rejected.length) throw new Error(out.rejected[0].message);
-        for (let k = 0; k < rest.length; k += 10_000) await bulk.pfadd(keys.counter(PARTICIPATE, variant), ...rest.slice(k, k + 10_000));
-      }));
+      await Promise.all(
+        ARMS.map(async (variant, i) => {
+          const [first, ...rest] = elements[i];
+          const out = await ctx.store.track([
+            { namespace: NAMESPACE, experiment: name, variant, event: PARTICIPATE, uuid: first },
+          ]);
+          if (out.rejected.length) throw new Error(out.rejected[0].message);
+          for (let k = 0; k < rest.length; k += 10_000)
+            await bulk.pfadd(keys.counter(PARTICIPATE, variant), ...rest.slice(k, k + 10_000));
+        }),
+      );
     }
     const results: ExperimentResults[] = [];
     for (let k = 0; k < names.length; k += 20) {
@@ -59,11 +73,25 @@ export async function weightedSrm(count: number, visitors: number, seed: number)
     }
     const declared = results.filter((r) => r.srm?.expected === 'declared weights').length;
     const alarms = results.filter((r) => r.srm?.mismatch).length;
-    const equal = results.filter((r) => sampleRatioCheck(r.variants.map((v) => v.participants), { standardError: r.standard_error }).mismatch).length;
+    const equal = results.filter(
+      (r) =>
+        sampleRatioCheck(
+          r.variants.map((v) => v.participants),
+          { standardError: r.standard_error },
+        ).mismatch,
+    ).length;
     const ok = results.length === count && declared === count && alarms / count <= 0.01;
     const rows = [
-      [`A/A 2:1:1 defined, ${count} experiments × ${visitors.toLocaleString('en-US')} visitors (HLL): SRM false alarms against the declared weights`, `${alarms} of ${results.length} (${declared} checked against declared weights)`, '≤ 1%'],
-      ['… same counts against an equal split (the check before definitions)', `${equal} of ${results.length}`, '(for comparison)'],
+      [
+        `A/A 2:1:1 defined, ${count} experiments × ${visitors.toLocaleString('en-US')} visitors (HLL): SRM false alarms against the declared weights`,
+        `${alarms} of ${results.length} (${declared} checked against declared weights)`,
+        '≤ 1%',
+      ],
+      [
+        '… same counts against an equal split (the check before definitions)',
+        `${equal} of ${results.length}`,
+        '(for comparison)',
+      ],
     ];
     return { rows, ok, alarms };
   } finally {

@@ -53,7 +53,10 @@ async function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
 
 /** GET /track with a new uuid per request, the server trees in `watch` measured meanwhile. */
 const load = (base: string, watch: number[], experiment = 'bench'): Promise<LoadResult> =>
-  wrkLoad(base, { path: `/track?experiment=${experiment}&variant=a&event=participate&uuid=u{n}` }, watch, { seconds, connections: CONNECTIONS });
+  wrkLoad(base, { path: `/track?experiment=${experiment}&variant=a&event=participate&uuid=u{n}` }, watch, {
+    seconds,
+    connections: CONNECTIONS,
+  });
 
 /** Defines `experiment` (variants a, b) and starts it, through the store the admin route uses. */
 async function defineRunning(config: Config, experiment: string): Promise<void> {
@@ -61,8 +64,17 @@ async function defineRunning(config: Config, experiment: string): Promise<void> 
   try {
     const store = new RedisCounterStore(client, config);
     const now = new Date().toISOString();
-    const variants = [{ label: 'a', weight: 1 }, { label: 'b', weight: 1 }];
-    const draft = draftDefinition(config.namespace, experiment, { description: '', variants, sample: 1, fallback: 'a' }, now, null);
+    const variants = [
+      { label: 'a', weight: 1 },
+      { label: 'b', weight: 1 },
+    ];
+    const draft = draftDefinition(
+      config.namespace,
+      experiment,
+      { description: '', variants, sample: 1, fallback: 'a' },
+      now,
+      null,
+    );
     await store.saveDefinition(draft, 0);
     await store.saveDefinition(changeState(draft, { state: 'running', restart: false }, now), draft.version);
   } finally {
@@ -72,7 +84,11 @@ async function defineRunning(config: Config, experiment: string): Promise<void> 
 
 /** The pid of the redis-server listening on `port`. */
 const redisPid = (port: number): number =>
-  Number(/process_id:(\d+)/.exec(execFileSync('redis-cli', ['-p', String(port), 'info', 'server'], { encoding: 'utf8' }))![1]);
+  Number(
+    /process_id:(\d+)/.exec(
+      execFileSync('redis-cli', ['-p', String(port), 'info', 'server'], { encoding: 'utf8' }),
+    )![1],
+  );
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -90,7 +106,10 @@ async function main() {
     await waitFor(bare, /ready/);
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'abtest-bench-'));
     const devPort = await freePort();
-    const dev = await startDevProcess(['--port', String(devPort), '--redis-url', redis.url], { cwd: home, env: { ...env, HOME: home } });
+    const dev = await startDevProcess(['--port', String(devPort), '--redis-url', redis.url], {
+      cwd: home,
+      env: { ...env, HOME: home },
+    });
     children.push(dev.child);
     const bareRuns: LoadResult[] = [];
     const devRuns: LoadResult[] = [];
@@ -111,16 +130,32 @@ async function main() {
 
     // 2. The handler in-process (the bundle deploy ships), one event at a time and 64 in flight.
     const perEvent = JSON.parse(
-      execFileSync(process.execPath, ['-e', IN_PROCESS, path.join(root, 'dist', 'lambdas', 'track.js')], { env, encoding: 'utf8' }),
+      execFileSync(process.execPath, ['-e', IN_PROCESS, path.join(root, 'dist', 'lambdas', 'track.js')], {
+        env,
+        encoding: 'utf8',
+      }),
     ) as { sequentialUs: number; concurrentUs: number };
 
     // 3. Bundle sizes and 4. cold start of each bundle in a fresh process (median of 5).
-    const bundles = fs.readdirSync(path.join(root, 'dist', 'lambdas')).filter((f) => f.endsWith('.js')).sort();
+    const bundles = fs
+      .readdirSync(path.join(root, 'dist', 'lambdas'))
+      .filter((f) => f.endsWith('.js'))
+      .sort();
     const cold = bundles.map((file) => {
       const samples = Array.from({ length: 5 }, () =>
-        JSON.parse(execFileSync(process.execPath, ['-e', COLD_START, path.join(root, 'dist', 'lambdas', file), file], { env, encoding: 'utf8' })),
+        JSON.parse(
+          execFileSync(process.execPath, ['-e', COLD_START, path.join(root, 'dist', 'lambdas', file), file], {
+            env,
+            encoding: 'utf8',
+          }),
+        ),
       );
-      return { file, bytes: fs.statSync(path.join(root, 'dist', 'lambdas', file)).size, requireMs: median(samples.map((s) => s.requireMs)), firstMs: median(samples.map((s) => s.firstMs)) };
+      return {
+        file,
+        bytes: fs.statSync(path.join(root, 'dist', 'lambdas', file)).size,
+        requireMs: median(samples.map((s) => s.requireMs)),
+        firstMs: median(samples.map((s) => s.firstMs)),
+      };
     });
 
     // 5. Reading results at the default caps, and the statistics of one experiment.
@@ -129,24 +164,70 @@ async function main() {
 
     const ratio = devRps / bareRps;
     const rows: [string, string, string][] = [
-      [`track req/s via abtest dev (wrk, GET /track, ${CONNECTIONS} conns, median of ${rounds}×${seconds}s)`, fmt(devRps), 'absolute, this box'],
+      [
+        `track req/s via abtest dev (wrk, GET /track, ${CONNECTIONS} conns, median of ${rounds}×${seconds}s)`,
+        fmt(devRps),
+        'absolute, this box',
+      ],
       [`bare Node http server req/s (same run, same load)`, fmt(bareRps), 'absolute, this box'],
       ['**ratio abtest dev / bare Node (req/s)**', ratio.toFixed(2), `target ≥ 0.6 ${ratio >= 0.6 ? '✔' : '✖'}`],
-      ['server CPU µs per request: abtest dev + redis-server / bare Node', `${devCpu.toFixed(1)} / ${bareCpu.toFixed(1)}`, 'absolute, from /proc'],
-      ['**CPU per request, abtest dev / bare Node**', (devCpu / bareCpu).toFixed(2), `target ≤ 2 ${devCpu <= 2 * bareCpu ? '✔' : '✖'}`],
-      ['abtest dev latency p50 / p99 (ms)', `${median(devRuns.map((r) => r.p50Ms)).toFixed(1)} / ${median(devRuns.map((r) => r.p99Ms)).toFixed(1)}`, 'absolute'],
-      [`track req/s via abtest dev, a defined running experiment (same run, same load)`, fmt(definedRps), 'absolute, this box'],
-      ['**ratio defined / undefined experiment (req/s)**', (definedRps / devRps).toFixed(2), `target ≥ 0.9 ${definedRps >= 0.9 * devRps ? '✔' : '✖'}`],
-      ['errors or non-2xx during load', String([...devRuns, ...definedRuns, ...bareRuns].reduce((s, r) => s + r.errors, 0)), 'must be 0'],
-      ['track handler µs/event in-process, 64 in flight (bundle → local Redis)', perEvent.concurrentUs.toFixed(1), `target ≤ 30 ${perEvent.concurrentUs <= 30 ? '✔' : '✖'}`],
-      ['track handler µs/event in-process, one at a time (includes a Redis round trip)', perEvent.sequentialUs.toFixed(1), 'absolute'],
+      [
+        'server CPU µs per request: abtest dev + redis-server / bare Node',
+        `${devCpu.toFixed(1)} / ${bareCpu.toFixed(1)}`,
+        'absolute, from /proc',
+      ],
+      [
+        '**CPU per request, abtest dev / bare Node**',
+        (devCpu / bareCpu).toFixed(2),
+        `target ≤ 2 ${devCpu <= 2 * bareCpu ? '✔' : '✖'}`,
+      ],
+      [
+        'abtest dev latency p50 / p99 (ms)',
+        `${median(devRuns.map((r) => r.p50Ms)).toFixed(1)} / ${median(devRuns.map((r) => r.p99Ms)).toFixed(1)}`,
+        'absolute',
+      ],
+      [
+        `track req/s via abtest dev, a defined running experiment (same run, same load)`,
+        fmt(definedRps),
+        'absolute, this box',
+      ],
+      [
+        '**ratio defined / undefined experiment (req/s)**',
+        (definedRps / devRps).toFixed(2),
+        `target ≥ 0.9 ${definedRps >= 0.9 * devRps ? '✔' : '✖'}`,
+      ],
+      [
+        'errors or non-2xx during load',
+        String([...devRuns, ...definedRuns, ...bareRuns].reduce((s, r) => s + r.errors, 0)),
+        'must be 0',
+      ],
+      [
+        'track handler µs/event in-process, 64 in flight (bundle → local Redis)',
+        perEvent.concurrentUs.toFixed(1),
+        `target ≤ 30 ${perEvent.concurrentUs <= 30 ? '✔' : '✖'}`,
+      ],
+      [
+        'track handler µs/event in-process, one at a time (includes a Redis round trip)',
+        perEvent.sequentialUs.toFixed(1),
+        'absolute',
+      ],
       ...cold.flatMap((c): [string, string, string][] => [
-        [`bundle ${c.file}`, `${(c.bytes / 1024).toFixed(1)} KB`, `target ≤ 150 KB ${c.bytes <= 150 * 1024 ? '✔' : '✖'}`],
-        [`${c.file}: require + first event served (ms, fresh process, median of 5)`, `${c.firstMs.toFixed(1)} (require ${c.requireMs.toFixed(1)})`, `target ≤ 60 ms ${c.firstMs <= 60 ? '✔' : '✖'}`],
+        [
+          `bundle ${c.file}`,
+          `${(c.bytes / 1024).toFixed(1)} KB`,
+          `target ≤ 150 KB ${c.bytes <= 150 * 1024 ? '✔' : '✖'}`,
+        ],
+        [
+          `${c.file}: require + first event served (ms, fresh process, median of 5)`,
+          `${c.firstMs.toFixed(1)} (require ${c.requireMs.toFixed(1)})`,
+          `target ≤ 60 ms ${c.firstMs <= 60 ? '✔' : '✖'}`,
+        ],
       ]),
       ...results,
     ];
-    console.log(`\nabtest bench — ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
+    console.log(
+      `\nabtest bench — ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`,
+    );
     console.log('| measure | value | note |\n|---|---|---|');
     for (const [a, b, c] of rows) console.log(`| ${a} | ${b} | ${c} |`);
   } finally {

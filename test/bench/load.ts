@@ -107,12 +107,20 @@ export async function wrkLoad(
   const script = path.join(dir, 'load.lua');
   fs.writeFileSync(script, wrkScript(target));
   const args = [
-    `-t${opts.threads ?? 1}`, `-c${opts.connections ?? 50}`, `-d${opts.seconds}s`, '--latency', '-s', script, base,
+    `-t${opts.threads ?? 1}`,
+    `-c${opts.connections ?? 50}`,
+    `-d${opts.seconds}s`,
+    '--latency',
+    '-s',
+    script,
+    base,
   ];
   const cpuBefore = cpuSeconds(watch);
   try {
     const stdout = await new Promise<string>((resolve, reject) =>
-      execFile('wrk', args, { encoding: 'utf8' }, (err, out, errOut) => (err ? reject(new Error(`wrk failed: ${errOut || err.message}`)) : resolve(out))),
+      execFile('wrk', args, { encoding: 'utf8' }, (err, out, errOut) =>
+        err ? reject(new Error(`wrk failed: ${errOut || err.message}`)) : resolve(out),
+      ),
     );
     const cpu = cpuSeconds(watch) - cpuBefore;
     const m = stdout.match(/RESULT (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/);

@@ -26,11 +26,14 @@ export async function fillAtCaps(config: Config): Promise<void> {
     const name = `experiment ${e}`;
     const keys = experimentKeys(prefix, NAMESPACE, name);
     const p = redis.pipeline();
-    p.hset(keys.meta, 'mode', config.counting).sadd(keys.variants, ...variants).sadd(keys.goals, ...goals);
+    p.hset(keys.meta, 'mode', config.counting)
+      .sadd(keys.variants, ...variants)
+      .sadd(keys.goals, ...goals);
     p.sadd(namespaceKey(prefix, NAMESPACE), name).sadd(namespacesKey(prefix), NAMESPACE);
     for (const v of variants) {
       p.pfadd(keys.counter('participate', v), ...uuids);
-      for (const [g, goal] of goals.entries()) p.pfadd(keys.counter(goal, v), ...uuids.slice(0, 1 + ((e + g + v.length) % 5)));
+      for (const [g, goal] of goals.entries())
+        p.pfadd(keys.counter(goal, v), ...uuids.slice(0, 1 + ((e + g + v.length) % 5)));
     }
     await p.exec();
   }
@@ -76,13 +79,29 @@ export function resultsRows(root: string, env: NodeJS.ProcessEnv): Row[] {
   ];
   const bundle = path.join(root, 'dist', 'lambdas', 'experiments.js');
   const [list, page, details, raw] = JSON.parse(
-    execFileSync(process.execPath, ['-e', READ, bundle, JSON.stringify(queries)], { env, encoding: 'utf8', maxBuffer: 64 << 20 }),
+    execFileSync(process.execPath, ['-e', READ, bundle, JSON.stringify(queries)], {
+      env,
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    }),
   ) as { ms: number; bytes: number }[];
   const shape = `${CAPS.experiments} × ${CAPS.variants} variants × ${CAPS.goals} goals`;
   return [
-    [`listing at the caps (${shape}; summary=1, all names)`, `${list.ms.toFixed(1)} ms, ${size(list.bytes)}`, `target ≤ 300 ms ${mark(list.ms <= 300)}`],
-    [`first page of full results (default limit) at the caps`, `${page.ms.toFixed(1)} ms, ${size(page.bytes)}`, `bytes ≤ 6 MB ${mark(page.bytes < 6 << 20)}`],
-    [`one experiment's details with stats (scope=…&stats=1)`, `${details.ms.toFixed(1)} ms, ${size(details.bytes)}`, `target ≤ 50 ms ${mark(details.ms <= 50)}`],
+    [
+      `listing at the caps (${shape}; summary=1, all names)`,
+      `${list.ms.toFixed(1)} ms, ${size(list.bytes)}`,
+      `target ≤ 300 ms ${mark(list.ms <= 300)}`,
+    ],
+    [
+      `first page of full results (default limit) at the caps`,
+      `${page.ms.toFixed(1)} ms, ${size(page.bytes)}`,
+      `bytes ≤ 6 MB ${mark(page.bytes < 6 << 20)}`,
+    ],
+    [
+      `one experiment's details with stats (scope=…&stats=1)`,
+      `${details.ms.toFixed(1)} ms, ${size(details.bytes)}`,
+      `target ≤ 50 ms ${mark(details.ms <= 50)}`,
+    ],
     [`one experiment's details without stats`, `${raw.ms.toFixed(1)} ms, ${size(raw.bytes)}`, 'absolute'],
   ];
 }
@@ -96,7 +115,11 @@ export function statsRow(): Row {
     variants: Array.from({ length: CAPS.variants }, (_, v) => ({ label: `v${v}`, participants: 100_000 + 211 * v })),
     goals: Array.from({ length: CAPS.goals }, (_, g) => ({
       goal: `g${g}`,
-      results: Array.from({ length: CAPS.variants }, (_, v) => ({ label: `v${v}`, successes: 1000 + 37 * v + 50 * g, trials: 100_000 + 211 * v })),
+      results: Array.from({ length: CAPS.variants }, (_, v) => ({
+        label: `v${v}`,
+        successes: 1000 + 37 * v + 50 * g,
+        trials: 100_000 + 211 * v,
+      })),
     })),
   };
   const times = Array.from({ length: 7 }, () => {
@@ -105,5 +128,9 @@ export function statsRow(): Row {
     return performance.now() - t;
   }).sort((a, b) => a - b);
   const ms = times[3];
-  return [`stats of one ${CAPS.variants} × ${CAPS.goals} experiment (median of 7)`, `${ms.toFixed(1)} ms`, `target ≤ 20 ms ${mark(ms <= 20)}`];
+  return [
+    `stats of one ${CAPS.variants} × ${CAPS.goals} experiment (median of 7)`,
+    `${ms.toFixed(1)} ms`,
+    `target ≤ 20 ms ${mark(ms <= 20)}`,
+  ];
 }

@@ -46,7 +46,11 @@ export function userEnv(): { env: NodeJS.ProcessEnv; home: string; tmp: string }
 
 /** Starts `node dist/cli.js ...args` with its output piped. */
 function spawnCli(args: string[], opts: CliOptions): ChildProcess {
-  return spawn(process.execPath, [opts.cli ?? CLI, ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [opts.cli ?? CLI, ...args], {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /**

@@ -40,7 +40,11 @@ interface Method {
   httpMethod: string;
   apiKeyRequired: boolean;
   authorizationType: string;
-  methodIntegration?: { type: string; uri?: string; integrationResponses?: Record<string, { statusCode: string; responseParameters?: Record<string, string> }> };
+  methodIntegration?: {
+    type: string;
+    uri?: string;
+    integrationResponses?: Record<string, { statusCode: string; responseParameters?: Record<string, string> }>;
+  };
   methodResponses?: Record<string, unknown>;
 }
 interface Resource {
@@ -57,12 +61,16 @@ interface Api {
   deployments: Map<string, { id: string; description?: string; snapshot: string }>;
   stages: Map<string, string>;
   /** Gateway responses customized by PutGatewayResponse, by response type. */
-  gatewayResponses: Map<string, { responseType: string; statusCode?: string; responseParameters: Record<string, string> }>;
+  gatewayResponses: Map<
+    string,
+    { responseType: string; statusCode?: string; responseParameters: Record<string, string> }
+  >;
   /** Method settings of each stage, by `resource/method` (`*\/*` for all), as GetStage answers them. */
   methodSettings: Map<string, Record<string, Record<string, number>>>;
 }
 
-const awsError = (name: string, message: string, status = 400) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+const awsError = (name: string, message: string, status = 400) =>
+  Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
 const isMutation = (op: string) => !/^(Get|List)/.test(op);
 /** Some of API Gateway's response types: GetGatewayResponses lists them as defaults until customized. */
 const GATEWAY_RESPONSE_TYPES = ['DEFAULT_4XX', 'DEFAULT_5XX', 'MISSING_AUTHENTICATION_TOKEN', 'THROTTLED'];
@@ -75,7 +83,16 @@ export class FakeAws {
   readonly functions = new Map<string, Fn>();
   readonly apis = new Map<string, Api>();
   readonly apiKeys = new Map<string, { id: string; name: string; value: string; enabled: boolean }>();
-  readonly usagePlans = new Map<string, { id: string; name: string; apiStages: { apiId: string; stage: string }[]; throttle?: { rateLimit?: number; burstLimit?: number }; keys: string[] }>();
+  readonly usagePlans = new Map<
+    string,
+    {
+      id: string;
+      name: string;
+      apiStages: { apiId: string; stage: string }[];
+      throttle?: { rateLimit?: number; burstLimit?: number };
+      keys: string[];
+    }
+  >();
   /** CreateFunction calls that fail as if the new role had not propagated yet. */
   rolePropagationFailures = 0;
   private ids = 0;
@@ -86,7 +103,9 @@ export class FakeAws {
   /** Puts the fake behind every client of the four services. */
   install(): this {
     this.mocks = [
-      this.mock('sts', mockClient(sts.STSClient), { GetCallerIdentityCommand: () => ({ Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/tester` }) }),
+      this.mock('sts', mockClient(sts.STSClient), {
+        GetCallerIdentityCommand: () => ({ Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/tester` }),
+      }),
       this.mock('iam', mockClient(iam.IAMClient), this.iam()),
       this.mock('lambda', mockClient(lambda.LambdaClient), this.lambda()),
       this.mock('apigateway', mockClient(apigw.APIGatewayClient), this.apigateway()),
@@ -105,7 +124,10 @@ export class FakeAws {
 
   /** `service Op` of every call since `from`. */
   ops(from = 0, onlyMutations = false): string[] {
-    return this.calls.slice(from).filter((c) => !onlyMutations || isMutation(c.op)).map((c) => `${c.service} ${c.op}`);
+    return this.calls
+      .slice(from)
+      .filter((c) => !onlyMutations || isMutation(c.op))
+      .map((c) => `${c.service} ${c.op}`);
   }
 
   private mock(service: string, stub: any, handlers: Record<string, (input: any) => unknown>) {
@@ -125,21 +147,32 @@ export class FakeAws {
   }
 
   private iam(): Record<string, (i: any) => unknown> {
-    const role = (name: string) => this.roles.get(name) ?? (() => { throw awsError('NoSuchEntityException', `The role with name ${name} cannot be found.`, 404); })();
+    const role = (name: string) =>
+      this.roles.get(name) ??
+      (() => {
+        throw awsError('NoSuchEntityException', `The role with name ${name} cannot be found.`, 404);
+      })();
     return {
       GetRoleCommand: (i) => ({ Role: { RoleName: i.RoleName, Arn: role(i.RoleName).arn } }),
       CreateRoleCommand: (i) => {
-        if (this.roles.has(i.RoleName)) throw awsError('EntityAlreadyExistsException', `Role with name ${i.RoleName} already exists.`, 409);
+        if (this.roles.has(i.RoleName))
+          throw awsError('EntityAlreadyExistsException', `Role with name ${i.RoleName} already exists.`, 409);
         const arn = `arn:aws:iam::${ACCOUNT}:role/${i.RoleName}`;
         this.roles.set(i.RoleName, { arn, policies: [] });
         return { Role: { RoleName: i.RoleName, Arn: arn } };
       },
-      ListAttachedRolePoliciesCommand: (i) => ({ AttachedPolicies: role(i.RoleName).policies.map((PolicyArn) => ({ PolicyArn })) }),
-      AttachRolePolicyCommand: (i) => void (role(i.RoleName).policies.includes(i.PolicyArn) || role(i.RoleName).policies.push(i.PolicyArn)),
-      DetachRolePolicyCommand: (i) => void (role(i.RoleName).policies = role(i.RoleName).policies.filter((p) => p !== i.PolicyArn)),
+      ListAttachedRolePoliciesCommand: (i) => ({
+        AttachedPolicies: role(i.RoleName).policies.map((PolicyArn) => ({ PolicyArn })),
+      }),
+      AttachRolePolicyCommand: (i) =>
+        void (role(i.RoleName).policies.includes(i.PolicyArn) || role(i.RoleName).policies.push(i.PolicyArn)),
+      DetachRolePolicyCommand: (i) =>
+        void (role(i.RoleName).policies = role(i.RoleName).policies.filter((p) => p !== i.PolicyArn)),
       DeleteRoleCommand: (i) => {
-        if (role(i.RoleName).policies.length) throw awsError('DeleteConflictException', 'Cannot delete entity, must detach all policies first.', 409);
-        if ([...this.functions.values()].some((f) => f.latest.config.Role === role(i.RoleName).arn)) throw new Error('test: role deleted while functions use it');
+        if (role(i.RoleName).policies.length)
+          throw awsError('DeleteConflictException', 'Cannot delete entity, must detach all policies first.', 409);
+        if ([...this.functions.values()].some((f) => f.latest.config.Role === role(i.RoleName).arn))
+          throw new Error('test: role deleted while functions use it');
         this.roles.delete(i.RoleName);
       },
     };
@@ -147,12 +180,22 @@ export class FakeAws {
 
   private fn(name: string): Fn {
     const f = this.functions.get(name);
-    if (!f) throw awsError('ResourceNotFoundException', `Function not found: arn:aws:lambda:${this.region}:${ACCOUNT}:function:${name}`, 404);
+    if (!f)
+      throw awsError(
+        'ResourceNotFoundException',
+        `Function not found: arn:aws:lambda:${this.region}:${ACCOUNT}:function:${name}`,
+        404,
+      );
     return f;
   }
 
   private ready(f: Fn) {
-    if (f.busyPolls > 0) throw awsError('ResourceConflictException', `The operation cannot be performed at this time. An update is in progress for resource: ${f.arn}`, 409);
+    if (f.busyPolls > 0)
+      throw awsError(
+        'ResourceConflictException',
+        `The operation cannot be performed at this time. An update is in progress for resource: ${f.arn}`,
+        409,
+      );
   }
 
   private configuration(f: Fn, v: Version): Record<string, any> {
@@ -177,7 +220,13 @@ export class FakeAws {
       MemorySize: i.MemorySize ?? old.MemorySize ?? 128,
       Timeout: i.Timeout ?? old.Timeout ?? 3,
       Environment: i.Environment ? { Variables: { ...i.Environment.Variables } } : old.Environment,
-      VpcConfig: i.VpcConfig ? { SubnetIds: [...i.VpcConfig.SubnetIds], SecurityGroupIds: [...i.VpcConfig.SecurityGroupIds], VpcId: i.VpcConfig.SubnetIds.length ? 'vpc-1' : '' } : old.VpcConfig,
+      VpcConfig: i.VpcConfig
+        ? {
+            SubnetIds: [...i.VpcConfig.SubnetIds],
+            SecurityGroupIds: [...i.VpcConfig.SecurityGroupIds],
+            VpcId: i.VpcConfig.SubnetIds.length ? 'vpc-1' : '',
+          }
+        : old.VpcConfig,
     });
     const qualified = (f: Fn, q?: string): Version => {
       if (!q || q === '$LATEST') return f.latest;
@@ -194,12 +243,20 @@ export class FakeAws {
         return out;
       },
       CreateFunctionCommand: (i) => {
-        if (this.functions.has(i.FunctionName)) throw awsError('ResourceConflictException', `Function already exist: ${i.FunctionName}`, 409);
+        if (this.functions.has(i.FunctionName))
+          throw awsError('ResourceConflictException', `Function already exist: ${i.FunctionName}`, 409);
         const role = [...this.roles.values()].find((r) => r.arn === i.Role);
-        if (!role) throw awsError('InvalidParameterValueException', 'The role defined for the function cannot be assumed by Lambda.');
+        if (!role)
+          throw awsError(
+            'InvalidParameterValueException',
+            'The role defined for the function cannot be assumed by Lambda.',
+          );
         if (this.rolePropagationFailures > 0) {
           this.rolePropagationFailures--;
-          throw awsError('InvalidParameterValueException', 'The role defined for the function cannot be assumed by Lambda.');
+          throw awsError(
+            'InvalidParameterValueException',
+            'The role defined for the function cannot be assumed by Lambda.',
+          );
         }
         const zip = Buffer.from(i.Code.ZipFile);
         const f: Fn = {
@@ -233,10 +290,12 @@ export class FakeAws {
       PublishVersionCommand: (i) => {
         const f = this.fn(i.FunctionName);
         this.ready(f);
-        if (i.CodeSha256 && i.CodeSha256 !== f.latest.sha) throw awsError('PreconditionFailedException', 'CodeSha256 does not match', 412);
+        if (i.CodeSha256 && i.CodeSha256 !== f.latest.sha)
+          throw awsError('PreconditionFailedException', 'CodeSha256 does not match', 412);
         const last = f.versions.at(-1);
         // Lambda publishes nothing new when $LATEST equals the newest version.
-        if (last && last.sha === f.latest.sha && JSON.stringify(last.config) === JSON.stringify(f.latest.config)) return this.configuration(f, last);
+        if (last && last.sha === f.latest.sha && JSON.stringify(last.config) === JSON.stringify(f.latest.config))
+          return this.configuration(f, last);
         const v = { ...f.latest, version: String(++f.nextVersion) };
         f.versions.push(v);
         return this.configuration(f, v);
@@ -248,7 +307,8 @@ export class FakeAws {
       DeleteFunctionCommand: (i) => {
         const f = this.fn(i.FunctionName);
         if (!i.Qualifier) return void this.functions.delete(f.name);
-        if (Object.values(f.aliases).includes(i.Qualifier)) throw awsError('ResourceConflictException', `Version ${i.Qualifier} is used by an alias`, 409);
+        if (Object.values(f.aliases).includes(i.Qualifier))
+          throw awsError('ResourceConflictException', `Version ${i.Qualifier} is used by an alias`, 409);
         qualified(f, i.Qualifier);
         f.versions = f.versions.filter((v) => v.version !== i.Qualifier);
       },
@@ -274,24 +334,40 @@ export class FakeAws {
       GetPolicyCommand: (i) => {
         const f = this.fn(i.FunctionName);
         const statements = f.policies[i.Qualifier ?? '$LATEST'];
-        if (!statements?.length) throw awsError('ResourceNotFoundException', 'The resource you requested does not exist.', 404);
-        const Statement = statements.map((s) => ({ Sid: s.Sid, Effect: 'Allow', Principal: { Service: 'apigateway.amazonaws.com' }, Action: 'lambda:InvokeFunction', Condition: { ArnLike: { 'AWS:SourceArn': s.SourceArn } } }));
+        if (!statements?.length)
+          throw awsError('ResourceNotFoundException', 'The resource you requested does not exist.', 404);
+        const Statement = statements.map((s) => ({
+          Sid: s.Sid,
+          Effect: 'Allow',
+          Principal: { Service: 'apigateway.amazonaws.com' },
+          Action: 'lambda:InvokeFunction',
+          Condition: { ArnLike: { 'AWS:SourceArn': s.SourceArn } },
+        }));
         return { Policy: JSON.stringify({ Version: '2012-10-17', Statement }) };
       },
       AddPermissionCommand: (i) => {
         const f = this.fn(i.FunctionName);
-        if (i.Qualifier && !f.aliases[i.Qualifier]) throw awsError('ResourceNotFoundException', `Alias not found: ${i.Qualifier}`, 404);
+        if (i.Qualifier && !f.aliases[i.Qualifier])
+          throw awsError('ResourceNotFoundException', `Alias not found: ${i.Qualifier}`, 404);
         const list = (f.policies[i.Qualifier ?? '$LATEST'] ??= []);
-        if (list.some((s) => s.Sid === i.StatementId)) throw awsError('ResourceConflictException', `The statement id (${i.StatementId}) provided already exists.`, 409);
+        if (list.some((s) => s.Sid === i.StatementId))
+          throw awsError(
+            'ResourceConflictException',
+            `The statement id (${i.StatementId}) provided already exists.`,
+            409,
+          );
         list.push({ Sid: i.StatementId, SourceArn: i.SourceArn });
       },
       RemovePermissionCommand: (i) => {
         const f = this.fn(i.FunctionName);
         const key = i.Qualifier ?? '$LATEST';
-        if (!f.policies[key]?.some((s) => s.Sid === i.StatementId)) throw awsError('ResourceNotFoundException', 'Statement not found', 404);
+        if (!f.policies[key]?.some((s) => s.Sid === i.StatementId))
+          throw awsError('ResourceNotFoundException', 'Statement not found', 404);
         f.policies[key] = f.policies[key].filter((s) => s.Sid !== i.StatementId);
       },
-      ListFunctionsCommand: () => ({ Functions: [...this.functions.values()].map((f) => this.configuration(f, f.latest)) }),
+      ListFunctionsCommand: () => ({
+        Functions: [...this.functions.values()].map((f) => this.configuration(f, f.latest)),
+      }),
     };
   }
 
@@ -314,13 +390,19 @@ export class FakeAws {
   }
 
   private apigateway(): Record<string, (i: any) => unknown> {
-    const plansOf = (apiId: string) => [...this.usagePlans.values()].filter((p) => p.apiStages.some((s) => s.apiId === apiId));
+    const plansOf = (apiId: string) =>
+      [...this.usagePlans.values()].filter((p) => p.apiStages.some((s) => s.apiId === apiId));
     return {
       GetRestApisCommand: () => ({ items: [...this.apis.values()].map((a) => ({ id: a.id, name: a.name })) }),
       CreateRestApiCommand: (i) => {
         const api: Api = {
-          id: this.id('api'), name: i.name, resources: new Map(), deployments: new Map(), stages: new Map(),
-          methodSettings: new Map(), gatewayResponses: new Map(),
+          id: this.id('api'),
+          name: i.name,
+          resources: new Map(),
+          deployments: new Map(),
+          stages: new Map(),
+          methodSettings: new Map(),
+          gatewayResponses: new Map(),
         };
         const root: Resource = { id: this.id('r'), path: '/', resourceMethods: {} };
         api.resources.set(root.id, root);
@@ -329,20 +411,31 @@ export class FakeAws {
       },
       DeleteRestApiCommand: (i) => {
         this.api(i.restApiId);
-        if (plansOf(i.restApiId).length) throw awsError('BadRequestException', 'Cannot delete API: a usage plan is associated with its stages');
+        if (plansOf(i.restApiId).length)
+          throw awsError('BadRequestException', 'Cannot delete API: a usage plan is associated with its stages');
         this.apis.delete(i.restApiId);
       },
       GetResourcesCommand: (i) => ({
         items: [...this.api(i.restApiId).resources.values()].map((r) => ({
-          id: r.id, parentId: r.parentId, pathPart: r.pathPart, path: r.path,
-          resourceMethods: i.embed?.includes('methods') ? r.resourceMethods : Object.fromEntries(Object.keys(r.resourceMethods).map((m) => [m, {}])),
+          id: r.id,
+          parentId: r.parentId,
+          pathPart: r.pathPart,
+          path: r.path,
+          resourceMethods: i.embed?.includes('methods')
+            ? r.resourceMethods
+            : Object.fromEntries(Object.keys(r.resourceMethods).map((m) => [m, {}])),
         })),
       }),
       CreateResourceCommand: (i) => {
         const api = this.api(i.restApiId);
         const parent = this.resource({ restApiId: i.restApiId, resourceId: i.parentId });
         const path = `${parent.path === '/' ? '' : parent.path}/${i.pathPart}`;
-        if ([...api.resources.values()].some((r) => r.path === path)) throw awsError('ConflictException', `Another resource with the same parent already has this name: ${i.pathPart}`, 409);
+        if ([...api.resources.values()].some((r) => r.path === path))
+          throw awsError(
+            'ConflictException',
+            `Another resource with the same parent already has this name: ${i.pathPart}`,
+            409,
+          );
         const r: Resource = { id: this.id('r'), parentId: parent.id, pathPart: i.pathPart, path, resourceMethods: {} };
         api.resources.set(r.id, r);
         return r;
@@ -350,12 +443,18 @@ export class FakeAws {
       DeleteResourceCommand: (i) => {
         const api = this.api(i.restApiId);
         const r = this.resource(i);
-        for (const [id, x] of api.resources) if (x.path === r.path || x.path.startsWith(r.path + '/')) api.resources.delete(id);
+        for (const [id, x] of api.resources)
+          if (x.path === r.path || x.path.startsWith(`${r.path}/`)) api.resources.delete(id);
       },
       PutMethodCommand: (i) => {
         const r = this.resource(i);
-        if (r.resourceMethods[i.httpMethod]) throw awsError('ConflictException', 'Method already exists for this resource', 409);
-        r.resourceMethods[i.httpMethod] = { httpMethod: i.httpMethod, apiKeyRequired: i.apiKeyRequired === true, authorizationType: i.authorizationType };
+        if (r.resourceMethods[i.httpMethod])
+          throw awsError('ConflictException', 'Method already exists for this resource', 409);
+        r.resourceMethods[i.httpMethod] = {
+          httpMethod: i.httpMethod,
+          apiKeyRequired: i.apiKeyRequired === true,
+          authorizationType: i.authorizationType,
+        };
       },
       UpdateMethodCommand: (i) => {
         const m = this.method(i);
@@ -368,18 +467,29 @@ export class FakeAws {
       },
       PutMethodResponseCommand: (i) => {
         const m = this.method(i);
-        (m.methodResponses ??= {})[i.statusCode] = { statusCode: i.statusCode, responseParameters: i.responseParameters };
+        (m.methodResponses ??= {})[i.statusCode] = {
+          statusCode: i.statusCode,
+          responseParameters: i.responseParameters,
+        };
       },
       PutIntegrationCommand: (i) => {
         const m = this.method(i);
-        if (i.type === 'AWS_PROXY' && !/^arn:aws:apigateway:[\w-]+:lambda:path\/2015-03-31\/functions\/arn:aws:lambda:.+\/invocations$/.test(i.uri)) throw awsError('BadRequestException', `Invalid integration URI ${i.uri}`);
+        if (
+          i.type === 'AWS_PROXY' &&
+          !/^arn:aws:apigateway:[\w-]+:lambda:path\/2015-03-31\/functions\/arn:aws:lambda:.+\/invocations$/.test(i.uri)
+        )
+          throw awsError('BadRequestException', `Invalid integration URI ${i.uri}`);
         m.methodIntegration = { type: i.type, uri: i.uri };
       },
       PutIntegrationResponseCommand: (i) => {
         const m = this.method(i);
         if (!m.methodIntegration) throw awsError('NotFoundException', 'Invalid Integration identifier specified', 404);
-        if (!m.methodResponses?.[i.statusCode]) throw awsError('NotFoundException', 'Invalid Response status code specified', 404);
-        (m.methodIntegration.integrationResponses ??= {})[i.statusCode] = { statusCode: i.statusCode, responseParameters: i.responseParameters };
+        if (!m.methodResponses?.[i.statusCode])
+          throw awsError('NotFoundException', 'Invalid Response status code specified', 404);
+        (m.methodIntegration.integrationResponses ??= {})[i.statusCode] = {
+          statusCode: i.statusCode,
+          responseParameters: i.responseParameters,
+        };
       },
       CreateDeploymentCommand: (i) => {
         const api = this.api(i.restApiId);
@@ -397,14 +507,19 @@ export class FakeAws {
       },
       UpdateStageCommand: (i) => {
         const api = this.api(i.restApiId);
-        if (!api.stages.has(i.stageName)) throw awsError('NotFoundException', 'Invalid Stage identifier specified', 404);
+        if (!api.stages.has(i.stageName))
+          throw awsError('NotFoundException', 'Invalid Stage identifier specified', 404);
         const settings = api.methodSettings.get(i.stageName) ?? {};
         for (const op of i.patchOperations) {
           const m = /^\/([^/]+)\/([^/]+)\/throttling\/(rateLimit|burstLimit)$/.exec(op.path);
-          if (op.op !== 'replace' || !m) throw awsError('BadRequestException', `the fake supports no patch ${op.op} ${op.path}`);
+          if (op.op !== 'replace' || !m)
+            throw awsError('BadRequestException', `the fake supports no patch ${op.op} ${op.path}`);
           const key = `${m[1]}/${m[2]}`;
           const name = m[3] === 'rateLimit' ? 'throttlingRateLimit' : 'throttlingBurstLimit';
-          settings[key] = { ...(settings[key] ?? { throttlingRateLimit: 10000, throttlingBurstLimit: 5000 }), [name]: Number(op.value) };
+          settings[key] = {
+            ...(settings[key] ?? { throttlingRateLimit: 10000, throttlingBurstLimit: 5000 }),
+            [name]: Number(op.value),
+          };
         }
         api.methodSettings.set(i.stageName, settings);
         return { stageName: i.stageName, methodSettings: settings };
@@ -439,22 +554,44 @@ export class FakeAws {
         return { id: d.id, description: d.description };
       },
       GetApiKeysCommand: (i) => ({
-        items: [...this.apiKeys.values()].filter((k) => !i.nameQuery || k.name.startsWith(i.nameQuery)).map((k) => ({ ...k, value: i.includeValues ? k.value : undefined })),
+        items: [...this.apiKeys.values()]
+          .filter((k) => !i.nameQuery || k.name.startsWith(i.nameQuery))
+          .map((k) => ({ ...k, value: i.includeValues ? k.value : undefined })),
       }),
       CreateApiKeyCommand: (i) => {
-        const key = { id: this.id('k'), name: i.name, value: i.value ?? createHash('sha256').update(String(this.ids)).digest('hex').slice(0, 40), enabled: i.enabled === true };
+        const key = {
+          id: this.id('k'),
+          name: i.name,
+          value: i.value ?? createHash('sha256').update(String(this.ids)).digest('hex').slice(0, 40),
+          enabled: i.enabled === true,
+        };
         this.apiKeys.set(key.id, key);
         return key;
       },
       DeleteApiKeyCommand: (i) => {
-        if (!this.apiKeys.delete(i.apiKey)) throw awsError('NotFoundException', 'Invalid API Key identifier specified', 404);
+        if (!this.apiKeys.delete(i.apiKey))
+          throw awsError('NotFoundException', 'Invalid API Key identifier specified', 404);
         for (const p of this.usagePlans.values()) p.keys = p.keys.filter((k) => k !== i.apiKey);
       },
       GetUsagePlansCommand: () => ({ items: [...this.usagePlans.values()].map(({ keys, ...p }) => p) }),
-      GetUsagePlanKeysCommand: (i) => ({ items: (this.usagePlans.get(i.usagePlanId)?.keys ?? []).map((id) => ({ id, type: 'API_KEY', name: this.apiKeys.get(id)?.name })) }),
+      GetUsagePlanKeysCommand: (i) => ({
+        items: (this.usagePlans.get(i.usagePlanId)?.keys ?? []).map((id) => ({
+          id,
+          type: 'API_KEY',
+          name: this.apiKeys.get(id)?.name,
+        })),
+      }),
       CreateUsagePlanCommand: (i) => {
-        for (const s of i.apiStages ?? []) if (!this.api(s.apiId).stages.has(s.stage)) throw awsError('NotFoundException', `Invalid stage identifier specified`, 404);
-        const plan = { id: this.id('p'), name: i.name, apiStages: i.apiStages ?? [], throttle: i.throttle, keys: [] as string[] };
+        for (const s of i.apiStages ?? [])
+          if (!this.api(s.apiId).stages.has(s.stage))
+            throw awsError('NotFoundException', `Invalid stage identifier specified`, 404);
+        const plan = {
+          id: this.id('p'),
+          name: i.name,
+          apiStages: i.apiStages ?? [],
+          throttle: i.throttle,
+          keys: [] as string[],
+        };
         this.usagePlans.set(plan.id, plan);
         return plan;
       },
@@ -465,23 +602,27 @@ export class FakeAws {
           if (op.path === '/apiStages') {
             const [apiId, stage] = op.value.split(':');
             if (op.op === 'add') {
-              if (!this.api(apiId).stages.has(stage)) throw awsError('NotFoundException', 'Invalid stage identifier specified', 404);
+              if (!this.api(apiId).stages.has(stage))
+                throw awsError('NotFoundException', 'Invalid stage identifier specified', 404);
               plan.apiStages.push({ apiId, stage });
             } else plan.apiStages = plan.apiStages.filter((s) => `${s.apiId}:${s.stage}` !== op.value);
-          } else if (op.path.startsWith('/throttle/')) (plan.throttle ??= {})[op.path.slice(10) as 'rateLimit'] = Number(op.value);
+          } else if (op.path.startsWith('/throttle/'))
+            (plan.throttle ??= {})[op.path.slice(10) as 'rateLimit'] = Number(op.value);
         }
         return plan;
       },
       CreateUsagePlanKeyCommand: (i) => {
         const plan = this.usagePlans.get(i.usagePlanId);
-        if (!plan || !this.apiKeys.has(i.keyId)) throw awsError('NotFoundException', 'Invalid Usage Plan or API Key', 404);
+        if (!plan || !this.apiKeys.has(i.keyId))
+          throw awsError('NotFoundException', 'Invalid Usage Plan or API Key', 404);
         if (plan.keys.includes(i.keyId)) throw awsError('ConflictException', 'Usage Plan Key already exists', 409);
         plan.keys.push(i.keyId);
       },
       DeleteUsagePlanCommand: (i) => {
         const plan = this.usagePlans.get(i.usagePlanId);
         if (!plan) throw awsError('NotFoundException', 'Invalid Usage Plan ID specified', 404);
-        if (plan.apiStages.length) throw awsError('BadRequestException', 'Cannot delete Usage Plan with associated API stages');
+        if (plan.apiStages.length)
+          throw awsError('BadRequestException', 'Cannot delete Usage Plan with associated API stages');
         this.usagePlans.delete(i.usagePlanId);
       },
     };

@@ -11,7 +11,8 @@ import { validateConfig, type Config } from '../../src/config';
 export type { PrivateRedis };
 
 /** Starts a private redis-server on a free port for one test file (stop it in afterAll). */
-export const startTestRedis = (opts: { port?: number; dir?: string } = {}): Promise<PrivateRedis> => startRedisServer(opts);
+export const startTestRedis = (opts: { port?: number; dir?: string } = {}): Promise<PrivateRedis> =>
+  startRedisServer(opts);
 
 /** A key prefix no other test uses. */
 export const uniquePrefix = (): string => `t${randomBytes(4).toString('hex')}:`;
@@ -94,24 +95,32 @@ export async function startFreezingProxy(port: number): Promise<FreezingProxy> {
       frozen = false;
       held.splice(0).forEach((send) => send());
     },
-    close: () => new Promise((resolve) => {
-      sockets.forEach((s) => s.destroy());
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        sockets.forEach((s) => s.destroy());
+        server.close(() => resolve());
+      }),
   };
 }
 
 /** Whether this redis-server was built with TLS (Debian's is). */
 export function redisHasTls(): boolean {
   // A build with TLS refuses the missing files below and exits; one without refuses the directive.
-  const probe = spawnSync('redis-server', ['--port', '0', '--tls-port', '1', '--tls-cert-file', '/nonexistent.pem', '--tls-key-file', '/nonexistent.key'],
-    { encoding: 'utf8', timeout: 5000 });
+  const probe = spawnSync(
+    'redis-server',
+    ['--port', '0', '--tls-port', '1', '--tls-cert-file', '/nonexistent.pem', '--tls-key-file', '/nonexistent.key'],
+    { encoding: 'utf8', timeout: 5000 },
+  );
   return /Failed to configure TLS/i.test(`${probe.stdout}${probe.stderr}`);
 }
 
 /** A redis-server started with extra arguments; resolves once `ready()` says so. */
 async function spawnRedis(dir: string, args: string[], ready: () => Promise<boolean>): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args], { stdio: 'ignore' });
+  const child = spawn(
+    'redis-server',
+    ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args],
+    { stdio: 'ignore' },
+  );
   const deadline = Date.now() + 10_000;
   while (!(await ready())) {
     if (child.exitCode !== null || Date.now() > deadline) {
@@ -146,11 +155,24 @@ export async function startTestCluster(): Promise<TestCluster> {
   const start = (i: number) => {
     const dir = path.join(root, String(i));
     fs.mkdirSync(dir, { recursive: true });
-    const args = ['--port', String(ports[i]), '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'];
+    const args = [
+      '--port',
+      String(ports[i]),
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      'nodes.conf',
+      '--cluster-node-timeout',
+      '2000',
+    ];
     return spawnRedis(dir, args, () => pingRedis('127.0.0.1', ports[i]));
   };
   const nodes = await Promise.all([0, 1, 2].map(start));
-  const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+  const create = spawnSync(
+    'redis-cli',
+    ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
+    { encoding: 'utf8' },
+  );
   if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
   await waitClusterOk(ports);
   return {
@@ -170,7 +192,10 @@ export async function startTestCluster(): Promise<TestCluster> {
 
 async function waitClusterOk(ports: number[]): Promise<void> {
   const deadline = Date.now() + 20_000;
-  const ok = (p: number) => /cluster_state:ok/.test(spawnSync('redis-cli', ['-p', String(p), 'cluster', 'info'], { encoding: 'utf8' }).stdout ?? '');
+  const ok = (p: number) =>
+    /cluster_state:ok/.test(
+      spawnSync('redis-cli', ['-p', String(p), 'cluster', 'info'], { encoding: 'utf8' }).stdout ?? '',
+    );
   while (!ports.every(ok)) {
     if (Date.now() > deadline) throw new Error('the test cluster did not reach cluster_state:ok');
     await new Promise((r) => setTimeout(r, 100));
@@ -192,13 +217,66 @@ export async function startTlsRedis(): Promise<TlsRedis> {
     const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
   };
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=abtest test CA', '-keyout', 'ca.key', '-out', 'ca.pem');
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', 'server.key', '-out', 'server.csr');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=abtest test CA',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=localhost',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+  );
   fs.writeFileSync(at('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'san.ext', '-out', 'server.pem');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+    '-out',
+    'server.pem',
+  );
   const port = await freePort();
-  const args = ['--port', '0', '--tls-port', String(port), '--tls-cert-file', at('server.pem'), '--tls-key-file', at('server.key'),
-    '--tls-ca-cert-file', at('ca.pem'), '--tls-auth-clients', 'no'];
+  const args = [
+    '--port',
+    '0',
+    '--tls-port',
+    String(port),
+    '--tls-cert-file',
+    at('server.pem'),
+    '--tls-key-file',
+    at('server.key'),
+    '--tls-ca-cert-file',
+    at('ca.pem'),
+    '--tls-auth-clients',
+    'no',
+  ];
   const child = await spawnRedis(dir, args, () => tlsAnswers(port, at('ca.pem')));
   return {
     url: `rediss://127.0.0.1:${port}`,

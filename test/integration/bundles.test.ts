@@ -50,7 +50,8 @@ describe('the Lambda bundles', () => {
         if (entry.isDirectory()) walk(file);
         else if (entry.name.endsWith('.js')) {
           const text = fs.readFileSync(file, 'utf8');
-          for (const m of text.matchAll(/hasFlag\)?\(\s*[^,()]+(?:\([^)]*\))?,\s*(["'`])?([^,)]+?)\1?\s*[,)]/g)) asked.add(m[2]);
+          for (const m of text.matchAll(/hasFlag\)?\(\s*[^,()]+(?:\([^)]*\))?,\s*(["'`])?([^,)]+?)\1?\s*[,)]/g))
+            asked.add(m[2]);
         }
       }
     };
@@ -90,7 +91,13 @@ describe('the built bundles (compacted command table) against a real 3-master Re
   it('track, read and delete experiments whose keys sit on different nodes', () => {
     const env = configToEnv(testConfig(cluster.url, { redis_cluster: true, counting: 'exact' }));
     const get = (path: string, httpMethod: string, query: Record<string, string>) => ({
-      resource: path, path, httpMethod, headers: {}, queryStringParameters: query, body: null, isBase64Encoded: false,
+      resource: path,
+      path,
+      httpMethod,
+      headers: {},
+      queryStringParameters: query,
+      body: null,
+      isBase64Encoded: false,
     });
     const names = Array.from({ length: 6 }, (_, i) => `e${i}`);
     const track = names.flatMap((experiment) => [

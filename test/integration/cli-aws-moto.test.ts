@@ -26,7 +26,13 @@ let home: string;
 const abtest = (args: string[], extra: Record<string, string> = {}) =>
   runCli(args, {
     cwd: home,
-    env: cleanEnv({ HOME: home, AWS_EC2_METADATA_DISABLED: 'true', ...credentials(), AWS_ENDPOINT_URL: endpoint, ...extra }),
+    env: cleanEnv({
+      HOME: home,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      ...credentials(),
+      AWS_ENDPOINT_URL: endpoint,
+      ...extra,
+    }),
   });
 
 const credentials = () => ({ AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' });
@@ -40,11 +46,17 @@ async function stageState(stage: string): Promise<unknown> {
   for (const name of ['track', 'experiments', 'delete'].map((n) => `abtest-${stage}-${n}`)) {
     const versions = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: name }));
     const alias = await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }));
-    functions[name] = { versions: versions.Versions!.map((v) => [v.Version, v.CodeSha256, v.Environment]), live: alias.FunctionVersion };
+    functions[name] = {
+      versions: versions.Versions!.map((v) => [v.Version, v.CodeSha256, v.Environment]),
+      live: alias.FunctionVersion,
+    };
   }
   const api = (await apigw.send(new GetRestApisCommand({}))).items!.find((a) => a.name === `abtest-${stage}`)!;
   const resources = (await apigw.send(new GetResourcesCommand({ restApiId: api.id, embed: ['methods'] }))).items!;
-  const methods = resources.map((r) => [r.path, Object.entries(r.resourceMethods ?? {}).map(([verb, m]) => [verb, m.apiKeyRequired, m.methodIntegration?.uri])]);
+  const methods = resources.map((r) => [
+    r.path,
+    Object.entries(r.resourceMethods ?? {}).map(([verb, m]) => [verb, m.apiKeyRequired, m.methodIntegration?.uri]),
+  ]);
   const deployed = (await apigw.send(new GetStageCommand({ restApiId: api.id, stageName: stage }))).deploymentId;
   const gateway = (await apigw.send(new GetGatewayResponsesCommand({ restApiId: api.id }))).items!;
   const gatewayResponses = Object.fromEntries(gateway.map((g) => [g.responseType, g.responseParameters]));
@@ -59,12 +71,21 @@ async function stageState(stage: string): Promise<unknown> {
     endpoint = `http://127.0.0.1:${port}`;
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'abtest-moto-'));
     fs.mkdirSync(path.join(home, '.abtest'));
-    fs.writeFileSync(path.join(home, '.abtest', 'config.json'), JSON.stringify({ redis_url: 'redis://redis.example:6379' }));
+    fs.writeFileSync(
+      path.join(home, '.abtest', 'config.json'),
+      JSON.stringify({ redis_url: 'redis://redis.example:6379' }),
+    );
     // Lambda's managed policies exist in AWS; moto loads them only when asked.
-    moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' }, stdio: 'ignore' });
+    moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+      env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
+      stdio: 'ignore',
+    });
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const up = await fetch(`${endpoint}/moto-api/`).then(() => true, () => false);
+      const up = await fetch(`${endpoint}/moto-api/`).then(
+        () => true,
+        () => false,
+      );
       if (up) break;
       if (Date.now() > deadline) throw new Error('moto_server did not start');
       await new Promise((r) => setTimeout(r, 200));
@@ -89,7 +110,9 @@ async function stageState(stage: string): Promise<unknown> {
       'gatewayresponse.header.Access-Control-Allow-Methods': "'GET,POST,DELETE,PUT,OPTIONS'",
       'gatewayresponse.header.Access-Control-Allow-Headers': "'Content-Type,X-Api-Key'",
     });
-    expect(r.plan).toContain('~ update throttle of every method of stage prod (100 requests/s, bursts of 200, with or without an API key)');
+    expect(r.plan).toContain(
+      '~ update throttle of every method of stage prod (100 requests/s, bursts of 200, with or without an API key)',
+    );
     expect(r.urls.trackUrl).toMatch(new RegExp(`^${endpoint}/restapis/\\w+/prod/_user_request_/track$`));
     expect(r.snippet).toContain(r.urls.trackUrl);
 

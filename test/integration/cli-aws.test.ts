@@ -24,26 +24,40 @@ describe('abtest AWS commands, error paths', () => {
     const r = await abtest(['deploy', '--region', 'us-east-1']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('… check AWS credentials (us-east-1)\n');
-    expect(r.stderr).toBe('✖ no AWS credentials found\n  run `aws configure` (or `aws sso login`), pass --profile or set AWS_PROFILE, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n');
+    expect(r.stderr).toBe(
+      '✖ no AWS credentials found\n  run `aws configure` (or `aws sso login`), pass --profile or set AWS_PROFILE, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n',
+    );
   });
 
-  it.each([['deploy'], ['rollback'], ['destroy', '--yes']])('%s without a region says how to give one', async (...args) => {
-    const r = await abtest(args, { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' });
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('✖ AWS region is missing\n  pass --region, set AWS_REGION, or run abtest configure\n');
-  });
+  it.each([['deploy'], ['rollback'], ['destroy', '--yes']])(
+    '%s without a region says how to give one',
+    async (...args) => {
+      const r = await abtest(args, { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe('✖ AWS region is missing\n  pass --region, set AWS_REGION, or run abtest configure\n');
+    },
+  );
 
   it('deploy with an emulator endpoint that is not running says nothing listens there', async () => {
     const port = await freePort();
-    const r = await abtest(['deploy', '--region', 'us-east-1', '--endpoint-url', `http://127.0.0.1:${port}`], { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
+    const r = await abtest(['deploy', '--region', 'us-east-1', '--endpoint-url', `http://127.0.0.1:${port}`], {
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`✖ nothing listens at 127.0.0.1:${port} (connection refused)\n  check the host and port (for AWS: --endpoint-url or AWS_ENDPOINT_URL)`);
+    expect(r.stderr).toContain(
+      `✖ nothing listens at 127.0.0.1:${port} (connection refused)\n  check the host and port (for AWS: --endpoint-url or AWS_ENDPOINT_URL)`,
+    );
   });
 
   it('reads AWS_ENDPOINT_URL like --endpoint-url', async () => {
     const port = await freePort();
-    const r = await abtest(['rollback', '--region', 'us-east-1'], { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL: `http://127.0.0.1:${port}` });
+    const r = await abtest(['rollback', '--region', 'us-east-1'], {
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`nothing listens at 127.0.0.1:${port}`);
   });
@@ -84,7 +98,9 @@ describe('abtest AWS commands, error paths', () => {
     const port = await freePort();
     const r = await abtest(['configure', '--yes', '--redis-url', `redis://127.0.0.1:${port}`, '--region', 'eu-west-1']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`✖ Redis URL refused: Redis at 127.0.0.1:${port} cannot be reached (connection refused or closed); check that it is up and that --redis-url/redis_url is right`);
+    expect(r.stderr).toContain(
+      `✖ Redis URL refused: Redis at 127.0.0.1:${port} cannot be reached (connection refused or closed); check that it is up and that --redis-url/redis_url is right`,
+    );
     expect(fs.existsSync(path.join(home, '.abtest', 'config.json'))).toBe(false);
   });
 });

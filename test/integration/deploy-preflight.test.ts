@@ -32,7 +32,11 @@ describe('abtest preflight', () => {
     expect(r.ok).toBe(true);
     expect(r.checks).toEqual([
       { name: 'AWS region', status: 'ok', detail: 'eu-west-1' },
-      { name: 'AWS credentials', status: 'ok', detail: 'account 123456789012 as arn:aws:iam::123456789012:user/tester' },
+      {
+        name: 'AWS credentials',
+        status: 'ok',
+        detail: 'account 123456789012 as arn:aws:iam::123456789012:user/tester',
+      },
       { name: 'Redis', status: 'ok', detail: `127.0.0.1:${redis.port} answers PING` },
       { name: 'bundles', status: 'ok', detail: '1 function, 2.0 KB zipped' },
     ]);
@@ -43,15 +47,33 @@ describe('abtest preflight', () => {
     const down = { redis_url: 'redis://127.0.0.1:1' };
     const open = await preflight({ config: config(down) }, { env: {}, buildZips: zips });
     expect(open.ok).toBe(false);
-    expect(open.checks[2]).toMatchObject({ status: 'fail', detail: 'Redis at 127.0.0.1:1 cannot be reached (connection refused or closed); check that it is up and that --redis-url/redis_url is right' });
-    const vpc = await preflight({ config: config({ ...down, vpc: { subnet_ids: ['s-1'], security_group_ids: ['sg-1'] } }) }, { env: {}, buildZips: zips });
+    expect(open.checks[2]).toMatchObject({
+      status: 'fail',
+      detail:
+        'Redis at 127.0.0.1:1 cannot be reached (connection refused or closed); check that it is up and that --redis-url/redis_url is right',
+    });
+    const vpc = await preflight(
+      { config: config({ ...down, vpc: { subnet_ids: ['s-1'], security_group_ids: ['sg-1'] } }) },
+      { env: {}, buildZips: zips },
+    );
     expect(vpc.ok).toBe(true);
-    expect(vpc.checks[2]).toMatchObject({ status: 'warn', fix: 'the functions run inside the configured VPC; check its subnets and security groups' });
+    expect(vpc.checks[2]).toMatchObject({
+      status: 'warn',
+      fix: 'the functions run inside the configured VPC; check its subnets and security groups',
+    });
   });
 
   it('reports a bundle that does not build, with the fix', async () => {
-    const r = await preflight({ config: config({ redis_url: redis.url }) }, { env: {}, buildZips: async () => Promise.reject(new Error('lambdas/track.ts does not exist')) });
+    const r = await preflight(
+      { config: config({ redis_url: redis.url }) },
+      { env: {}, buildZips: async () => Promise.reject(new Error('lambdas/track.ts does not exist')) },
+    );
     expect(r.ok).toBe(false);
-    expect(r.checks[3]).toEqual({ name: 'bundles', status: 'fail', detail: 'lambdas/track.ts does not exist', fix: 'fix the error above, then run abtest build' });
+    expect(r.checks[3]).toEqual({
+      name: 'bundles',
+      status: 'fail',
+      detail: 'lambdas/track.ts does not exist',
+      fix: 'fix the error above, then run abtest build',
+    });
   });
 });

@@ -32,14 +32,24 @@ function unzip(zip: Buffer): Promise<Record<string, Buffer>> {
 }
 
 /** Calls `handler` (e.g. `track.handler`) of the unzipped code in a fresh Node process with the function's environment. */
-function invoke(codeDir: string, handler: string, env: Record<string, string>, events: unknown[]): { statusCode: number; body: string }[] {
+function invoke(
+  codeDir: string,
+  handler: string,
+  env: Record<string, string>,
+  events: unknown[],
+): { statusCode: number; body: string }[] {
   const [file, name] = handler.split('.');
-  const script = `const h = require(${JSON.stringify(path.join(codeDir, file + '.js'))})[${JSON.stringify(name)}];
+  const script = `const h = require(${JSON.stringify(path.join(codeDir, `${file}.js`))})[${JSON.stringify(name)}];
 let input = ''; process.stdin.on('data', (d) => (input += d)).on('end', async () => {
   const out = []; for (const e of JSON.parse(input)) out.push(await h(e));
   process.stdout.write(JSON.stringify(out)); process.exit(0);
 });`;
-  const child = spawnSync(process.execPath, ['-e', script], { input: JSON.stringify(events), env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 20_000 });
+  const child = spawnSync(process.execPath, ['-e', script], {
+    input: JSON.stringify(events),
+    env: { PATH: process.env.PATH, ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   if (child.status !== 0) throw new Error(`handler process failed: ${child.stderr}`);
   return JSON.parse(child.stdout);
 }
@@ -61,7 +71,10 @@ afterAll(async () => {
 it('uploads zips whose handlers count events with the deployed environment', async () => {
   const prefix = uniquePrefix();
   const config = path.join(dir, 'config.json');
-  fs.writeFileSync(config, JSON.stringify({ redis_url: redis.url, key_prefix: prefix, region: 'us-east-1', counting: 'exact' }));
+  fs.writeFileSync(
+    config,
+    JSON.stringify({ redis_url: redis.url, key_prefix: prefix, region: 'us-east-1', counting: 'exact' }),
+  );
   await deploy({ config }, { sleep: async () => {}, env: {} });
 
   const fn = (name: string) => {
@@ -80,18 +93,29 @@ it('uploads zips whose handlers count events with the deployed environment', asy
   const env = track.f.latest.config.Environment.Variables as Record<string, string>;
   expect(env).toEqual({ ABTEST_REDIS_URL: redis.url, ABTEST_KEY_PREFIX: prefix, ABTEST_COUNTING: 'exact' });
 
-  const q = (variant: string, event: string, uuid: string) => ({ namespace: 'shop', experiment: 'button', variant, event, uuid });
+  const q = (variant: string, event: string, uuid: string) => ({
+    namespace: 'shop',
+    experiment: 'button',
+    variant,
+    event,
+    uuid,
+  });
   const answers = invoke(track.codeDir, track.f.latest.config.Handler, env, [
     proxyEvent('GET', '/track', { query: q('green', 'participate', 'u1') }),
     proxyEvent('GET', '/track', { query: q('green', 'participate', 'u1') }),
     proxyEvent('GET', '/track', { query: q('green', 'participate', 'u2') }),
-    proxyEvent('POST', '/track', { body: JSON.stringify(q('green', 'bought', 'u2')), headers: { 'Content-Type': 'application/json' } }),
+    proxyEvent('POST', '/track', {
+      body: JSON.stringify(q('green', 'bought', 'u2')),
+      headers: { 'Content-Type': 'application/json' },
+    }),
     proxyEvent('GET', '/track', { query: { namespace: 'shop' } }),
   ]);
   expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200, 200, 400]);
 
   const experiments = fn('experiments');
-  const [results] = invoke(experiments.codeDir, 'experiments.handler', env, [proxyEvent('GET', '/experiments', { query: { namespace: 'shop' } })]);
+  const [results] = invoke(experiments.codeDir, 'experiments.handler', env, [
+    proxyEvent('GET', '/experiments', { query: { namespace: 'shop' } }),
+  ]);
   expect(results.statusCode).toBe(200);
   const body = JSON.parse(results.body);
   expect(body[1]).toMatchObject({

@@ -33,7 +33,10 @@ async function fakeZips(wiring: Wiring): Promise<Zips> {
   const zips: Zips = {};
   for (const f of wiring.functions) {
     const file = path.join(dir, `${f.name}.js`);
-    fs.writeFileSync(file, code[f.name] ?? `exports.handler = async () => ({ statusCode: 200, body: ${JSON.stringify(f.name)} });`);
+    fs.writeFileSync(
+      file,
+      code[f.name] ?? `exports.handler = async () => ({ statusCode: 200, body: ${JSON.stringify(f.name)} });`,
+    );
     zips[f.name] = await zipBundle(file, `${f.handler.split('.')[0]}.js`);
   }
   return zips;
@@ -46,7 +49,10 @@ function writeConfig(values: Record<string, unknown> = {}): string {
 }
 
 const run = (opts: Partial<DeployOptions> = {}, reporter = arrayReporter()) =>
-  deploy({ config: path.join(dir, 'config.json'), ...opts }, { reporter, sleep: async (ms) => void sleeps.push(ms), env: {}, buildZips: fakeZips });
+  deploy(
+    { config: path.join(dir, 'config.json'), ...opts },
+    { reporter, sleep: async (ms) => void sleeps.push(ms), env: {}, buildZips: fakeZips },
+  );
 
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'abtest-deploy-'));
@@ -67,26 +73,58 @@ describe('abtest deploy against a fake account', () => {
 
     expect(r.plan).toHaveLength(50);
     const stages = reporter.events.filter((e) => e.startsWith('stage: ')).map((e) => e.slice(7));
-    expect(stages.slice(0, 4)).toEqual(['check AWS credentials (us-east-1)', 'build the function bundles', 'read what exists in the account', '+ create IAM role abtest-prod-lambda (AWSLambdaBasicExecutionRole)']);
-    expect(reporter.events.indexOf('plan: 50 changes')).toBeLessThan(reporter.events.findIndex((e) => e === 'call: iam CreateRole'));
+    expect(stages.slice(0, 4)).toEqual([
+      'check AWS credentials (us-east-1)',
+      'build the function bundles',
+      'read what exists in the account',
+      '+ create IAM role abtest-prod-lambda (AWSLambdaBasicExecutionRole)',
+    ]);
+    expect(reporter.events.indexOf('plan: 50 changes')).toBeLessThan(reporter.events.indexOf('call: iam CreateRole'));
     const order = fake.ops(0, true);
     expect(order.indexOf('iam CreateRole')).toBeLessThan(order.indexOf('lambda CreateFunction'));
     expect(order.indexOf('apigateway CreateDeployment')).toBeLessThan(order.indexOf('apigateway CreateUsagePlan'));
 
-    expect([...fake.functions.keys()]).toEqual(['abtest-prod-track', 'abtest-prod-experiments', 'abtest-prod-delete', 'abtest-prod-admin']);
+    expect([...fake.functions.keys()]).toEqual([
+      'abtest-prod-track',
+      'abtest-prod-experiments',
+      'abtest-prod-delete',
+      'abtest-prod-admin',
+    ]);
     for (const f of fake.functions.values()) {
       expect(f.aliases.live).toBe('1');
-      expect(f.latest.config).toMatchObject({ Runtime: 'nodejs24.x', Environment: { Variables: { ABTEST_REDIS_URL: 'redis://redis.example:6379' } } });
-      expect(f.policies.live).toEqual([{ Sid: 'abtest-apigateway', SourceArn: `arn:aws:execute-api:us-east-1:${ACCOUNT}:${r.urls!.baseUrl.split('//')[1].split('.')[0]}/*/*/*` }]);
+      expect(f.latest.config).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Environment: { Variables: { ABTEST_REDIS_URL: 'redis://redis.example:6379' } },
+      });
+      expect(f.policies.live).toEqual([
+        {
+          Sid: 'abtest-apigateway',
+          SourceArn: `arn:aws:execute-api:us-east-1:${ACCOUNT}:${r.urls!.baseUrl.split('//')[1].split('.')[0]}/*/*/*`,
+        },
+      ]);
     }
-    expect(fake.functions.get('abtest-prod-track')!.latest.config).toMatchObject({ MemorySize: 256, Timeout: 5, Handler: 'track.handler' });
-    expect(fake.roles.get('abtest-prod-lambda')!.policies).toEqual(['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
+    expect(fake.functions.get('abtest-prod-track')!.latest.config).toMatchObject({
+      MemorySize: 256,
+      Timeout: 5,
+      Handler: 'track.handler',
+    });
+    expect(fake.roles.get('abtest-prod-lambda')!.policies).toEqual([
+      'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+    ]);
 
     const [api] = fake.apis.values();
     const methods = Object.fromEntries([...api.resources.values()].map((res) => [res.path, res.resourceMethods]));
     expect(Object.keys(methods).sort()).toEqual([
-      '/', '/config', '/definition', '/definition/describe', '/definition/state', '/definition/weights', '/definitions',
-      '/delete', '/experiments', '/track',
+      '/',
+      '/config',
+      '/definition',
+      '/definition/describe',
+      '/definition/state',
+      '/definition/weights',
+      '/definitions',
+      '/delete',
+      '/experiments',
+      '/track',
     ]);
     expect(Object.keys(methods['/definition']).sort()).toEqual(['GET', 'OPTIONS', 'PUT']);
     expect(methods['/config'].GET.apiKeyRequired).toBe(false);
@@ -95,13 +133,21 @@ describe('abtest deploy against a fake account', () => {
     expect(methods['/experiments'].GET.apiKeyRequired).toBe(true);
     expect(methods['/track'].GET.apiKeyRequired).toBe(false);
     expect(methods['/delete'].DELETE.methodIntegration!.uri).toMatch(/function:abtest-prod-delete:live\/invocations$/);
-    expect(methods['/delete'].OPTIONS.methodIntegration!.integrationResponses!['200'].responseParameters!['method.response.header.Access-Control-Allow-Methods']).toBe("'DELETE,OPTIONS'");
+    expect(
+      methods['/delete'].OPTIONS.methodIntegration!.integrationResponses!['200'].responseParameters![
+        'method.response.header.Access-Control-Allow-Methods'
+      ],
+    ).toBe("'DELETE,OPTIONS'");
     expect(api.stages.has('prod')).toBe(true);
     // Usage-plan throttling applies only to keyed requests: the stage throttles every method, /track included.
     expect(api.methodSettings.get('prod')).toEqual({ '*/*': { throttlingRateLimit: 100, throttlingBurstLimit: 200 } });
     expect(order.indexOf('apigateway UpdateStage')).toBeGreaterThan(order.indexOf('apigateway CreateDeployment'));
     const [plan] = fake.usagePlans.values();
-    expect(plan).toMatchObject({ name: 'abtest-prod', apiStages: [{ apiId: api.id, stage: 'prod' }], throttle: { rateLimit: 100, burstLimit: 200 } });
+    expect(plan).toMatchObject({
+      name: 'abtest-prod',
+      apiStages: [{ apiId: api.id, stage: 'prod' }],
+      throttle: { rateLimit: 100, burstLimit: 200 },
+    });
     expect(plan.keys).toEqual([...fake.apiKeys.keys()]);
 
     expect(r.urls).toEqual({
@@ -111,7 +157,10 @@ describe('abtest deploy against a fake account', () => {
     });
     expect(r.apiKey.command).toContain('aws apigateway get-api-key --api-key ');
     expect(r.snippet).toContain(r.urls!.trackUrl);
-    expect(await describeDeployment({ config: { ...DEFAULTS, region: 'us-east-1' } })).toEqual({ ...r.urls, apiKey: [...fake.apiKeys.values()][0].value });
+    expect(await describeDeployment({ config: { ...DEFAULTS, region: 'us-east-1' } })).toEqual({
+      ...r.urls,
+      apiKey: [...fake.apiKeys.values()][0].value,
+    });
     expect(await describeDeployment({ config: { ...DEFAULTS, region: 'us-east-1', app_name: 'other' } })).toBeNull();
   });
 
@@ -137,7 +186,10 @@ describe('abtest deploy against a fake account', () => {
     const mark = fake.calls.length;
     const reporter = arrayReporter();
     const r = await run({}, reporter);
-    expect(r.plan).toEqual(['~ update function abtest-prod-track (code)', '~ publish a version of abtest-prod-track and point live at it (changed)']);
+    expect(r.plan).toEqual([
+      '~ update function abtest-prod-track (code)',
+      '~ publish a version of abtest-prod-track and point live at it (changed)',
+    ]);
     expect(fake.ops(mark, true)).toEqual(['lambda UpdateFunctionCode', 'lambda PublishVersion', 'lambda UpdateAlias']);
     const applied = reporter.events.slice(reporter.events.indexOf('plan: 2 changes'));
     expect(applied).toEqual([
@@ -161,7 +213,8 @@ describe('abtest deploy against a fake account', () => {
     await run();
     expect(fake.ops(mark, true).filter((op) => op === 'lambda UpdateFunctionConfiguration')).toHaveLength(4);
     expect(fake.ops(mark, true).filter((op) => op.startsWith('apigateway'))).toEqual([]);
-    for (const f of fake.functions.values()) expect(f.versions.at(-1)!.config.Environment.Variables.ABTEST_NAMESPACE).toBe('shop');
+    for (const f of fake.functions.values())
+      expect(f.versions.at(-1)!.config.Environment.Variables.ABTEST_NAMESPACE).toBe('shop');
   });
 
   it('adds a route of extra_wiring to an existing function without touching the functions', async () => {
@@ -183,17 +236,29 @@ describe('abtest deploy against a fake account', () => {
   it('removes a function of this stage that extra_wiring no longer has, after its routes, and no other', async () => {
     await run();
     await run({ stage: 'beta' });
-    const hit = { functions: [{ name: 'hit', handler: 'track.handler', memory: 128, timeout: 3 }], routes: [{ path: '/hit', method: 'GET', function: 'hit' }] };
+    const hit = {
+      functions: [{ name: 'hit', handler: 'track.handler', memory: 128, timeout: 3 }],
+      routes: [{ path: '/hit', method: 'GET', function: 'hit' }],
+    };
     writeConfig({ extra_wiring: hit });
     await run();
     await run({ stage: 'beta' });
     expect(fake.functions.has('abtest-prod-hit')).toBe(true);
     writeConfig();
     const r = await run();
-    expect(r.plan).toEqual(['- delete resource /hit (no longer wired)', '~ deploy the API to stage prod', '- delete function abtest-prod-hit (no longer wired)']);
+    expect(r.plan).toEqual([
+      '- delete resource /hit (no longer wired)',
+      '~ deploy the API to stage prod',
+      '- delete function abtest-prod-hit (no longer wired)',
+    ]);
     expect(fake.functions.has('abtest-prod-hit')).toBe(false);
     expect(fake.functions.has('abtest-beta-hit')).toBe(true);
-    expect([...fake.functions.keys()].filter((f) => f.startsWith('abtest-prod-'))).toEqual(['abtest-prod-track', 'abtest-prod-experiments', 'abtest-prod-delete', 'abtest-prod-admin']);
+    expect([...fake.functions.keys()].filter((f) => f.startsWith('abtest-prod-'))).toEqual([
+      'abtest-prod-track',
+      'abtest-prod-experiments',
+      'abtest-prod-delete',
+      'abtest-prod-admin',
+    ]);
     expect((await run()).plan).toEqual([]);
   });
 
@@ -220,8 +285,14 @@ describe('abtest deploy against a fake account', () => {
     const [key] = fake.apiKeys.values();
     expect(key.id).not.toBe(oldKey);
     expect(key.value).toBe('a-key-of-twenty-chars-at-least');
-    expect([...fake.usagePlans.values()][0]).toMatchObject({ throttle: { rateLimit: 10, burstLimit: 20 }, keys: [key.id] });
-    expect([...fake.apis.values()][0].methodSettings.get('prod')!['*/*']).toEqual({ throttlingRateLimit: 10, throttlingBurstLimit: 20 });
+    expect([...fake.usagePlans.values()][0]).toMatchObject({
+      throttle: { rateLimit: 10, burstLimit: 20 },
+      keys: [key.id],
+    });
+    expect([...fake.apis.values()][0].methodSettings.get('prod')!['*/*']).toEqual({
+      throttlingRateLimit: 10,
+      throttlingBurstLimit: 20,
+    });
     expect((await run()).plan).toEqual([]);
   });
 
@@ -230,7 +301,9 @@ describe('abtest deploy against a fake account', () => {
     const [api] = fake.apis.values();
     api.methodSettings.delete('prod');
     const mark = fake.calls.length;
-    expect((await run()).plan).toEqual(['~ update throttle of every method of stage prod (100 requests/s, bursts of 200, with or without an API key)']);
+    expect((await run()).plan).toEqual([
+      '~ update throttle of every method of stage prod (100 requests/s, bursts of 200, with or without an API key)',
+    ]);
     expect(fake.ops(mark, true)).toEqual(['apigateway UpdateStage']);
     expect(fake.calls.at(-1)!.input.patchOperations).toEqual([
       { op: 'replace', path: '/*/*/throttling/rateLimit', value: '100' },
@@ -260,7 +333,9 @@ describe('abtest deploy against a fake account', () => {
       { responseType: 'DEFAULT_5XX', responseParameters: cors('*') },
     ]);
     const order = fake.ops(0, true);
-    expect(order.lastIndexOf('apigateway PutGatewayResponse')).toBeLessThan(order.indexOf('apigateway CreateDeployment'));
+    expect(order.lastIndexOf('apigateway PutGatewayResponse')).toBeLessThan(
+      order.indexOf('apigateway CreateDeployment'),
+    );
     expect(deployed().map((r: { responseType: string }) => r.responseType)).toEqual(['DEFAULT_4XX', 'DEFAULT_5XX']);
 
     let mark = fake.calls.length;
@@ -311,7 +386,10 @@ describe('abtest deploy against a fake account', () => {
     await run();
     code.delete = 'exports.handler = async () => ({ statusCode: 204 });';
     const mark = fake.calls.length;
-    expect((await run({ dryRun: true })).plan).toEqual(['~ update function abtest-prod-delete (code)', '~ publish a version of abtest-prod-delete and point live at it (changed)']);
+    expect((await run({ dryRun: true })).plan).toEqual([
+      '~ update function abtest-prod-delete (code)',
+      '~ publish a version of abtest-prod-delete and point live at it (changed)',
+    ]);
     expect(fake.ops(mark, true)).toEqual([]);
   });
 
@@ -331,8 +409,16 @@ describe('abtest deploy against a fake account', () => {
     expect(stageState('prod')).toEqual(before);
     const prodApi = [...fake.apis.values()].find((a) => a.name === 'abtest-prod')!.id;
     const touched = fake.calls.slice(mark).filter((c) => !/^(Get|List)/.test(c.op));
-    expect(touched.filter((c) => String(c.input.FunctionName ?? c.input.RoleName ?? '').startsWith('abtest-prod-') || c.input.restApiId === prodApi)).toEqual([]);
-    expect(fake.functions.get('abtest-beta-track')!.latest.sha).not.toBe(fake.functions.get('abtest-prod-track')!.latest.sha);
+    expect(
+      touched.filter(
+        (c) =>
+          String(c.input.FunctionName ?? c.input.RoleName ?? '').startsWith('abtest-prod-') ||
+          c.input.restApiId === prodApi,
+      ),
+    ).toEqual([]);
+    expect(fake.functions.get('abtest-beta-track')!.latest.sha).not.toBe(
+      fake.functions.get('abtest-prod-track')!.latest.sha,
+    );
     expect(r.urls!.baseUrl).toMatch(/\/beta$/);
     expect(r.urls!.baseUrl).not.toBe(prod.urls!.baseUrl.replace(/prod$/, 'beta'));
     delete code.track;
@@ -347,8 +433,17 @@ function stageState(stage: string): unknown {
   const api = [...fake.apis.values()].find((a) => a.name === prefix);
   return structuredClone({
     role: fake.roles.get(`${prefix}-lambda`),
-    functions: functions.map((f) => ({ ...f, latest: { ...f.latest, zip: null }, versions: f.versions.map((v) => ({ ...v, zip: null })) })),
-    api: api && { ...api, resources: [...api.resources.values()], deployments: [...api.deployments.values()], stages: [...api.stages] },
+    functions: functions.map((f) => ({
+      ...f,
+      latest: { ...f.latest, zip: null },
+      versions: f.versions.map((v) => ({ ...v, zip: null })),
+    })),
+    api: api && {
+      ...api,
+      resources: [...api.resources.values()],
+      deployments: [...api.deployments.values()],
+      stages: [...api.stages],
+    },
     keys: [...fake.apiKeys.values()].filter((k) => k.name === prefix),
     plans: [...fake.usagePlans.values()].filter((p) => p.name === prefix),
   });
@@ -359,21 +454,29 @@ describe('abtest rollback and destroy', () => {
   const deps = () => ({ reporter: arrayReporter(), sleep: async () => {}, env: {} });
 
   it('points live at the previous version, and says so when there is none', async () => {
-    await expect(rollback(opts(), deps())).rejects.toThrow('abtest-prod-track has no alias live: it was never deployed');
+    await expect(rollback(opts(), deps())).rejects.toThrow(
+      'abtest-prod-track has no alias live: it was never deployed',
+    );
     await run();
     code.track = 'exports.handler = async () => ({ statusCode: 202 });';
     await run();
-    await expect(rollback(opts(), deps())).rejects.toThrow('abtest-prod-experiments has no version before 1, the one live serves: there is nothing to roll back to');
+    await expect(rollback(opts(), deps())).rejects.toThrow(
+      'abtest-prod-experiments has no version before 1, the one live serves: there is nothing to roll back to',
+    );
     expect(fake.functions.get('abtest-prod-track')!.aliases.live).toBe('2');
     const r = await rollback({ ...opts(), function: 'track' }, deps());
     expect(r.moved).toEqual([{ fn: 'abtest-prod-track', from: '2', to: '1' }]);
     expect(fake.functions.get('abtest-prod-track')!.aliases.live).toBe('1');
     // The next deploy brings live back to the current code without publishing a new version.
     const mark = fake.calls.length;
-    expect((await run()).plan).toEqual(['~ publish a version of abtest-prod-track and point live at it (live is not the current code)']);
+    expect((await run()).plan).toEqual([
+      '~ publish a version of abtest-prod-track and point live at it (live is not the current code)',
+    ]);
     expect(fake.ops(mark, true)).toEqual(['lambda PublishVersion', 'lambda UpdateAlias']);
     expect(fake.functions.get('abtest-prod-track')!.aliases.live).toBe('2');
-    await expect(rollback({ ...opts(), function: 'nope' }, deps())).rejects.toThrow('there is no function "nope" in the wiring');
+    await expect(rollback({ ...opts(), function: 'nope' }, deps())).rejects.toThrow(
+      'there is no function "nope" in the wiring',
+    );
   });
 
   it('refuses a --stage that is not a stage name, naming the flag, before any AWS call', async () => {
@@ -399,8 +502,13 @@ describe('abtest rollback and destroy', () => {
 
     const gone = await destroy({ ...opts(), stage: 'beta', yes: true }, deps());
     expect(gone.removed).toEqual([
-      'usage plan abtest-beta', 'API key abtest-beta', expect.stringMatching(/^REST API abtest-beta \(\w+\)$/),
-      'function abtest-beta-track', 'function abtest-beta-experiments', 'function abtest-beta-delete', 'function abtest-beta-admin',
+      'usage plan abtest-beta',
+      'API key abtest-beta',
+      expect.stringMatching(/^REST API abtest-beta \(\w+\)$/),
+      'function abtest-beta-track',
+      'function abtest-beta-experiments',
+      'function abtest-beta-delete',
+      'function abtest-beta-admin',
       'IAM role abtest-beta-lambda',
     ]);
     expect(stageState('beta')).toEqual({ role: undefined, functions: [], api: undefined, keys: [], plans: [] });
@@ -414,16 +522,23 @@ describe('abtest rollback and destroy', () => {
     await expect(destroy(opts(), deps())).rejects.toThrow('needs confirmation');
     const asked: string[] = [];
     const mark = fake.calls.length;
-    const refuse = async (q: { message: string }) => (asked.push(q.message), false);
+    const refuse = async (q: { message: string }) => {
+      asked.push(q.message);
+      return false;
+    };
     const prompter: Prompter = { input: async () => '', select: async () => '', confirm: refuse };
     const no = await destroy(opts(), { ...deps(), prompter });
     expect(no.cancelled).toBe(true);
-    expect(asked[0]).toMatch(/^Remove usage plan abtest-prod, API key abtest-prod, REST API abtest-prod \(\w+\), function abtest-prod-track, .* \(stage prod\) in us-east-1\?$/);
+    expect(asked[0]).toMatch(
+      /^Remove usage plan abtest-prod, API key abtest-prod, REST API abtest-prod \(\w+\), function abtest-prod-track, .* \(stage prod\) in us-east-1\?$/,
+    );
     expect(fake.ops(mark, true)).toEqual([]);
 
     const r = await destroy({ ...opts(), yes: true }, deps());
     expect(r.removed).toHaveLength(8);
-    expect([fake.roles.size, fake.functions.size, fake.apis.size, fake.apiKeys.size, fake.usagePlans.size]).toEqual([0, 0, 0, 0, 0]);
+    expect([fake.roles.size, fake.functions.size, fake.apis.size, fake.apiKeys.size, fake.usagePlans.size]).toEqual([
+      0, 0, 0, 0, 0,
+    ]);
     expect((await destroy({ ...opts(), yes: true }, deps())).removed).toEqual([]);
   });
 });

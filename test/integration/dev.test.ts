@@ -38,7 +38,8 @@ const api = async (p: string, init: RequestInit = {}) => {
   const text = await r.text();
   return { status: r.status, headers: r.headers, body: text ? JSON.parse(text) : null };
 };
-const admin = (p: string, init: RequestInit = {}) => api(p, { ...init, headers: { 'x-api-key': key, ...(init.headers ?? {}) } });
+const admin = (p: string, init: RequestInit = {}) =>
+  api(p, { ...init, headers: { 'x-api-key': key, ...(init.headers ?? {}) } });
 
 describe('abtest dev over HTTP', () => {
   it('prints where it serves and what it runs on', () => {
@@ -65,8 +66,19 @@ describe('abtest dev over HTTP', () => {
     expect(res.status).toBe(200);
     expect(res.body[1]).toMatchObject({
       experiment: 'dev test',
-      variants: [{ label: 'blue', participants: 1 }, { label: 'red', participants: 1 }],
-      goals: [{ goal: 'click', results: [{ label: 'blue', successes: 1, trials: 1 }, { label: 'red', successes: 0, trials: 1 }] }],
+      variants: [
+        { label: 'blue', participants: 1 },
+        { label: 'red', participants: 1 },
+      ],
+      goals: [
+        {
+          goal: 'click',
+          results: [
+            { label: 'blue', successes: 1, trials: 1 },
+            { label: 'red', successes: 0, trials: 1 },
+          ],
+        },
+      ],
     });
     expect((await admin('/delete?experiment=dev+test', { method: 'DELETE' })).status).toBe(200);
     expect((await admin('/experiments?scope=dev+test')).body).toHaveLength(1);
@@ -82,7 +94,7 @@ describe('abtest dev over HTTP', () => {
     const wrongKey = await api('/experiments', { headers: { 'x-api-key': 'wrong' } });
     expect(wrongKey).toMatchObject({ status: 403, body: { message: 'Forbidden' } });
     expect(wrongKey.headers.get('x-amzn-errortype')).toBe('ForbiddenException');
-    const pre = await fetch(base + '/experiments', { method: 'OPTIONS' });
+    const pre = await fetch(`${base}/experiments`, { method: 'OPTIONS' });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-methods')).toBe('GET,OPTIONS');
     expect(pre.headers.get('access-control-allow-headers')).toMatch(/X-Api-Key/i);
@@ -96,22 +108,27 @@ describe('abtest dev over HTTP', () => {
     const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
     for (const n of names) {
       expect((await api(`/track?${n}=1&${n}=2`)).status).toBe(400);
-      const ok = await api(`/track?experiment=proto&variant=a&event=participate&uuid=${n}&${n}=x`, { headers: { [n]: 'x' } });
+      const ok = await api(`/track?experiment=proto&variant=a&event=participate&uuid=${n}&${n}=x`, {
+        headers: { [n]: 'x' },
+      });
       expect(ok.status).toBe(200);
       expect((await admin(`/experiments?${n}=1`)).status).toBe(200);
     }
     expect(child.exitCode).toBeNull();
-    expect((await admin('/experiments?scope=proto')).body[1].variants).toEqual([{ label: 'a', participants: names.length }]);
+    expect((await admin('/experiments?scope=proto')).body[1].variants).toEqual([
+      { label: 'a', participants: names.length },
+    ]);
   });
 
   it('serves /dashboard (it holds the API key) only to loopback host names', async () => {
-    const page = (host: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.get(`${base}/dashboard`, { headers: { Host: host } }, (res) => {
-        let body = '';
-        res.on('data', (d) => (body += d)).on('end', () => resolve({ status: res.statusCode!, body }));
+    const page = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.get(`${base}/dashboard`, { headers: { Host: host } }, (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d)).on('end', () => resolve({ status: res.statusCode!, body }));
+        });
+        req.on('error', reject);
       });
-      req.on('error', reject);
-    });
     const port = new URL(base).port;
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) {
       const local = await page(host);
@@ -147,12 +164,15 @@ describe('abtest dev over HTTP', () => {
       goal.complete();
       // The adapter empties its persistent queue when the server answers 200.
       const deadline = Date.now() + 5000;
-      while (JSON.parse(storage.get('alephbet') ?? '{}')._gimel_queue !== '[]' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (JSON.parse(storage.get('alephbet') ?? '{}')._gimel_queue !== '[]' && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       expect(JSON.parse(JSON.parse(storage.get('alephbet')!)._gimel_queue)).toEqual([]);
       const res = await admin('/experiments?scope=alephbet+button');
       const variant = shown[0];
       expect(res.body[1].variants).toEqual([{ label: variant, participants: 1 }]);
-      expect(res.body[1].goals).toEqual([{ goal: 'button clicked', results: [{ label: variant, successes: 1, trials: 1 }] }]);
+      expect(res.body[1].goals).toEqual([
+        { goal: 'button clicked', results: [{ label: variant, successes: 1, trials: 1 }] },
+      ]);
     } finally {
       delete g.window;
       delete g.localStorage;
@@ -173,17 +193,20 @@ describe('abtest dev starting and ending', () => {
   const redisPortOf = (out: string) => Number(out.match(/redis +redis:\/\/[^@\s]*@?127\.0\.0\.1:(\d+)/)![1]);
   const leftIn = (tmp: string) => fs.readdirSync(tmp).filter((n) => n.startsWith('abtest-redis-'));
 
-  it.each(['SIGTERM', 'SIGHUP'] as const)('%s stops the private redis-server and removes its temp dir', async (signal) => {
-    const { env, home, tmp } = userEnv();
-    const dev = await startDevProcess(['--port', '0'], { cwd: home, env });
-    const port = redisPortOf(dev.output());
-    expect(leftIn(tmp)).toHaveLength(1);
-    const exited = new Promise<number | null>((resolve) => dev.child.once('exit', (code) => resolve(code)));
-    dev.child.kill(signal);
-    expect(await exited).toBe(0);
-    expect(await pingRedis('127.0.0.1', port)).toBe(false);
-    expect(leftIn(tmp)).toEqual([]);
-  });
+  it.each(['SIGTERM', 'SIGHUP'] as const)(
+    '%s stops the private redis-server and removes its temp dir',
+    async (signal) => {
+      const { env, home, tmp } = userEnv();
+      const dev = await startDevProcess(['--port', '0'], { cwd: home, env });
+      const port = redisPortOf(dev.output());
+      expect(leftIn(tmp)).toHaveLength(1);
+      const exited = new Promise<number | null>((resolve) => dev.child.once('exit', (code) => resolve(code)));
+      dev.child.kill(signal);
+      expect(await exited).toBe(0);
+      expect(await pingRedis('127.0.0.1', port)).toBe(false);
+      expect(leftIn(tmp)).toEqual([]);
+    },
+  );
 
   it('a failure at start (the port is taken) removes them too', async () => {
     const { env, home, tmp } = userEnv();
@@ -224,20 +247,29 @@ describe('abtest dev starting and ending', () => {
 
     it('names the flag of an unparsable --redis-url without printing its password', async () => {
       const { env, home } = userEnv();
-      const r = await runToEnd(['dev', '--port', '0', '--redis-url', 'redis://:s3cret-pw@redis.internal:99999'], { cwd: home, env });
+      const r = await runToEnd(['dev', '--port', '0', '--redis-url', 'redis://:s3cret-pw@redis.internal:99999'], {
+        cwd: home,
+        env,
+      });
       expect(r).toMatchObject({ code: 1, output: expect.stringMatching(/--redis-url/) });
       expect(r.output).not.toContain('s3cret-pw');
     });
 
     it('refuses a Redis where nothing listens', async () => {
       const { env, home } = userEnv();
-      const r = await runToEnd(['dev', '--port', '0', '--redis-url', `redis://127.0.0.1:${await freePort()}`], { cwd: home, env });
+      const r = await runToEnd(['dev', '--port', '0', '--redis-url', `redis://127.0.0.1:${await freePort()}`], {
+        cwd: home,
+        env,
+      });
       expect(r).toMatchObject({ code: 1, output: expect.stringMatching(/cannot be reached.*--redis-url/) });
     });
 
     it('prints the real address, hides the password, keeps /dashboard local unless exposed', async () => {
       const { env, home } = userEnv();
-      const dev = await startDevProcess(['--port', '0', '--host', '0.0.0.0', '--redis-url', url(':s3cret-pw@')], { cwd: home, env });
+      const dev = await startDevProcess(['--port', '0', '--host', '0.0.0.0', '--redis-url', url(':s3cret-pw@')], {
+        cwd: home,
+        env,
+      });
       try {
         expect(dev.output()).not.toContain('s3cret-pw');
         expect(dev.output()).toContain(`redis        redis://:***@127.0.0.1:${secured.port}/0 (configured)`);
@@ -248,7 +280,10 @@ describe('abtest dev starting and ending', () => {
       } finally {
         dev.child.kill('SIGKILL');
       }
-      const exposed = await startDevProcess(['--port', '0', '--expose-dashboard', '--redis-url', url(':s3cret-pw@')], { cwd: home, env });
+      const exposed = await startDevProcess(['--port', '0', '--expose-dashboard', '--redis-url', url(':s3cret-pw@')], {
+        cwd: home,
+        env,
+      });
       exposed.child.kill('SIGKILL');
       expect(exposed.output()).toMatch(/⚠ \/dashboard hands the API key to anyone who can load it/);
     });

@@ -70,7 +70,10 @@ describe('abtest experiment (verbs)', () => {
     expect((await expJson('verbs', 'restart', 'button')).phase).toBe(2);
 
     const weighted = await expJson('verbs', 'weights', 'button', 'green=3,red=1', '--sample', '0.5');
-    expect(weighted.variants).toEqual([{ label: 'red', weight: 1 }, { label: 'green', weight: 3 }]);
+    expect(weighted.variants).toEqual([
+      { label: 'red', weight: 1 },
+      { label: 'green', weight: 3 },
+    ]);
     expect([weighted.phase, weighted.sample]).toEqual([3, 0.5]);
 
     const list = await exp('verbs', 'list');
@@ -86,7 +89,9 @@ describe('abtest experiment (verbs)', () => {
   it('names the flag, the missing experiment, or the key', async () => {
     const missing = await exp('verbs', 'show', 'nope');
     expect(missing.status).toBe(1);
-    expect(missing.stderr).toMatch(/^✖ experiment "nope" is not defined in namespace "verbs"\n {2}abtest experiment list/);
+    expect(missing.stderr).toMatch(
+      /^✖ experiment "nope" is not defined in namespace "verbs"\n {2}abtest experiment list/,
+    );
     const one = await exp('verbs', 'create', 'solo', '--variants', 'red');
     expect(one.stderr).toMatch(/^✖ --variants needs two labels or more/);
     const sample = await exp('verbs', 'create', 'solo', '--variants', 'a,b', '--sample', '2');
@@ -126,24 +131,32 @@ describe('abtest experiment apply FILE', () => {
     expect((await expJson('apply', 'show', 'menu')).sample).toBe(0.5);
 
     const second = await apply();
-    expect(second.stdout).toBe(`Plan: no changes\n✔ no changes: the 2 experiments of ${file()} already hold at ${base}\n`);
+    expect(second.stdout).toBe(
+      `Plan: no changes\n✔ no changes: the 2 experiments of ${file()} already hold at ${base}\n`,
+    );
   });
 
   it('starts a new phase for new weights, rolls out, and refuses what cannot change, naming file and field', async () => {
     writeFile({ experiments: [{ ...doc.experiments[0], variants: ['a', 'b'] }, doc.experiments[1]] });
     const reweighted = await apply('--json');
     expect(reweighted.status).toBe(0);
-    expect(JSON.parse(reweighted.stdout).plan).toEqual(['~ weights of "hero" (namespace apply): a 1 : b 1, sample 1 (a new phase 2 starts)']);
+    expect(JSON.parse(reweighted.stdout).plan).toEqual([
+      '~ weights of "hero" (namespace apply): a 1 : b 1, sample 1 (a new phase 2 starts)',
+    ]);
     expect((await expJson('apply', 'show', 'hero')).phase).toBe(2);
 
     writeFile({ experiments: [{ ...doc.experiments[0], variants: ['a', 'c'] }] });
     const relabelled = await apply();
     expect(relabelled.status).toBe(1);
-    expect(relabelled.stderr).toMatch(new RegExp(`^✖ ${file()}: experiments\\[0\\]\\.variants: the variants of running`));
+    expect(relabelled.stderr).toMatch(
+      new RegExp(`^✖ ${file()}: experiments\\[0\\]\\.variants: the variants of running`),
+    );
 
     writeFile({ experiments: [{ experiment: 'hero', variants: ['a', { label: 'b', weight: -1 }] }] });
     const bad = await apply();
-    expect(bad.stderr).toMatch(new RegExp(`^✖ ${file()}: experiments\\[0\\]\\.variants\\[1\\]\\.weight must be a number above 0`));
+    expect(bad.stderr).toMatch(
+      new RegExp(`^✖ ${file()}: experiments\\[0\\]\\.variants\\[1\\]\\.weight must be a number above 0`),
+    );
 
     writeFile({ experiments: [{ experiment: 'hero', variants: ['a', 'b'], state: 'rolled_out', winner: 'b' }] });
     const rolled = await apply();
@@ -154,13 +167,27 @@ describe('abtest experiment apply FILE', () => {
   it('changes only what the plan saw: a definition changed meanwhile is refused (If-Match, 412)', async () => {
     expect((await exp('race', 'create', 'hero', '--variants', 'a,b')).status).toBe(0);
     const api = new DefinitionsApi(base, key);
-    const wanted = [{ namespace: 'race', experiment: 'hero', variants: [{ label: 'a', weight: 1 }, { label: 'b', weight: 1 }],
-      sample: 1, fallback: 'a', state: 'running' as const, where: 'f.json: experiments[0]' }];
+    const wanted = [
+      {
+        namespace: 'race',
+        experiment: 'hero',
+        variants: [
+          { label: 'a', weight: 1 },
+          { label: 'b', weight: 1 },
+        ],
+        sample: 1,
+        fallback: 'a',
+        state: 'running' as const,
+        where: 'f.json: experiments[0]',
+      },
+    ];
     const { steps, versions } = await planAll(api, wanted);
     expect(steps.map((s) => s.text)).toEqual(['> "hero" (namespace race): running']);
     expect((await exp('race', 'describe', 'hero', 'changed by someone else')).status).toBe(0);
     const seen = versions.get(JSON.stringify(['race', 'hero']))!;
-    await expect(applyStep(api, steps[0], seen)).rejects.toThrow('experiment "hero" in namespace "race" changed since it was read (412)');
+    await expect(applyStep(api, steps[0], seen)).rejects.toThrow(
+      'experiment "hero" in namespace "race" changed since it was read (412)',
+    );
     expect((await expJson('race', 'show', 'hero')).state).toBe('draft');
     expect((await applyStep(api, steps[0], seen + 1)).state).toBe('running');
   });

@@ -10,7 +10,9 @@ import { startTestRedis, testConfig, type PrivateRedis } from '../helpers/redis'
 const dist = path.join(__dirname, '..', '..', 'dist', 'lambdas');
 const fixture = (name: string): APIGatewayProxyEvent => require(`../fixtures/${name}.json`);
 let redis: PrivateRedis;
-type Bundle = { handler: (e: APIGatewayProxyEvent) => Promise<{ statusCode: number; headers?: Record<string, string>; body: string }> };
+type Bundle = {
+  handler: (e: APIGatewayProxyEvent) => Promise<{ statusCode: number; headers?: Record<string, string>; body: string }>;
+};
 let track: Bundle;
 let experiments: Bundle;
 const saved = { ...process.env };

@@ -33,9 +33,34 @@ function rng(seed: number) {
   return { next, int, pick };
 }
 
-const PROTO = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', '__defineGetter__', 'isPrototypeOf'];
+const PROTO = [
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  'prototype',
+  '__defineGetter__',
+  'isPrototypeOf',
+];
 const FIELDS = ['namespace', 'experiment', 'variant', 'event', 'uuid', 'scope', 'stats', 'control'];
-const ODD = ['', '+', '%', '%FF', '%ED%A0%80', '%uD800', '%00', '%0A', '\u00e9', '%E2%82', 'a+b', '%25', '=', '&', 'x'.repeat(300)];
+const ODD = [
+  '',
+  '+',
+  '%',
+  '%FF',
+  '%ED%A0%80',
+  '%uD800',
+  '%00',
+  '%0A',
+  '\u00e9',
+  '%E2%82',
+  'a+b',
+  '%25',
+  '=',
+  '&',
+  'x'.repeat(300),
+];
 
 type Gen = ReturnType<typeof rng>;
 const word = (g: Gen): string => {
@@ -65,34 +90,65 @@ function jsonValue(g: Gen, depth = 0): unknown {
   if (r === 0) return word(g);
   if (r === 1) return g.pick([null, true, 0, -1, 1e308, '\ud800', '\udfff', '\ufffd', 'a\u0000b']);
   if (r === 2) return { experiment: word(g), variant: word(g), event: g.pick(['participate', word(g)]), uuid: word(g) };
-  if (r === 3) return Object.fromEntries(Array.from({ length: g.int(5) }, () => [g.pick([...FIELDS, ...PROTO]), jsonValue(g, depth + 1)]));
+  if (r === 3)
+    return Object.fromEntries(
+      Array.from({ length: g.int(5) }, () => [g.pick([...FIELDS, ...PROTO]), jsonValue(g, depth + 1)]),
+    );
   return Array.from({ length: g.int(4) }, () => jsonValue(g, depth + 1));
 }
 
 function body(g: Gen): string | Buffer | null {
   switch (g.int(8)) {
-    case 0: return null;
-    case 1: return JSON.stringify(jsonValue(g));
-    case 2: return '['.repeat(2000 + g.int(20_000)) + ']'.repeat(g.int(2) ? 2000 : 0);
-    case 3: return Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]);
-    case 4: return JSON.stringify(Array.from({ length: 90 + g.int(30) }, () => jsonValue(g, 3)));
-    case 5: return 'x'.repeat(200_000 + g.int(100_000));
-    case 6: return '{"__proto__":{"experiment":"p"},"constructor":{"prototype":{"x":1}}}';
-    default: return word(g);
+    case 0:
+      return null;
+    case 1:
+      return JSON.stringify(jsonValue(g));
+    case 2:
+      return '['.repeat(2000 + g.int(20_000)) + ']'.repeat(g.int(2) ? 2000 : 0);
+    case 3:
+      return Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]);
+    case 4:
+      return JSON.stringify(Array.from({ length: 90 + g.int(30) }, () => jsonValue(g, 3)));
+    case 5:
+      return 'x'.repeat(200_000 + g.int(100_000));
+    case 6:
+      return '{"__proto__":{"experiment":"p"},"constructor":{"prototype":{"x":1}}}';
+    default:
+      return word(g);
   }
 }
 
-interface FuzzRequest { method: string; path: string; headers: Record<string, string>; body: string | Buffer | null }
+interface FuzzRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string | Buffer | null;
+}
 
 function request(g: Gen, key: string): FuzzRequest {
   const method = g.pick(['GET', 'GET', 'POST', 'POST', 'DELETE', 'OPTIONS', 'PUT', 'PATCH', 'HEAD', 'PROPFIND']);
-  const route = g.pick(['/track', '/track', '/experiments', '/delete', '/', '/dashboard', '/nope', '/track/', '//track', '/%2e%2e/track']);
+  const route = g.pick([
+    '/track',
+    '/track',
+    '/experiments',
+    '/delete',
+    '/',
+    '/dashboard',
+    '/nope',
+    '/track/',
+    '//track',
+    '/%2e%2e/track',
+  ]);
   const headers: Record<string, string> = {};
   for (let i = g.int(4); i > 0; i--) {
-    headers[g.pick([...PROTO, 'content-type', 'x-api-key', 'origin', `x-${g.int(9)}`])] = word(g).replace(/[^\x20-\x7e]/g, '');
+    headers[g.pick([...PROTO, 'content-type', 'x-api-key', 'origin', `x-${g.int(9)}`])] = word(g).replace(
+      /[^\x20-\x7e]/g,
+      '',
+    );
   }
   if (g.int(2)) headers['x-api-key'] = key;
-  if (g.int(3) === 0) headers['content-type'] = g.pick(['application/json', 'text/plain', 'text/html', 'multipart/form-data', '']);
+  if (g.int(3) === 0)
+    headers['content-type'] = g.pick(['application/json', 'text/plain', 'text/html', 'multipart/form-data', '']);
   return { method, path: route + query(g), headers, body: method === 'GET' || method === 'HEAD' ? null : body(g) };
 }
 
@@ -113,7 +169,10 @@ describe('fuzzing the built abtest dev', () => {
   beforeAll(async () => {
     const { env, home } = userEnv();
     // A busy CI box must not turn a slow Redis answer into a 503: the deadline is tested elsewhere.
-    dev = await startDevProcess(['--port', '0'], { cwd: home, env: { ...env, ABTEST_REDIS_COMMAND_TIMEOUT_MS: '3000' } });
+    dev = await startDevProcess(['--port', '0'], {
+      cwd: home,
+      env: { ...env, ABTEST_REDIS_COMMAND_TIMEOUT_MS: '3000' },
+    });
     admin = new Redis(dev.output().match(/redis +(redis:\/\/127\.0\.0\.1:\d+)/)![1]);
   });
   afterAll(() => {
@@ -169,7 +228,15 @@ describe('the built handlers called directly with malformed proxy events', () =>
     await redis.stop();
   });
 
-  const base = { resource: '/track', path: '/track', httpMethod: 'GET', headers: {}, queryStringParameters: null, body: null, isBase64Encoded: false };
+  const base = {
+    resource: '/track',
+    path: '/track',
+    httpMethod: 'GET',
+    headers: {},
+    queryStringParameters: null,
+    body: null,
+    isBase64Encoded: false,
+  };
   const malformed: [string, unknown][] = [
     ['null', null],
     ['a string', 'GET /track'],
@@ -180,7 +247,10 @@ describe('the built handlers called directly with malformed proxy events', () =>
     ['a string as the query', { ...base, queryStringParameters: 'experiment=e' }],
     ['an array as a parameter', { ...base, queryStringParameters: { namespace: ['a', 'b'], experiment: ['e'] } }],
     ['a number as a parameter', { ...base, queryStringParameters: { namespace: 5, experiment: 5 } }],
-    ['an object as a parameter', { ...base, queryStringParameters: JSON.parse('{"namespace":{"__proto__":1},"experiment":{}}') }],
+    [
+      'an object as a parameter',
+      { ...base, queryStringParameters: JSON.parse('{"namespace":{"__proto__":1},"experiment":{}}') },
+    ],
     ['an array as the headers', { ...base, headers: ['content-type'] }],
     ['an array as a header', { ...base, headers: { 'content-type': ['text/plain'] } }],
     ['an object as the body', { ...base, httpMethod: 'POST', body: { experiment: 'e' } }],
@@ -195,7 +265,9 @@ describe('the built handlers called directly with malformed proxy events', () =>
   });
 
   it('parameters named like Object properties are only names', async () => {
-    const q = JSON.parse('{"__proto__":"x","constructor":"y","toString":"z","experiment":"e","variant":"v","event":"participate","uuid":"u"}');
+    const q = JSON.parse(
+      '{"__proto__":"x","constructor":"y","toString":"z","experiment":"e","variant":"v","event":"participate","uuid":"u"}',
+    );
     expect((await handlers.track({ ...base, queryStringParameters: q })).statusCode).toBe(200);
     const missing = await handlers.track({ ...base, queryStringParameters: JSON.parse('{"__proto__":"e"}') });
     expect(JSON.parse(missing.body)).toMatchObject({ status: 'failed', field: 'experiment' });
@@ -203,8 +275,11 @@ describe('the built handlers called directly with malformed proxy events', () =>
 });
 
 describe('failures of the server: a generic answer, details in the log, no password anywhere', () => {
-  const event = { ...{ resource: '/track', path: '/track', headers: {}, body: null, isBase64Encoded: false }, httpMethod: 'GET',
-    queryStringParameters: { experiment: 'e', variant: 'a', event: 'participate', uuid: 'u' } } as unknown as ProxyEvent;
+  const event = {
+    ...{ resource: '/track', path: '/track', headers: {}, body: null, isBase64Encoded: false },
+    httpMethod: 'GET',
+    queryStringParameters: { experiment: 'e', variant: 'a', event: 'participate', uuid: 'u' },
+  } as unknown as ProxyEvent;
 
   it.each([
     ['an unparsable ABTEST_REDIS_URL (500)', 'redis://:hunter2pw@redis.internal:99999', 500, 'config'],

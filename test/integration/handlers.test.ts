@@ -27,15 +27,21 @@ afterEach(async () => {
 /** The three handlers of one "Lambda container" with this config. */
 function container(config: Config) {
   const env = configToEnv(config);
-  const handlers = { track: makeHandler(track, env), experiments: makeHandler(experiments, env), remove: makeHandler(remove, env) };
+  const handlers = {
+    track: makeHandler(track, env),
+    experiments: makeHandler(experiments, env),
+    remove: makeHandler(remove, env),
+  };
   opened.push(...Object.values(handlers));
   return { ...handlers, config };
 }
 
 const body = (r: ProxyResult) => JSON.parse(r.body);
 const get = (query: Record<string, string>) => proxyEvent('GET', '/track', { query });
-const post = (events: unknown) => proxyEvent('POST', '/track', { body: JSON.stringify(events), headers: { 'Content-Type': 'text/plain' } });
-const results = async (c: ReturnType<typeof container>, query: Record<string, string> = {}) => body(await c.experiments(proxyEvent('GET', '/experiments', { query })));
+const post = (events: unknown) =>
+  proxyEvent('POST', '/track', { body: JSON.stringify(events), headers: { 'Content-Type': 'text/plain' } });
+const results = async (c: ReturnType<typeof container>, query: Record<string, string> = {}) =>
+  body(await c.experiments(proxyEvent('GET', '/experiments', { query })));
 const keysOf = (config: Config) => admin.keys(`${config.key_prefix}*`);
 /** Keys that hold data: every key but the expiring markers a delete leaves (a meta without mode). */
 async function dataKeysOf(config: Config): Promise<string[]> {
@@ -52,21 +58,40 @@ describe('track, experiments, delete against a real Redis', () => {
     expect(body(r)).toEqual({ status: 'ok', stored: 1 });
     expect(r.headers).toMatchObject({ 'Cache-Control': 'no-store', 'Access-Control-Allow-Origin': '*' });
     await c.track(get({ experiment: 'my test', variant: 'red', event: 'participate', uuid: 'u1' }));
-    await c.track(post([
-      { experiment: 'my test', variant: 'blue', event: 'participate', uuid: 'u2' },
-      { experiment: 'my test', variant: 'blue', event: 'buy', uuid: 'u2' },
-      { experiment: 'my test', variant: 'blue', event: 'buy', uuid: 'u2' },
-      { experiment: 'only participants', variant: 'a', event: 'participate', uuid: 'u3' },
-    ]));
+    await c.track(
+      post([
+        { experiment: 'my test', variant: 'blue', event: 'participate', uuid: 'u2' },
+        { experiment: 'my test', variant: 'blue', event: 'buy', uuid: 'u2' },
+        { experiment: 'my test', variant: 'blue', event: 'buy', uuid: 'u2' },
+        { experiment: 'only participants', variant: 'a', event: 'participate', uuid: 'u3' },
+      ]),
+    );
     const out = await results(c);
     expect(out[0].meta).toMatchObject({ namespace: 'alephbet', counting: 'hll', standard_error: HLL_STANDARD_ERROR });
     expect(out.slice(1)).toEqual([
       {
-        experiment: 'my test', counting: 'hll', standard_error: HLL_STANDARD_ERROR,
-        variants: [{ label: 'blue', participants: 1 }, { label: 'red', participants: 1 }],
-        goals: [{ goal: 'buy', results: [{ label: 'blue', successes: 1, trials: 1 }, { label: 'red', successes: 0, trials: 1 }] }],
+        experiment: 'my test',
+        counting: 'hll',
+        standard_error: HLL_STANDARD_ERROR,
+        variants: [
+          { label: 'blue', participants: 1 },
+          { label: 'red', participants: 1 },
+        ],
+        goals: [
+          {
+            goal: 'buy',
+            results: [
+              { label: 'blue', successes: 1, trials: 1 },
+              { label: 'red', successes: 0, trials: 1 },
+            ],
+          },
+        ],
       },
-      expect.objectContaining({ experiment: 'only participants', variants: [{ label: 'a', participants: 1 }], goals: [] }),
+      expect.objectContaining({
+        experiment: 'only participants',
+        variants: [{ label: 'a', participants: 1 }],
+        goals: [],
+      }),
     ]);
     const scoped = await results(c, { scope: 'only participants,missing' });
     expect(scoped.slice(1).map((e: { experiment: string }) => e.experiment)).toEqual(['only participants']);
@@ -78,8 +103,14 @@ describe('track, experiments, delete against a real Redis', () => {
     const [, exp] = await results(c);
     expect(exp.counting).toBe('exact');
     expect(exp.standard_error).toBe(0);
-    expect(exp.variants).toEqual([{ label: 'a', participants: 5000 }, { label: 'b', participants: 5000 }]);
-    expect(exp.goals[0].results).toEqual([{ label: 'a', successes: 1000, trials: 5000 }, { label: 'b', successes: 1000, trials: 5000 }]);
+    expect(exp.variants).toEqual([
+      { label: 'a', participants: 5000 },
+      { label: 'b', participants: 5000 },
+    ]);
+    expect(exp.goals[0].results).toEqual([
+      { label: 'a', successes: 1000, trials: 5000 },
+      { label: 'b', successes: 1000, trials: 5000 },
+    ]);
   });
 
   it('HLL mode: the same traffic lands within 2% per counter', async () => {
@@ -94,7 +125,9 @@ describe('track, experiments, delete against a real Redis', () => {
     const first = container(testConfig(redis.url, { counting: 'exact' }));
     await first.track(get({ experiment: 'e', variant: 'a', event: 'participate', uuid: 'x' }));
     const later = container({ ...first.config, counting: 'hll' });
-    expect((await later.track(get({ experiment: 'e', variant: 'a', event: 'participate', uuid: 'y' }))).statusCode).toBe(200);
+    expect(
+      (await later.track(get({ experiment: 'e', variant: 'a', event: 'participate', uuid: 'y' }))).statusCode,
+    ).toBe(200);
     expect((await results(later))[1]).toMatchObject({ counting: 'exact', variants: [{ label: 'a', participants: 2 }] });
   });
 
@@ -111,7 +144,11 @@ describe('track, experiments, delete against a real Redis', () => {
     ];
     for (const [event, status, field] of cases) {
       const r = await c.track(event);
-      expect({ status: r.statusCode, field: body(r).field, failed: body(r).status }).toEqual({ status, field, failed: 'failed' });
+      expect({ status: r.statusCode, field: body(r).field, failed: body(r).status }).toEqual({
+        status,
+        field,
+        failed: 'failed',
+      });
       expect(body(r).message).toEqual(expect.stringContaining(field.replace(/^\[\d\]\./, '')));
     }
     const wrong = await c.track(proxyEvent('PUT', '/track'));
@@ -125,22 +162,58 @@ describe('track, experiments, delete against a real Redis', () => {
   });
 
   it('caps and the allow-list hold, and a refused name stores nothing', async () => {
-    const c = container(testConfig(redis.url, { max_experiments_per_namespace: 2, max_variants_per_experiment: 2, max_goals_per_experiment: 1, max_namespaces: 2 }));
-    const t = (experiment: string, variant: string, event = 'participate', namespace = 'alephbet') => c.track(get({ namespace, experiment, variant, event, uuid: 'u' }));
+    const c = container(
+      testConfig(redis.url, {
+        max_experiments_per_namespace: 2,
+        max_variants_per_experiment: 2,
+        max_goals_per_experiment: 1,
+        max_namespaces: 2,
+      }),
+    );
+    const t = (experiment: string, variant: string, event = 'participate', namespace = 'alephbet') =>
+      c.track(get({ namespace, experiment, variant, event, uuid: 'u' }));
     expect((await t('e1', 'a')).statusCode).toBe(200);
     expect((await t('e2', 'a')).statusCode).toBe(200);
     const third = await t('e3', 'a');
     expect(third.statusCode).toBe(400);
-    expect(body(third)).toMatchObject({ field: 'experiment', message: expect.stringMatching(/max_experiments_per_namespace \(2\)/) });
+    expect(body(third)).toMatchObject({
+      field: 'experiment',
+      message: expect.stringMatching(/max_experiments_per_namespace \(2\)/),
+    });
     expect((await t('e1', 'b')).statusCode).toBe(200);
-    expect(body(await t('e1', 'c'))).toMatchObject({ status: 'failed', field: 'variant', message: expect.stringMatching(/variant "c" would exceed max_variants_per_experiment/) });
+    expect(body(await t('e1', 'c'))).toMatchObject({
+      status: 'failed',
+      field: 'variant',
+      message: expect.stringMatching(/variant "c" would exceed max_variants_per_experiment/),
+    });
     expect((await t('e1', 'a', 'buy')).statusCode).toBe(200);
-    expect(body(await t('e1', 'a', 'signup'))).toMatchObject({ field: 'event', message: expect.stringMatching(/goal "signup" would exceed max_goals_per_experiment/) });
+    expect(body(await t('e1', 'a', 'signup'))).toMatchObject({
+      field: 'event',
+      message: expect.stringMatching(/goal "signup" would exceed max_goals_per_experiment/),
+    });
     expect((await t('x', 'a', 'participate', 'second')).statusCode).toBe(200);
-    expect(body(await t('x', 'a', 'participate', 'third'))).toMatchObject({ field: 'namespace', message: expect.stringMatching(/namespace "third" would exceed max_namespaces \(2\)/) });
-    const batch = await c.track(post([{ experiment: 'e9', variant: 'a', event: 'participate', uuid: 'v' }, { experiment: 'e1', variant: 'a', event: 'participate', uuid: 'v' }]));
+    expect(body(await t('x', 'a', 'participate', 'third'))).toMatchObject({
+      field: 'namespace',
+      message: expect.stringMatching(/namespace "third" would exceed max_namespaces \(2\)/),
+    });
+    const batch = await c.track(
+      post([
+        { experiment: 'e9', variant: 'a', event: 'participate', uuid: 'v' },
+        { experiment: 'e1', variant: 'a', event: 'participate', uuid: 'v' },
+      ]),
+    );
     expect(batch.statusCode).toBe(200);
-    expect(body(batch)).toEqual({ status: 'ok', stored: 1, rejected: [{ index: 0, field: 'experiment', message: expect.stringMatching(/"e9" would exceed max_experiments_per_namespace/) }] });
+    expect(body(batch)).toEqual({
+      status: 'ok',
+      stored: 1,
+      rejected: [
+        {
+          index: 0,
+          field: 'experiment',
+          message: expect.stringMatching(/"e9" would exceed max_experiments_per_namespace/),
+        },
+      ],
+    });
     const out = await results(c);
     expect(out.slice(1).map((e: { experiment: string }) => e.experiment)).toEqual(['e1', 'e2']);
     expect(out[1].variants.map((v: { label: string }) => v.label)).toEqual(['a', 'b']);
@@ -151,17 +224,23 @@ describe('track, experiments, delete against a real Redis', () => {
     const allow = container(testConfig(redis.url, { allowed_experiments: ['ok'] }));
     const refused = await allow.track(get({ experiment: 'nope', variant: 'a', event: 'participate', uuid: 'u' }));
     expect(refused.statusCode).toBe(400);
-    expect(body(refused)).toMatchObject({ field: 'experiment', message: expect.stringMatching(/not in allowed_experiments/) });
+    expect(body(refused)).toMatchObject({
+      field: 'experiment',
+      message: expect.stringMatching(/not in allowed_experiments/),
+    });
     expect(await keysOf(allow.config)).toEqual([]);
   });
 
   it('a refused event does not sink its batch: the others are stored, the refused listed', async () => {
     const c = container(testConfig(redis.url, { allowed_experiments: ['ok', 'okay'], max_name_length: 16 }));
     const ok = { experiment: 'ok', variant: 'a', event: 'participate', uuid: 'u1' };
-    const r = await c.track(post([ok, { ...ok, experiment: 'other' }, { ...ok, variant: 'v'.repeat(17) }, { ...ok, experiment: 'okay' }]));
+    const r = await c.track(
+      post([ok, { ...ok, experiment: 'other' }, { ...ok, variant: 'v'.repeat(17) }, { ...ok, experiment: 'okay' }]),
+    );
     expect(r.statusCode).toBe(200);
     expect(body(r)).toEqual({
-      status: 'ok', stored: 2,
+      status: 'ok',
+      stored: 2,
       rejected: [
         { index: 1, field: 'experiment', message: 'experiment "other" is not in allowed_experiments' },
         { index: 2, field: 'variant', message: 'variant is longer than 16 characters' },
@@ -170,7 +249,11 @@ describe('track, experiments, delete against a real Redis', () => {
     expect((await results(c)).slice(1).map((e: { experiment: string }) => e.experiment)).toEqual(['ok', 'okay']);
     expect((await keysOf(c.config)).some((k) => /other|vvvv/.test(k))).toBe(false);
     // Only refused events: still 200, nothing stored, every one listed.
-    expect(body(await c.track(post([{ ...ok, experiment: 'other' }])))).toEqual({ status: 'ok', stored: 0, rejected: [expect.objectContaining({ index: 0, field: 'experiment' })] });
+    expect(body(await c.track(post([{ ...ok, experiment: 'other' }])))).toEqual({
+      status: 'ok',
+      stored: 0,
+      rejected: [expect.objectContaining({ index: 0, field: 'experiment' })],
+    });
   });
 
   it('a name with + is tracked, scoped, read and deleted; GET /track still reads + as a space', async () => {
@@ -181,9 +264,14 @@ describe('track, experiments, delete against a real Redis', () => {
     const all = (await results(c)).slice(1).map((e: { experiment: string }) => e.experiment);
     expect(all).toEqual(['c pricing', 'c++ pricing']);
     const scoped = await results(c, { scope: 'c++ pricing', control: 'a+b' });
-    expect(scoped.slice(1)).toEqual([expect.objectContaining({ experiment: 'c++ pricing', variants: [{ label: 'a+b', participants: 1 }] })]);
+    expect(scoped.slice(1)).toEqual([
+      expect.objectContaining({ experiment: 'c++ pricing', variants: [{ label: 'a+b', participants: 1 }] }),
+    ]);
     const del = await c.remove(proxyEvent('DELETE', '/delete', { query: { experiment: 'c++ pricing' } }));
-    expect({ status: del.statusCode, body: body(del) }).toEqual({ status: 200, body: { status: 'ok', deleted: 'c++ pricing', namespace: 'alephbet' } });
+    expect({ status: del.statusCode, body: body(del) }).toEqual({
+      status: 200,
+      body: { status: 'ok', deleted: 'c++ pricing', namespace: 'alephbet' },
+    });
     expect((await results(c)).slice(1).map((e: { experiment: string }) => e.experiment)).toEqual(['c pricing']);
     expect((await dataKeysOf(c.config)).some((k) => k.includes('c++'))).toBe(false);
     // A client that encodes a space as + (a form, URLSearchParams) still finds "c pricing":
@@ -191,9 +279,14 @@ describe('track, experiments, delete against a real Redis', () => {
     const formScoped = await results(c, { scope: 'c+pricing' });
     expect(formScoped.slice(1).map((e: { experiment: string }) => e.experiment)).toEqual(['c pricing']);
     const formDel = await c.remove(proxyEvent('DELETE', '/delete', { query: { experiment: 'c+pricing' } }));
-    expect({ status: formDel.statusCode, deleted: body(formDel).deleted }).toEqual({ status: 200, deleted: 'c pricing' });
+    expect({ status: formDel.statusCode, deleted: body(formDel).deleted }).toEqual({
+      status: 200,
+      deleted: 'c pricing',
+    });
     expect((await dataKeysOf(c.config)).filter((k) => k.includes('pricing'))).toEqual([]);
-    expect((await c.remove(proxyEvent('DELETE', '/delete', { query: { experiment: 'c+pricing' } }))).statusCode).toBe(404);
+    expect((await c.remove(proxyEvent('DELETE', '/delete', { query: { experiment: 'c+pricing' } }))).statusCode).toBe(
+      404,
+    );
   });
 
   it('names that are not valid Unicode are refused in every route, naming the field, and never merge', async () => {
@@ -210,8 +303,16 @@ describe('track, experiments, delete against a real Redis', () => {
       const del = await c.remove(proxyEvent('DELETE', '/delete', { query: { namespace: name, experiment: 'ok' } }));
       expect({ status: del.statusCode, field: body(del).field }).toEqual({ status: 400, field: 'namespace' });
     }
-    const bytes = Buffer.concat([Buffer.from('[{"experiment":"'), Buffer.from([0xc3, 0x28]), Buffer.from('","variant":"a","event":"participate","uuid":"u"}]')]);
-    const b64 = await c.track({ ...proxyEvent('POST', '/track'), body: bytes.toString('base64'), isBase64Encoded: true });
+    const bytes = Buffer.concat([
+      Buffer.from('[{"experiment":"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('","variant":"a","event":"participate","uuid":"u"}]'),
+    ]);
+    const b64 = await c.track({
+      ...proxyEvent('POST', '/track'),
+      body: bytes.toString('base64'),
+      isBase64Encoded: true,
+    });
     expect(body(b64)).toMatchObject({ stored: 0, rejected: [{ index: 0, field: 'experiment' }] });
     expect(await keysOf(c.config)).toEqual([]);
   });
@@ -220,11 +321,13 @@ describe('track, experiments, delete against a real Redis', () => {
     const config = testConfig(redis.url);
     const a = container(config);
     const b = container(config);
-    await a.track(post([
-      { experiment: 'gone', variant: 'a', event: 'participate', uuid: '1' },
-      { experiment: 'gone', variant: 'b', event: 'buy', uuid: '1' },
-      { experiment: 'kept', variant: 'a', event: 'participate', uuid: '1' },
-    ]));
+    await a.track(
+      post([
+        { experiment: 'gone', variant: 'a', event: 'participate', uuid: '1' },
+        { experiment: 'gone', variant: 'b', event: 'buy', uuid: '1' },
+        { experiment: 'kept', variant: 'a', event: 'participate', uuid: '1' },
+      ]),
+    );
     const before = await keysOf(config);
     const del = await b.remove(proxyEvent('DELETE', '/delete', { query: { experiment: 'gone' } }));
     expect(del.statusCode).toBe(200);
@@ -272,7 +375,9 @@ describe('track, experiments, delete against a real Redis', () => {
       const r = await h(get({ experiment: 'e', variant: 'a', event: 'participate', uuid: 'u' }));
       expect(r.statusCode).toBe(500);
       expect(body(r)).toEqual({ status: 'failed', message: expect.stringMatching(/misconfigured/), code: 'config' });
-      expect(String(log.mock.calls[0][0])).toMatch(/no Redis is configured: set redis_url in the config file or ABTEST_REDIS_URL/);
+      expect(String(log.mock.calls[0][0])).toMatch(
+        /no Redis is configured: set redis_url in the config file or ABTEST_REDIS_URL/,
+      );
     } finally {
       log.mockRestore();
     }
@@ -285,8 +390,15 @@ async function sendVisitors(c: ReturnType<typeof container>, n: number) {
   for (let i = 0; i < n; i++) {
     const variant = i % 2 ? 'b' : 'a';
     const uuid = `visitor-${i}`;
-    events.push({ experiment: 'big', variant, event: 'participate', uuid }, { experiment: 'big', variant, event: 'participate', uuid });
-    if (i % 5 < 2 && i % 5 === (i % 2)) events.push({ experiment: 'big', variant, event: 'signup', uuid }, { experiment: 'big', variant, event: 'signup', uuid });
+    events.push(
+      { experiment: 'big', variant, event: 'participate', uuid },
+      { experiment: 'big', variant, event: 'participate', uuid },
+    );
+    if (i % 5 < 2 && i % 5 === i % 2)
+      events.push(
+        { experiment: 'big', variant, event: 'signup', uuid },
+        { experiment: 'big', variant, event: 'signup', uuid },
+      );
   }
   for (let i = 0; i < events.length; i += 100) {
     const r = await c.track(post(events.slice(i, i + 100)));

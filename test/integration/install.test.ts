@@ -13,7 +13,11 @@ const root = path.join(__dirname, '..', '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'abtest-install-'));
 const prefix = path.join(work, 'prefix');
 const npm = (args: string[], cwd = root) =>
-  execFileSync('npm', [...args, '--no-audit', '--no-fund'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync('npm', [...args, '--no-audit', '--no-fund'], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 let files: string[] = [];
 
 beforeAll(() => {
@@ -25,10 +29,18 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 describe('npm pack + npm install -g', () => {
   it('the tarball holds what the CLI needs and no tests', () => {
-    const needed = ['dist/cli.js', 'dist/lambdas/track.js', 'dist/browser/abtest.js', 'dist/dashboard/index.html', 'wiring.json'];
+    const needed = [
+      'dist/cli.js',
+      'dist/lambdas/track.js',
+      'dist/browser/abtest.js',
+      'dist/dashboard/index.html',
+      'wiring.json',
+    ];
     // deploy bundles the Lambdas again from their sources
     for (const f of [...needed, 'lambdas/track.ts', 'src/api.ts']) expect(files).toContain(f);
-    expect(files.filter((f) => f.startsWith('test/') || f.startsWith('cli/') || f.includes('node_modules'))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('test/') || f.startsWith('cli/') || f.includes('node_modules'))).toEqual(
+      [],
+    );
   });
 
   it('puts abtest on the PATH of the prefix and it answers --help', () => {
@@ -47,7 +59,10 @@ describe('npm pack + npm install -g', () => {
       const r = await fetch(`${dev.base}/track?experiment=installed&variant=a&event=participate&uuid=1`);
       expect(await r.json()).toEqual({ status: 'ok', stored: 1 });
       const results = await fetch(`${dev.base}/experiments?scope=installed`, { headers: { 'x-api-key': dev.apiKey } });
-      expect((await results.json())[1]).toMatchObject({ experiment: 'installed', variants: [{ label: 'a', participants: 1 }] });
+      expect((await results.json())[1]).toMatchObject({
+        experiment: 'installed',
+        variants: [{ label: 'a', participants: 1 }],
+      });
     } finally {
       const exited = new Promise((resolve) => dev.child.once('exit', resolve));
       dev.child.kill('SIGINT');

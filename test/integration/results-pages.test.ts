@@ -41,7 +41,13 @@ describe('GET /experiments pages', () => {
     expect(page).toHaveLength(PAGE_LIMITS.full);
     expect(page.map((e: { experiment: string }) => e.experiment)).toEqual(names.slice(0, PAGE_LIMITS.full));
     expect(meta).toMatchObject({ total: 55, offset: 0, limit: PAGE_LIMITS.full, next: PAGE_LIMITS.full });
-    expect(page[2].goals[0]).toEqual({ goal: 'buy', results: [{ label: 'a', successes: 1, trials: 3 }, { label: 'b', successes: 0, trials: 1 }] });
+    expect(page[2].goals[0]).toEqual({
+      goal: 'buy',
+      results: [
+        { label: 'a', successes: 1, trials: 3 },
+        { label: 'b', successes: 0, trials: 1 },
+      ],
+    });
   });
 
   it('limit and offset walk the namespace; the last page says next: null', async () => {
@@ -66,17 +72,44 @@ describe('GET /experiments pages', () => {
     const [{ meta }, ...list] = body(await get({ summary: '1' }));
     expect(list).toHaveLength(55);
     expect(meta).toMatchObject({ total: 55, next: null });
-    expect(list[9]).toEqual({ experiment: 'e10', counting: 'exact', participants: 11, variants: [{ label: 'a', participants: 10 }, { label: 'b', participants: 1 }], goals: 1 });
+    expect(list[9]).toEqual({
+      experiment: 'e10',
+      counting: 'exact',
+      participants: 11,
+      variants: [
+        { label: 'a', participants: 10 },
+        { label: 'b', participants: 1 },
+      ],
+      goals: 1,
+    });
   });
 
   it('summary reads names and labels with the characters the key layout escapes', async () => {
     const env = configToEnv(testConfig(redis.url, { counting: 'hll' }));
     const h = { track: makeHandler(track, env), experiments: makeHandler(experiments, env) };
-    const events = ['u1', 'u2', 'u3'].map((uuid, i) => ({ experiment: 'c 50%: {x}', variant: i ? '%7B:}' : 'a', event: 'participate', uuid }));
+    const events = ['u1', 'u2', 'u3'].map((uuid, i) => ({
+      experiment: 'c 50%: {x}',
+      variant: i ? '%7B:}' : 'a',
+      event: 'participate',
+      uuid,
+    }));
     expect((await h.track(proxyEvent('POST', '/track', { body: JSON.stringify(events) }))).statusCode).toBe(200);
-    const [, ...list] = JSON.parse((await h.experiments(proxyEvent('GET', '/experiments', { query: { summary: '1' } }))).body);
+    const [, ...list] = JSON.parse(
+      (await h.experiments(proxyEvent('GET', '/experiments', { query: { summary: '1' } }))).body,
+    );
     await Promise.all([h.track.close(), h.experiments.close()]);
-    expect(list).toEqual([{ experiment: 'c 50%: {x}', counting: 'hll', participants: 3, variants: [{ label: '%7B:}', participants: 2 }, { label: 'a', participants: 1 }], goals: 0 }]);
+    expect(list).toEqual([
+      {
+        experiment: 'c 50%: {x}',
+        counting: 'hll',
+        participants: 3,
+        variants: [
+          { label: '%7B:}', participants: 2 },
+          { label: 'a', participants: 1 },
+        ],
+        goals: 0,
+      },
+    ]);
   });
 
   it('scope keeps the full shape of the named experiments and is bounded', async () => {
@@ -90,7 +123,11 @@ describe('GET /experiments pages', () => {
   });
 
   it.each([
-    ['limit', '0'], ['limit', String(PAGE_LIMITS.full + 1)], ['limit', 'ten'], ['offset', '-1'], ['offset', '1.5'],
+    ['limit', '0'],
+    ['limit', String(PAGE_LIMITS.full + 1)],
+    ['limit', 'ten'],
+    ['offset', '-1'],
+    ['offset', '1.5'],
   ])('%s=%s is a 400 naming the field', async (field, value) => {
     const r = await get({ [field]: value });
     expect(r.statusCode).toBe(400);

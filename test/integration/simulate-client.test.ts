@@ -52,7 +52,10 @@ describe('simulate client', () => {
       { index: 1, field: 'experiment', message: 'experiment "x" is not in allowed_experiments' },
       { index: 2, field: 'experiment', message: 'experiment "x" is not in allowed_experiments' },
     ];
-    answers = [{ status: 200, body: ok({ rejected }) }, { status: 200, body: ok({ rejected }) }];
+    answers = [
+      { status: 200, body: ok({ rejected }) },
+      { status: 200, body: ok({ rejected }) },
+    ];
     const client = new Client(base, 'key');
     const refusedEvent = { ...event, experiment: 'x' };
     const batch = { kind: 'post' as const, events: [event, refusedEvent, refusedEvent] };

@@ -34,15 +34,23 @@ const json = async (...args: string[]): Promise<SimulateResult> => {
 describe('parseExperiment', () => {
   it('reads name[/goal]:label=weight@rate,...', () => {
     expect(parseExperiment('button/click:red=1@0.10,green=2@0.125')).toEqual({
-      name: 'button', goal: 'click', variants: [{ label: 'red', weight: 1, rate: 0.1 }, { label: 'green', weight: 2, rate: 0.125 }],
+      name: 'button',
+      goal: 'click',
+      variants: [
+        { label: 'red', weight: 1, rate: 0.1 },
+        { label: 'green', weight: 2, rate: 0.125 },
+      ],
     });
     expect(parseExperiment('hero:a=1@0,b=1@1').goal).toBe('convert');
   });
 
-  it.each(['button', 'button:red=1', 'button:red=0@0.1,green=1@0.1', 'button:red=1@1.5,green=1@0.1'])('refuses %s with the format in the message', (spec) => {
-    expect(() => parseExperiment(spec)).toThrow(InputError);
-    expect(() => parseExperiment(spec)).toThrow(/name\[\/goal\]:label=weight@rate/);
-  });
+  it.each(['button', 'button:red=1', 'button:red=0@0.1,green=1@0.1', 'button:red=1@1.5,green=1@0.1'])(
+    'refuses %s with the format in the message',
+    (spec) => {
+      expect(() => parseExperiment(spec)).toThrow(InputError);
+      expect(() => parseExperiment(spec)).toThrow(/name\[\/goal\]:label=weight@rate/);
+    },
+  );
 });
 
 describe('abtest simulate (built binary, its own abtest dev)', () => {
@@ -86,7 +94,9 @@ describe('abtest simulate (built binary, its own abtest dev)', () => {
   it('takes --counting hll or exact only, as commander choices named in --help', async () => {
     const r = await simulate('--counting', 'approx');
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/option '--counting <mode>' argument 'approx' is invalid\. Allowed choices are hll, exact\./);
+    expect(r.stderr).toMatch(
+      /option '--counting <mode>' argument 'approx' is invalid\. Allowed choices are hll, exact\./,
+    );
     const help = (await simulate('--help')).stdout.replace(/\s+/g, ' ');
     expect(help).toContain('--counting <mode> counting mode of the abtest dev started here (choices: "hll", "exact")');
   });
@@ -174,11 +184,17 @@ describe('abtest simulate --url (an abtest dev already running)', () => {
     }[];
     const pricing = experiments.find((e) => e.experiment === 'pricing')!;
     expect(pricing.definition).toMatchObject({ state: 'running', phase: 1 });
-    expect(pricing.definition!.variants).toEqual([{ label: 'low', weight: 2 }, { label: 'mid', weight: 1 }, { label: 'high', weight: 1 }]);
+    expect(pricing.definition!.variants).toEqual([
+      { label: 'low', weight: 2 },
+      { label: 'mid', weight: 1 },
+      { label: 'high', weight: 1 },
+    ]);
     expect(pricing.variants.map((v) => v.label)).toEqual(['low', 'mid', 'high']);
     expect(pricing.srm).toMatchObject({ mismatch: false, expected: 'declared weights' });
     // Run again: the delete removed the old definition and counts; the new run is phase 1 again.
-    expect((await json('--url', base, '--api-key', key, '--visitors', '50', '--namespace', 'defined')).problems).toEqual([]);
+    expect(
+      (await json('--url', base, '--api-key', key, '--visitors', '50', '--namespace', 'defined')).problems,
+    ).toEqual([]);
   });
 
   it('takes --url as the base or one of its routes', async () => {

@@ -61,7 +61,8 @@ describe('HyperLogLog counting error (real redis-server)', () => {
   });
 
   it('a perfect 50/50 split raises no SRM alarm once the counting error is allowed for', () => {
-    const alarms = (standardError: number) => arms.filter((p) => sampleRatioCheck(p, { standardError }).mismatch).length;
+    const alarms = (standardError: number) =>
+      arms.filter((p) => sampleRatioCheck(p, { standardError }).mismatch).length;
     expect(alarms(HLL_STANDARD_ERROR)).toBe(0);
     // Pearson's χ² alone treats the HLL noise (±406) as if it were a bad split (binomial ±112)
     expect(alarms(0)).toBeGreaterThan(0);
@@ -69,7 +70,14 @@ describe('HyperLogLog counting error (real redis-server)', () => {
 
   it('equal conversion rates are not significant once the counting error is allowed for', () => {
     const significant = (standardError: number) =>
-      arms.filter((arm, k) => twoProportionTest({ label: 'a', successes: goals[k][0], trials: arm[0] }, { label: 'b', successes: goals[k][1], trials: arm[1] }, standardError).pValue < 0.05).length;
+      arms.filter(
+        (arm, k) =>
+          twoProportionTest(
+            { label: 'a', successes: goals[k][0], trials: arm[0] },
+            { label: 'b', successes: goals[k][1], trials: arm[1] },
+            standardError,
+          ).pValue < 0.05,
+      ).length;
     expect(significant(HLL_STANDARD_ERROR)).toBeLessThanOrEqual(2);
     expect(significant(0)).toBeGreaterThan(significant(HLL_STANDARD_ERROR));
   });

@@ -30,9 +30,14 @@ describe('the Redis client and pingStore', () => {
     const config = testConfig(withPassword('/99'));
     const client = createRedis(config);
     try {
-      const failure = await new RedisCounterStore(client, config).track([ev]).then(() => null, (e) => e);
+      const failure = await new RedisCounterStore(client, config).track([ev]).then(
+        () => null,
+        (e) => e,
+      );
       expect(failure).toBeInstanceOf(UnavailableError);
-      expect(failure.message).toBe(`Redis at 127.0.0.1:${redis.port} has no database 99: fix the database number in redis_url`);
+      expect(failure.message).toBe(
+        `Redis at 127.0.0.1:${redis.port} has no database 99: fix the database number in redis_url`,
+      );
       expect(await admin.keys(`${config.key_prefix}*`)).toEqual([]);
     } finally {
       client.disconnect();
@@ -73,12 +78,18 @@ describe('the Redis client and pingStore', () => {
       const client = createRedis(config);
       new RedisCounterStore(client, config).track([${JSON.stringify(ev)}]).catch((e) => console.log(e.message));
       setTimeout(() => client.disconnect(), 800);`;
-    const out = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: path.join(__dirname, '../..'), encoding: 'utf8' });
+    const out = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], {
+      cwd: path.join(__dirname, '../..'),
+      encoding: 'utf8',
+    });
     expect(out.stdout.trim()).toMatch(/^Redis at 127\.0\.0\.1:\d+ cannot be reached/);
     expect(out.stderr).not.toMatch(/Unhandled error event|ECONNREFUSED/);
     const lines = out.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0])).toEqual({ level: 'warn', message: expect.stringMatching(/^Redis at 127\.0\.0\.1:\d+ cannot be reached/) });
+    expect(JSON.parse(lines[0])).toEqual({
+      level: 'warn',
+      message: expect.stringMatching(/^Redis at 127\.0\.0\.1:\d+ cannot be reached/),
+    });
   });
 
   it('pingStore accepts a good URL and refuses the others with one sentence naming --redis-url', async () => {
@@ -86,12 +97,24 @@ describe('the Redis client and pingStore', () => {
     const port = await freePort();
     const cases: [string, RegExp][] = [
       [`redis://127.0.0.1:${port}`, /^Redis at 127\.0\.0\.1:\d+ cannot be reached .* --redis-url\/redis_url is right$/],
-      [`redis://:wrong-pw@127.0.0.1:${redis.port}`, /^Redis at 127\.0\.0\.1:\d+ refused the user or password of --redis-url\/redis_url$/],
-      [`redis://127.0.0.1:${redis.port}`, /^Redis at 127\.0\.0\.1:\d+ needs a password: give it in --redis-url\/redis_url$/],
-      [withPassword('/99'), /^Redis at 127\.0\.0\.1:\d+ has no database 99: fix the database number in --redis-url\/redis_url$/],
+      [
+        `redis://:wrong-pw@127.0.0.1:${redis.port}`,
+        /^Redis at 127\.0\.0\.1:\d+ refused the user or password of --redis-url\/redis_url$/,
+      ],
+      [
+        `redis://127.0.0.1:${redis.port}`,
+        /^Redis at 127\.0\.0\.1:\d+ needs a password: give it in --redis-url\/redis_url$/,
+      ],
+      [
+        withPassword('/99'),
+        /^Redis at 127\.0\.0\.1:\d+ has no database 99: fix the database number in --redis-url\/redis_url$/,
+      ],
     ];
     for (const [url, message] of cases) {
-      const failure = await pingStore(testConfig(url)).then(() => null, (e) => e);
+      const failure = await pingStore(testConfig(url)).then(
+        () => null,
+        (e) => e,
+      );
       expect(failure).toBeInstanceOf(AbtestError);
       expect(failure.message).toMatch(message);
       expect(failure.message).not.toMatch(/pw/);
@@ -100,9 +123,15 @@ describe('the Redis client and pingStore', () => {
 
   it('internal client texts become sentences; URLs in them lose their password', () => {
     const config = testConfig('redis://:pw@example.com:6380', { redis_command_timeout_ms: 300 });
-    expect(sentence(new Error('Reached the max retries per request limit (which is 0).'), config)).toMatch(/^Redis at example\.com:6380 cannot be reached/);
-    expect(sentence(new Error('Command timed out'), config)).toBe('Redis at example.com:6380 did not answer within redis_command_timeout_ms (300 ms); check that it is up and reachable (redis_url)');
-    expect(sentence(new Error('weird redis://u:pw@h:1/0 thing'), config)).toBe('Redis at example.com:6380 failed: weird redis://u:***@h:1/0 thing');
+    expect(sentence(new Error('Reached the max retries per request limit (which is 0).'), config)).toMatch(
+      /^Redis at example\.com:6380 cannot be reached/,
+    );
+    expect(sentence(new Error('Command timed out'), config)).toBe(
+      'Redis at example.com:6380 did not answer within redis_command_timeout_ms (300 ms); check that it is up and reachable (redis_url)',
+    );
+    expect(sentence(new Error('weird redis://u:pw@h:1/0 thing'), config)).toBe(
+      'Redis at example.com:6380 failed: weird redis://u:***@h:1/0 thing',
+    );
     expect(redactUrl('rediss://:secret@host:6379/1')).toBe('rediss://:***@host:6379/1');
     expect(redactUrl('redis://:se cret@ho st')).toBe('redis://:***@ho st');
   });
@@ -119,9 +148,16 @@ describe('the hot path', () => {
       await admin.config('RESETSTAT');
       await other.track([{ ...ev, uuid: 'u2' }]);
       const stats = String(await admin.info('commandstats'));
-      const calls = [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].filter(([, name]) => name !== 'info' && name !== 'config');
+      const calls = [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].filter(
+        ([, name]) => name !== 'info' && name !== 'config',
+      );
       // One EVALSHA; the rest are the commands inside the track script.
-      expect(calls.map(([, name, n]) => `${name}=${n}`).sort()).toEqual(['evalsha=1', 'hmget=1', 'pfadd=1', 'sismember=1']);
+      expect(calls.map(([, name, n]) => `${name}=${n}`).sort()).toEqual([
+        'evalsha=1',
+        'hmget=1',
+        'pfadd=1',
+        'sismember=1',
+      ]);
     } finally {
       clients.forEach((c) => c.disconnect());
     }

@@ -4,9 +4,22 @@ import Redis, { Cluster } from 'ioredis';
 import { configToEnv } from '../../src/config';
 import { UnavailableError } from '../../src/errors';
 import { createRedis, RedisCounterStore, type RedisClient, type TrackEvent } from '../../src/store';
-import { redisHasTls, startTestCluster, startTlsRedis, testConfig, type TestCluster, type TlsRedis } from '../helpers/redis';
+import {
+  redisHasTls,
+  startTestCluster,
+  startTlsRedis,
+  testConfig,
+  type TestCluster,
+  type TlsRedis,
+} from '../helpers/redis';
 
-const ev = (experiment: string, variant: string, event: string, uuid: string): TrackEvent => ({ namespace: 'ns', experiment, variant, event, uuid });
+const ev = (experiment: string, variant: string, event: string, uuid: string): TrackEvent => ({
+  namespace: 'ns',
+  experiment,
+  variant,
+  event,
+  uuid,
+});
 const names = (store: RedisCounterStore) => store.results('ns').then((r) => r.map((e) => e.experiment));
 
 describe('against a real 3-master Redis Cluster', () => {
@@ -21,12 +34,21 @@ describe('against a real 3-master Redis Cluster', () => {
   });
 
   it('tracks, reads results, holds caps, deletes; a killed node gives 503 within the timeout and comes back without a restart', async () => {
-    const config = testConfig(cluster.url, { redis_cluster: true, counting: 'exact', max_experiments_per_namespace: 5, max_variants_per_experiment: 2 });
+    const config = testConfig(cluster.url, {
+      redis_cluster: true,
+      counting: 'exact',
+      max_experiments_per_namespace: 5,
+      max_variants_per_experiment: 2,
+    });
     client = createRedis(config);
     const store = new RedisCounterStore(client, config);
     const experiments = Array.from({ length: 5 }, (_, i) => `exp ${i}`);
     for (const name of experiments) {
-      const out = await store.track([ev(name, 'a', 'participate', 'u1'), ev(name, 'b', 'participate', 'u2'), ev(name, 'b', 'buy', 'u2')]);
+      const out = await store.track([
+        ev(name, 'a', 'participate', 'u1'),
+        ev(name, 'b', 'participate', 'u2'),
+        ev(name, 'b', 'buy', 'u2'),
+      ]);
       expect(out).toEqual({ stored: 3, rejected: [] });
     }
     // The experiments' keys are spread over the three masters.
@@ -36,29 +58,54 @@ describe('against a real 3-master Redis Cluster', () => {
     expect(perNode.filter((n) => n > 0).length).toBe(3);
     expect(await names(store)).toEqual(experiments);
     const [first] = await store.results('ns', ['exp 0']);
-    expect(first.variants).toEqual([{ label: 'a', participants: 1 }, { label: 'b', participants: 1 }]);
-    expect(first.goals).toEqual([{ goal: 'buy', results: [{ label: 'a', successes: 0, trials: 1 }, { label: 'b', successes: 1, trials: 1 }] }]);
+    expect(first.variants).toEqual([
+      { label: 'a', participants: 1 },
+      { label: 'b', participants: 1 },
+    ]);
+    expect(first.goals).toEqual([
+      {
+        goal: 'buy',
+        results: [
+          { label: 'a', successes: 0, trials: 1 },
+          { label: 'b', successes: 1, trials: 1 },
+        ],
+      },
+    ]);
     // Caps: a sixth experiment and a third variant are refused.
-    expect((await store.track([ev('exp 5', 'a', 'participate', 'u')])).rejected[0].message).toMatch(/max_experiments_per_namespace/);
-    expect((await store.track([ev('exp 0', 'c', 'participate', 'u')])).rejected[0].message).toMatch(/max_variants_per_experiment/);
+    expect((await store.track([ev('exp 5', 'a', 'participate', 'u')])).rejected[0].message).toMatch(
+      /max_experiments_per_namespace/,
+    );
+    expect((await store.track([ev('exp 0', 'c', 'participate', 'u')])).rejected[0].message).toMatch(
+      /max_variants_per_experiment/,
+    );
     // Delete, then the freed place is taken through the cap.
     expect(await store.deleteExperiment('ns', 'exp 1')).toBe(true);
     expect(await names(store)).toEqual(experiments.filter((e) => e !== 'exp 1'));
     expect((await store.track([ev('exp 5', 'a', 'participate', 'u')])).rejected).toEqual([]);
-    expect((await store.track([ev('exp 1', 'a', 'participate', 'u')])).rejected[0].message).toMatch(/max_experiments_per_namespace/);
+    expect((await store.track([ev('exp 1', 'a', 'participate', 'u')])).rejected[0].message).toMatch(
+      /max_experiments_per_namespace/,
+    );
 
     await cluster.kill(1);
     const started = Date.now();
-    const failure = await store.track([ev('exp 0', 'a', 'participate', 'u3')]).then(() => null, (e) => e);
+    const failure = await store.track([ev('exp 0', 'a', 'participate', 'u3')]).then(
+      () => null,
+      (e) => e,
+    );
     // Either this event's slot was on the killed node, or the cluster already knows it is down.
     if (failure) {
       expect(failure).toBeInstanceOf(UnavailableError);
       expect(Date.now() - started).toBeLessThan(config.redis_command_timeout_ms + 400);
     }
-    const outage = await Promise.all(experiments.map((e) => {
-      const t0 = Date.now();
-      return store.track([ev(e, 'a', 'participate', 'u4')]).then(() => ({ ok: true, ms: Date.now() - t0 }), () => ({ ok: false, ms: Date.now() - t0 }));
-    }));
+    const outage = await Promise.all(
+      experiments.map((e) => {
+        const t0 = Date.now();
+        return store.track([ev(e, 'a', 'participate', 'u4')]).then(
+          () => ({ ok: true, ms: Date.now() - t0 }),
+          () => ({ ok: false, ms: Date.now() - t0 }),
+        );
+      }),
+    );
     expect(outage.some((o) => !o.ok)).toBe(true);
     for (const o of outage) expect(o.ms).toBeLessThan(config.redis_command_timeout_ms + 400);
 
@@ -68,7 +115,10 @@ describe('against a real 3-master Redis Cluster', () => {
     while (!recovered && Date.now() < recoverBy) {
       // Node 1 kept no data (no persistence): its experiments come back as new ones, through the cap.
       const listed = ['exp 0', 'exp 2', 'exp 3', 'exp 4', 'exp 5'];
-      recovered = await store.track(listed.map((e) => ev(e, 'a', 'participate', 'u5'))).then((o) => o.rejected.length === 0, () => false);
+      recovered = await store.track(listed.map((e) => ev(e, 'a', 'participate', 'u5'))).then(
+        (o) => o.rejected.length === 0,
+        () => false,
+      );
       if (!recovered) await new Promise((r) => setTimeout(r, 200));
     }
     expect(recovered).toBe(true);
@@ -104,10 +154,15 @@ describe('against a real 3-master Redis Cluster', () => {
     const other = createRedis(config);
     try {
       const store = new RedisCounterStore(other, config);
-      const outcomes = await Promise.all(Array.from({ length: 30 }, (_, i) => {
-        const t0 = Date.now();
-        return store.track([ev(`far ${i}`, 'a', 'participate', 'u')]).then(() => ({ ok: true, ms: Date.now() - t0 }), (e) => ({ ok: false, ms: Date.now() - t0, e }));
-      }));
+      const outcomes = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => {
+          const t0 = Date.now();
+          return store.track([ev(`far ${i}`, 'a', 'participate', 'u')]).then(
+            () => ({ ok: true, ms: Date.now() - t0 }),
+            (e) => ({ ok: false, ms: Date.now() - t0, e }),
+          );
+        }),
+      );
       expect(outcomes.some((o) => !o.ok)).toBe(true);
       const bound = config.redis_command_timeout_ms + config.redis_connect_timeout_ms + 400;
       for (const o of outcomes) expect(o.ms).toBeLessThan(bound);
@@ -151,7 +206,9 @@ if (!tlsWorks) console.warn('skipping the TLS tests: this redis-server was built
 
   it('without the CA the certificate is refused with a sentence naming redis_tls_ca', async () => {
     const store = storeFor({});
-    await expect(store.track([ev('tls', 'a', 'participate', 'u1')])).rejects.toThrow(/TLS handshake .* failed.*redis_tls_ca/);
+    await expect(store.track([ev('tls', 'a', 'participate', 'u1')])).rejects.toThrow(
+      /TLS handshake .* failed.*redis_tls_ca/,
+    );
   });
 
   it('a Lambda gets the PEM text, not the path of a file it does not have', () => {

@@ -1,6 +1,12 @@
 import { createRedis, RedisCounterStore, type TrackEvent } from '../../src/store';
 import { UnavailableError } from '../../src/errors';
-import { startFreezingProxy, startTestRedis, testConfig, type FreezingProxy, type PrivateRedis } from '../helpers/redis';
+import {
+  startFreezingProxy,
+  startTestRedis,
+  testConfig,
+  type FreezingProxy,
+  type PrivateRedis,
+} from '../helpers/redis';
 
 let redis: PrivateRedis;
 let proxy: FreezingProxy;
@@ -13,7 +19,13 @@ afterAll(async () => {
   await redis.stop();
 });
 
-const ev = (experiment: string, uuid: string): TrackEvent => ({ namespace: 'ns', experiment, variant: 'a', event: 'participate', uuid });
+const ev = (experiment: string, uuid: string): TrackEvent => ({
+  namespace: 'ns',
+  experiment,
+  variant: 'a',
+  event: 'participate',
+  uuid,
+});
 
 /** How long `work` takes to fail, and with what. */
 async function timeToFail(work: () => Promise<unknown>): Promise<{ ms: number; error: unknown }> {
@@ -36,8 +48,16 @@ describe('every store operation has one overall deadline (redis_command_timeout_
       proxy.freeze();
       // Eight callers arriving one after the other, as concurrent HTTP requests do.
       const calls = Array.from({ length: 8 }, (_, i) =>
-        new Promise((r) => setTimeout(r, 40 * i)).then(() => timeToFail(() =>
-          i % 3 === 2 ? store.results('ns') : i % 3 === 1 ? store.deleteExperiment('ns', 'warm') : store.track([ev(`new${i}`, `u${i}`)]))));
+        new Promise((r) => setTimeout(r, 40 * i)).then(() =>
+          timeToFail(() =>
+            i % 3 === 2
+              ? store.results('ns')
+              : i % 3 === 1
+                ? store.deleteExperiment('ns', 'warm')
+                : store.track([ev(`new${i}`, `u${i}`)]),
+          ),
+        ),
+      );
       const outcomes = await Promise.all(calls);
       for (const { ms, error } of outcomes) {
         expect(error).toBeInstanceOf(UnavailableError);

@@ -14,7 +14,13 @@ afterAll(async () => {
   await redis.stop();
 });
 
-const ev = (experiment: string, variant: string, event: string, uuid: string): TrackEvent => ({ namespace: 'ns', experiment, variant, event, uuid });
+const ev = (experiment: string, variant: string, event: string, uuid: string): TrackEvent => ({
+  namespace: 'ns',
+  experiment,
+  variant,
+  event,
+  uuid,
+});
 
 describe('tracking racing with delete (separate processes)', () => {
   let workers: StoreWorker[] = [];
@@ -34,8 +40,12 @@ describe('tracking racing with delete (separate processes)', () => {
       const delay = round % 4;
       await Promise.all([
         t1.call<TrackOutcome>('track', { events: [ev(name, `a${round}`, 'participate', `x${round}`)] }),
-        t2.call<TrackOutcome>('track', { events: [ev(name, `b${round}`, 'participate', `y${round}`), ev(name, `b${round}`, 'buy', `y${round}`)] }),
-        new Promise((r) => setTimeout(r, delay)).then(() => deleter.call('delete', { namespace: 'ns', experiment: name })),
+        t2.call<TrackOutcome>('track', {
+          events: [ev(name, `b${round}`, 'participate', `y${round}`), ev(name, `b${round}`, 'buy', `y${round}`)],
+        }),
+        new Promise((r) => setTimeout(r, delay)).then(() =>
+          deleter.call('delete', { namespace: 'ns', experiment: name }),
+        ),
       ]);
       const [listed, mode, variants] = await Promise.all([
         admin.sismember(index, name),
@@ -64,12 +74,15 @@ describe('caps after a delete', () => {
     const clients = [createRedis(config), createRedis(config)];
     const [a, b] = clients.map((c) => new RedisCounterStore(c, config));
     try {
-      for (const name of ['e1', 'e2', 'e3']) expect((await a.track([ev(name, 'v', 'participate', 'u')])).rejected).toEqual([]);
+      for (const name of ['e1', 'e2', 'e3'])
+        expect((await a.track([ev(name, 'v', 'participate', 'u')])).rejected).toEqual([]);
       expect(await b.deleteExperiment('ns', 'e1')).toBe(true);
       expect((await b.track([ev('e4', 'v', 'participate', 'u')])).rejected).toEqual([]);
       // a has seen e1 before; the namespace is full again, so e1 must be refused.
       const out = await a.track([ev('e1', 'v', 'participate', 'u2')]);
-      expect(out.rejected).toEqual([{ index: 0, message: expect.stringMatching(/max_experiments_per_namespace \(3\)/) }]);
+      expect(out.rejected).toEqual([
+        { index: 0, message: expect.stringMatching(/max_experiments_per_namespace \(3\)/) },
+      ]);
       expect((await admin.smembers(namespaceKey(config.key_prefix, 'ns'))).sort()).toEqual(['e2', 'e3', 'e4']);
       expect(await admin.hget(experimentKeys(config.key_prefix, 'ns', 'e1').meta, 'mode')).toBeNull();
     } finally {

@@ -24,7 +24,10 @@ describe('hash', () => {
 
 describe('bucketRanges', () => {
   it.each(cases.bucketRanges)('weights $weights, sample $sample', ({ weights, sample, ranges }) => {
-    const got = bucketRanges(weights.map((w) => (w === null ? undefined : w)), sample);
+    const got = bucketRanges(
+      weights.map((w) => (w === null ? undefined : w)),
+      sample,
+    );
     expect(got).toHaveLength(ranges.length);
     got.forEach(([a, b], i) => {
       expect(a).toBeCloseTo(ranges[i][0], 12);
@@ -34,16 +37,22 @@ describe('bucketRanges', () => {
 });
 
 describe('assign', () => {
-  it.each(cases.assign)('$experiment / $visitor (sample $sample) → $variant', ({ experiment, visitor, variants, sample, index, variant, inSample }) => {
-    expect(assign(experiment, visitor, variants, sample)).toEqual({ index, variant, inSample });
-  });
+  it.each(cases.assign)(
+    '$experiment / $visitor (sample $sample) → $variant',
+    ({ experiment, visitor, variants, sample, index, variant, inSample }) => {
+      expect(assign(experiment, visitor, variants, sample)).toEqual({ index, variant, inSample });
+    },
+  );
 });
 
 describe('eventUuid', () => {
-  it.each(cases.eventUuid)('$namespace / $experiment / $event / $visitor', ({ namespace, experiment, event, visitor, uuid }) => {
-    expect(eventUuid(namespace, experiment, event, visitor)).toBe(uuid);
-    expect(uuid).toMatch(/^[0-9a-f]{32}$/);
-  });
+  it.each(cases.eventUuid)(
+    '$namespace / $experiment / $event / $visitor',
+    ({ namespace, experiment, event, visitor, uuid }) => {
+      expect(eventUuid(namespace, experiment, event, visitor)).toBe(uuid);
+      expect(uuid).toMatch(/^[0-9a-f]{32}$/);
+    },
+  );
 });
 
 describe('properties', () => {
@@ -66,7 +75,10 @@ describe('properties', () => {
   });
 
   test('weights give their shares', () => {
-    const v = [{ label: 'a', weight: 80 }, { label: 'b', weight: 20 }];
+    const v = [
+      { label: 'a', weight: 80 },
+      { label: 'b', weight: 20 },
+    ];
     const a = ids.filter((id) => assign('weights', id, v).variant === 'a').length / ids.length;
     expect(a).toBeGreaterThan(0.78);
     expect(a).toBeLessThan(0.82);
@@ -95,6 +107,14 @@ describe('properties', () => {
 
   test('eventUuid differs by every part', () => {
     const base = eventUuid('ns', 'exp', 'goal', 'visitor');
-    expect(new Set([base, eventUuid('ns2', 'exp', 'goal', 'visitor'), eventUuid('ns', 'exp2', 'goal', 'visitor'), eventUuid('ns', 'exp', 'goal2', 'visitor'), eventUuid('ns', 'exp', 'goal', 'visitor2')]).size).toBe(5);
+    expect(
+      new Set([
+        base,
+        eventUuid('ns2', 'exp', 'goal', 'visitor'),
+        eventUuid('ns', 'exp2', 'goal', 'visitor'),
+        eventUuid('ns', 'exp', 'goal2', 'visitor'),
+        eventUuid('ns', 'exp', 'goal', 'visitor2'),
+      ]).size,
+    ).toBe(5);
   });
 });

@@ -1,4 +1,4 @@
-import http from 'node:http';
+import type http from 'node:http';
 import { format as buildFormat } from '../../cli/commands/build';
 import { format as configureFormat, type ConfigureResult } from '../../cli/commands/configure';
 import { format as deployFormat, type DeployResult } from '../../cli/commands/deploy';
@@ -134,7 +134,10 @@ test('abtest preflight: one line per check, the fix under each that is not ok', 
 });
 
 test('abtest rollback: each function moved', () => {
-  const moved = [{ fn: 'abtest-prod-track', from: '3', to: '2' }, { fn: 'abtest-prod-delete', from: '2', to: '1' }];
+  const moved = [
+    { fn: 'abtest-prod-track', from: '3', to: '2' },
+    { fn: 'abtest-prod-delete', from: '2', to: '1' },
+  ];
   expect(rollbackFormat({ moved })).toEqual([
     '✔ abtest-prod-track: live now serves version 2 (was 3)',
     '✔ abtest-prod-delete: live now serves version 1 (was 2)',

@@ -78,7 +78,9 @@ describe('validateConfig', () => {
   });
 
   it('accepts TLS, passwords and a database number', () => {
-    expect(validateConfig({ redis_url: 'rediss://:p%40ss@cache.example.com:6380/2' }).redis_url).toBe('rediss://:p%40ss@cache.example.com:6380/2');
+    expect(validateConfig({ redis_url: 'rediss://:p%40ss@cache.example.com:6380/2' }).redis_url).toBe(
+      'rediss://:p%40ss@cache.example.com:6380/2',
+    );
   });
 });
 
@@ -93,7 +95,14 @@ describe('environment', () => {
       ABTEST_THROTTLE: '{"rate_limit":5,"burst_limit":10}',
       PATH: '/bin',
     });
-    expect(c).toMatchObject({ redis_url: 'redis://h:1/0', counting: 'exact', max_name_length: 64, redis_cluster: true, allowed_experiments: ['a', 'b'], throttle: { rate_limit: 5, burst_limit: 10 } });
+    expect(c).toMatchObject({
+      redis_url: 'redis://h:1/0',
+      counting: 'exact',
+      max_name_length: 64,
+      redis_cluster: true,
+      allowed_experiments: ['a', 'b'],
+      throttle: { rate_limit: 5, burst_limit: 10 },
+    });
   });
 
   it('refuses an unknown ABTEST_ variable and a bad value, naming it', () => {
@@ -103,10 +112,26 @@ describe('environment', () => {
   });
 
   it('configToEnv carries exactly the runtime keys that differ from defaults, and round-trips', () => {
-    const c = validateConfig({ redis_url: 'redis://h:1', counting: 'exact', allowed_experiments: ['x'], region: 'eu-west-1', max_goals_per_experiment: 3 });
+    const c = validateConfig({
+      redis_url: 'redis://h:1',
+      counting: 'exact',
+      allowed_experiments: ['x'],
+      region: 'eu-west-1',
+      max_goals_per_experiment: 3,
+    });
     const env = configToEnv(c);
-    expect(env).toEqual({ ABTEST_REDIS_URL: 'redis://h:1', ABTEST_COUNTING: 'exact', ABTEST_ALLOWED_EXPERIMENTS: '["x"]', ABTEST_MAX_GOALS_PER_EXPERIMENT: '3' });
-    expect(configFromEnv(env)).toMatchObject({ redis_url: 'redis://h:1', counting: 'exact', allowed_experiments: ['x'], max_goals_per_experiment: 3 });
+    expect(env).toEqual({
+      ABTEST_REDIS_URL: 'redis://h:1',
+      ABTEST_COUNTING: 'exact',
+      ABTEST_ALLOWED_EXPERIMENTS: '["x"]',
+      ABTEST_MAX_GOALS_PER_EXPERIMENT: '3',
+    });
+    expect(configFromEnv(env)).toMatchObject({
+      redis_url: 'redis://h:1',
+      counting: 'exact',
+      allowed_experiments: ['x'],
+      max_goals_per_experiment: 3,
+    });
   });
 });
 
@@ -118,10 +143,15 @@ describe('loadConfig', () => {
     fs.writeFileSync(path.join(home, '.abtest', 'config.json'), JSON.stringify({ namespace: 'home' }));
     expect(loadConfig({ cwd, home, env: {} }).config.namespace).toBe('home');
     fs.writeFileSync(path.join(cwd, 'abtest.config.json'), JSON.stringify({ namespace: 'cwd' }));
-    expect(loadConfig({ cwd, home, env: {} })).toMatchObject({ config: { namespace: 'cwd' }, path: path.join(cwd, 'abtest.config.json') });
+    expect(loadConfig({ cwd, home, env: {} })).toMatchObject({
+      config: { namespace: 'cwd' },
+      path: path.join(cwd, 'abtest.config.json'),
+    });
     fs.writeFileSync(path.join(cwd, 'other.json'), JSON.stringify({ namespace: 'flag' }));
     expect(loadConfig({ file: 'other.json', cwd, home, env: {} }).config.namespace).toBe('flag');
-    expect(loadConfig({ file: 'other.json', cwd, home, env: { ABTEST_NAMESPACE: 'env' } }).config.namespace).toBe('env');
+    expect(loadConfig({ file: 'other.json', cwd, home, env: { ABTEST_NAMESPACE: 'env' } }).config.namespace).toBe(
+      'env',
+    );
   });
 
   it('with no file at all gives the defaults', () => {
@@ -142,13 +172,19 @@ describe('extra_wiring', () => {
   const base = JSON.parse(fs.readFileSync(path.join(root, 'wiring.json'), 'utf8'));
 
   it.each([
-    [{ functions: [{ name: 'hit', handler: 'hit', memory: 256, timeout: 5 }] },
-      /functions\[0\].handler" must be a handler/],
-    [{ functions: [{ name: 'hit', handler: 'hit.h', memory: 64, timeout: 5 }] },
-      /functions\[0\].memory" must be a whole number/],
+    [
+      { functions: [{ name: 'hit', handler: 'hit', memory: 256, timeout: 5 }] },
+      /functions\[0\].handler" must be a handler/,
+    ],
+    [
+      { functions: [{ name: 'hit', handler: 'hit.h', memory: 64, timeout: 5 }] },
+      /functions\[0\].memory" must be a whole number/,
+    ],
     [{ routes: [{ path: 'hit', method: 'GET', function: 'track' }] }, /"extra_wiring.routes\[0\].path" must be a path/],
-    [{ routes: [{ path: '/hit', method: 'FETCH', function: 'track' }] },
-      /"extra_wiring.routes\[0\].method" must be one of/],
+    [
+      { routes: [{ path: '/hit', method: 'FETCH', function: 'track' }] },
+      /"extra_wiring.routes\[0\].method" must be one of/,
+    ],
     [{ routes: {} }, /"extra_wiring.routes" must be a list/],
   ])('the config refuses the shape %j, naming the entry', (extra, message) => {
     expect(() => validateConfig({ extra_wiring: extra })).toThrow(message);

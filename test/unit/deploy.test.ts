@@ -31,8 +31,15 @@ const config = validateConfig({ redis_url: 'redis://h:6379', namespace: 'shop' }
 const at = { region: 'eu-west-1', accountId: '111122223333', stage: 'prod' };
 const ctx = { aws: {}, report: silentReporter, sleep: async () => {} } as unknown as DeployContext;
 const empty: Actual = {
-  role: null, functions: { 'abtest-prod-track': null, 'abtest-prod-experiments': null }, unwired: [], apiId: null,
-  resources: [], gatewayResponses: {}, stage: null, apiKey: null, usagePlan: null,
+  role: null,
+  functions: { 'abtest-prod-track': null, 'abtest-prod-experiments': null },
+  unwired: [],
+  apiId: null,
+  resources: [],
+  gatewayResponses: {},
+  stage: null,
+  apiKey: null,
+  usagePlan: null,
 };
 
 describe('desiredState', () => {
@@ -45,7 +52,12 @@ describe('desiredState', () => {
   });
 
   it('adds VPC access to the role only with a VPC', () => {
-    const vpc = desiredState({ ...config, vpc: { subnet_ids: ['s-1'], security_group_ids: ['sg-1'] } }, wiring, zips, at);
+    const vpc = desiredState(
+      { ...config, vpc: { subnet_ids: ['s-1'], security_group_ids: ['sg-1'] } },
+      wiring,
+      zips,
+      at,
+    );
     expect(vpc.policies[1]).toBe('arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole');
     expect(vpc.functions[0].vpc).toEqual({ subnetIds: ['s-1'], securityGroupIds: ['sg-1'] });
   });
@@ -73,8 +85,12 @@ describe('desiredState', () => {
   });
 
   it('changes the API hash when the routes change, not when code does', () => {
-    expect(desiredState(config, wiring, { track: { zip: Buffer.from('y'), sha256: 'other' }, experiments: zip }, at).apiHash).toBe(d.apiHash);
-    expect(desiredState({ ...config, cors_origin: 'https://shop.example' }, wiring, zips, at).apiHash).not.toBe(d.apiHash);
+    expect(
+      desiredState(config, wiring, { track: { zip: Buffer.from('y'), sha256: 'other' }, experiments: zip }, at).apiHash,
+    ).toBe(d.apiHash);
+    expect(desiredState({ ...config, cors_origin: 'https://shop.example' }, wiring, zips, at).apiHash).not.toBe(
+      d.apiHash,
+    );
   });
 });
 
@@ -112,12 +128,22 @@ describe('planDeploy', () => {
 describe('configurationDiff', () => {
   const spec = desiredState(config, wiring, zips, at).functions[0];
   const live = {
-    Runtime: 'nodejs24.x', Handler: 'track.handler', MemorySize: 256, Timeout: 5, Role: 'arn:role',
-    Environment: { Variables: { ABTEST_NAMESPACE: 'shop', ABTEST_REDIS_URL: 'redis://h:6379' } }, VpcConfig: { SubnetIds: [], SecurityGroupIds: [], VpcId: '' },
+    Runtime: 'nodejs24.x',
+    Handler: 'track.handler',
+    MemorySize: 256,
+    Timeout: 5,
+    Role: 'arn:role',
+    Environment: { Variables: { ABTEST_NAMESPACE: 'shop', ABTEST_REDIS_URL: 'redis://h:6379' } },
+    VpcConfig: { SubnetIds: [], SecurityGroupIds: [], VpcId: '' },
   } satisfies FunctionConfiguration;
-  it('finds nothing when only the order of variables differs', () => expect(configurationDiff(spec, 'arn:role', { ...live })).toEqual([]));
+  it('finds nothing when only the order of variables differs', () =>
+    expect(configurationDiff(spec, 'arn:role', { ...live })).toEqual([]));
   it('names each field that differs', () => {
-    expect(configurationDiff(spec, 'arn:other', { ...live, MemorySize: 128, Environment: { Variables: {} } })).toEqual(['memory', 'role', 'environment']);
+    expect(configurationDiff(spec, 'arn:other', { ...live, MemorySize: 128, Environment: { Variables: {} } })).toEqual([
+      'memory',
+      'role',
+      'environment',
+    ]);
   });
 });
 
@@ -127,7 +153,9 @@ describe('versionsToPrune', () => {
     [['1', '2', '3', '4', '5', '6', '7'], ['7'], ['2', '1']],
     [['2', '9', '10', '11', '12', '13'], ['13'], ['2']],
     [['1', '2', '3', '4', '5', '6'], ['1'], []],
-  ])('versions %j, protecting %j, deletes %j', (versions, protect, pruned) => expect(versionsToPrune(versions, protect)).toEqual(pruned));
+  ])('versions %j, protecting %j, deletes %j', (versions, protect, pruned) =>
+    expect(versionsToPrune(versions, protect)).toEqual(pruned),
+  );
 });
 
 describe('zipBundle', () => {
@@ -148,8 +176,12 @@ describe('zipBundle', () => {
 
 describe('apiUrls', () => {
   it('uses execute-api on AWS and LocalStack paths with an endpoint', () => {
-    expect(apiUrls('abc123', 'eu-west-1', 'prod', null).trackUrl).toBe('https://abc123.execute-api.eu-west-1.amazonaws.com/prod/track');
-    expect(apiUrls('abc123', 'us-east-1', 'prod', 'http://localhost:4566/').experimentsUrl).toBe('http://localhost:4566/restapis/abc123/prod/_user_request_/experiments');
+    expect(apiUrls('abc123', 'eu-west-1', 'prod', null).trackUrl).toBe(
+      'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/track',
+    );
+    expect(apiUrls('abc123', 'us-east-1', 'prod', 'http://localhost:4566/').experimentsUrl).toBe(
+      'http://localhost:4566/restapis/abc123/prod/_user_request_/experiments',
+    );
   });
 });
 
@@ -165,29 +197,45 @@ describe('config keys deploy depends on', () => {
     }
   });
 
-  it.each(['*', 'https://shop.example', 'http://localhost:8080', 'https://[::1]:3000', 'capacitor://localhost'])('accepts cors_origin %s', (origin) => {
-    expect(validateConfig({ cors_origin: origin }).cors_origin).toBe(origin);
-  });
-
-  it.each(['https://shop.example/', 'https://shop.example/path', 'shop.example', 'https://a.example, https://b.example', '**', 'https://shop.example?x=1'])(
-    'refuses cors_origin %s, naming the key',
+  it.each(['*', 'https://shop.example', 'http://localhost:8080', 'https://[::1]:3000', 'capacitor://localhost'])(
+    'accepts cors_origin %s',
     (origin) => {
-      expect(() => validateConfig({ cors_origin: origin })).toThrow(`config key "cors_origin" must be "*" or an origin such as https://shop.example (scheme://host[:port], no path), got "${origin}"`);
+      expect(validateConfig({ cors_origin: origin }).cors_origin).toBe(origin);
     },
   );
+
+  it.each([
+    'https://shop.example/',
+    'https://shop.example/path',
+    'shop.example',
+    'https://a.example, https://b.example',
+    '**',
+    'https://shop.example?x=1',
+  ])('refuses cors_origin %s, naming the key', (origin) => {
+    expect(() => validateConfig({ cors_origin: origin })).toThrow(
+      `config key "cors_origin" must be "*" or an origin such as https://shop.example (scheme://host[:port], no path), got "${origin}"`,
+    );
+  });
 });
 
 describe('resourceNames', () => {
   it('gives every stage its own role, functions, API, key and usage plan', () => {
     const beta = resourceNames(config, 'beta');
     expect([beta.role, beta.fn('track'), beta.api, beta.apiKey, beta.usagePlan, beta.alias]).toEqual([
-      'abtest-beta-lambda', 'abtest-beta-track', 'abtest-beta', 'abtest-beta', 'abtest-beta', 'live',
+      'abtest-beta-lambda',
+      'abtest-beta-track',
+      'abtest-beta',
+      'abtest-beta',
+      'abtest-beta',
+      'live',
     ]);
     expect(resourceNames(config, 'prod').fn('track')).toBe('abtest-prod-track');
   });
 
   it('refuses a stage that would make a name longer than AWS allows, naming the key', () => {
-    expect(() => resourceNames(config, 's'.repeat(60))).toThrow(`the AWS name abtest-${'s'.repeat(60)}-lambda is longer than 64 characters`);
+    expect(() => resourceNames(config, 's'.repeat(60))).toThrow(
+      `the AWS name abtest-${'s'.repeat(60)}-lambda is longer than 64 characters`,
+    );
     expect(() => resourceNames(config, 's'.repeat(50)).fn('experiments')).toThrow(/is longer than 64 characters/);
   });
 });

@@ -18,7 +18,9 @@ describe('key layout', () => {
     const evil = experimentKeys('abtest:', 'n}s', 'e{x:p');
     expect(tag(evil.meta)).toBe('n%7Ds:e%7Bx%3Ap');
     expect(experimentKeys('p:', 'a:b', 'c').meta).not.toBe(experimentKeys('p:', 'a', 'b:c').meta);
-    expect(experimentKeys('p:', 'n', 'e').counter('a:b', 'c')).not.toBe(experimentKeys('p:', 'n', 'e').counter('a', 'b:c'));
+    expect(experimentKeys('p:', 'n', 'e').counter('a:b', 'c')).not.toBe(
+      experimentKeys('p:', 'n', 'e').counter('a', 'b:c'),
+    );
   });
 
   it('keeps the indexes in one slot of their own', () => {

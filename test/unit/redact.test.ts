@@ -16,9 +16,14 @@ describe('redactUrl', () => {
 
 describe('abtest dev addresses', () => {
   it.each([
-    ['localhost:8787', true], ['127.0.0.1', true], ['[::1]:80', true], ['LOCALHOST', true],
-    ['attacker.example', false], ['localhost.attacker.example:8787', false],
-    ['127.0.0.1.nip.io', false], [undefined, false],
+    ['localhost:8787', true],
+    ['127.0.0.1', true],
+    ['[::1]:80', true],
+    ['LOCALHOST', true],
+    ['attacker.example', false],
+    ['localhost.attacker.example:8787', false],
+    ['127.0.0.1.nip.io', false],
+    [undefined, false],
   ])('Host %p is local: %p', (host, local) => expect(isLocalHost(host)).toBe(local));
 
   it('prints the bound address, not 127.0.0.1, for a wildcard or a specific interface', () => {

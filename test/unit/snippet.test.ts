@@ -28,7 +28,9 @@ const scripts = (html: string) => [...html.matchAll(/<script>([\s\S]*?)<\/script
 test('the block inlines the client, starts it with the URL and namespace, and shows a commented example', () => {
   const html = snippet({ trackUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod/track', namespace: 'site' });
   expect(html).not.toMatch(/<script[^>]+src=/);
-  expect(html).toContain('abtest.init({"url":"https://abc.execute-api.eu-west-1.amazonaws.com/prod/track","namespace":"site"');
+  expect(html).toContain(
+    'abtest.init({"url":"https://abc.execute-api.eu-west-1.amazonaws.com/prod/track","namespace":"site"',
+  );
   expect(html).toContain('abtest.experiment({');
   expect(html).toContain('abtest.complete("bought")');
   expect(scripts(html)).toHaveLength(2);
@@ -58,7 +60,9 @@ test('running the block defines window.abtest and sends to the track URL as text
   expect(sent).toHaveLength(1);
   expect(sent[0].url).toBe('https://api.example/prod/track');
   expect(sent[0].init).toMatchObject({ method: 'POST', keepalive: true, headers: { 'Content-Type': 'text/plain' } });
-  expect(JSON.parse(sent[0].init.body as string)).toEqual([expect.objectContaining({ namespace: 'site', experiment: 'e', event: 'participate', variant: context.v })]);
+  expect(JSON.parse(sent[0].init.body as string)).toEqual([
+    expect.objectContaining({ namespace: 'site', experiment: 'e', event: 'participate', variant: context.v }),
+  ]);
 });
 
 test('a URL or namespace cannot end the script element', () => {
@@ -68,19 +72,37 @@ test('a URL or namespace cannot end the script element', () => {
 });
 
 test('the track URL: --url (base or route), --dev, else an error that names the fix', async () => {
-  expect((await run({ config, url: 'https://abc.example/prod/experiments' })).trackUrl).toBe('https://abc.example/prod/track');
+  expect((await run({ config, url: 'https://abc.example/prod/experiments' })).trackUrl).toBe(
+    'https://abc.example/prod/track',
+  );
   expect((await run({ config, url: 'https://abc.example/prod/' })).trackUrl).toBe('https://abc.example/prod/track');
   const dev = await run({ config, dev: true, namespace: 'other' });
   expect(dev).toMatchObject({ trackUrl: 'http://127.0.0.1:8787/track', namespace: 'other', source: 'dev' });
   expect(dev.html).toContain('"namespace":"other"');
   expect((await run({ config, url: 'https://abc.example/prod' })).namespace).toBe('site');
-  const deployed = await run({ config, region: 'eu-west-1' }, { describe: async (o) => {
-    expect(o).toMatchObject({ region: 'eu-west-1', config: expect.objectContaining({ namespace: 'site' }) });
-    return { baseUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod', apiKey: 'k' };
-  } });
-  expect(deployed).toMatchObject({ trackUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod/track', source: 'deployed' });
-  await expect(run({ config }, { describe: async () => Promise.reject(new Error('AWS region is missing')) })).rejects.toMatchObject({ message: 'cannot look up the deployed API: AWS region is missing', hint: expect.stringContaining('--dev') });
-  await expect(run({ config }, { describe: async () => null })).rejects.toMatchObject({ message: expect.stringContaining('no deployed API'), hint: expect.stringContaining('--url') });
+  const deployed = await run(
+    { config, region: 'eu-west-1' },
+    {
+      describe: async (o) => {
+        expect(o).toMatchObject({ region: 'eu-west-1', config: expect.objectContaining({ namespace: 'site' }) });
+        return { baseUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod', apiKey: 'k' };
+      },
+    },
+  );
+  expect(deployed).toMatchObject({
+    trackUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod/track',
+    source: 'deployed',
+  });
+  await expect(
+    run({ config }, { describe: async () => Promise.reject(new Error('AWS region is missing')) }),
+  ).rejects.toMatchObject({
+    message: 'cannot look up the deployed API: AWS region is missing',
+    hint: expect.stringContaining('--dev'),
+  });
+  await expect(run({ config }, { describe: async () => null })).rejects.toMatchObject({
+    message: expect.stringContaining('no deployed API'),
+    hint: expect.stringContaining('--url'),
+  });
   expect(() => apiBaseOf('ftp://x')).toThrow(/http/);
   expect(() => apiBaseOf('not a url')).toThrow(/not a URL/);
 });

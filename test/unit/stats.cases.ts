@@ -17,7 +17,15 @@ export const wilsonCases: { successes: number; trials: number; lower: number; up
 ];
 
 /** 95% intervals for a difference of proportions p1 − p2 (hybrid score, Newcombe's method 10). */
-export const differenceCases: { x1: number; n1: number; x2: number; n2: number; lower: number; upper: number; source: string }[] = [
+export const differenceCases: {
+  x1: number;
+  n1: number;
+  x2: number;
+  n2: number;
+  lower: number;
+  upper: number;
+  source: string;
+}[] = [
   // Newcombe RG (1998) Interval estimation for the difference between independent proportions:
   // comparison of eleven methods. Stat Med 17:873-890, Table II, method 10, examples (a)-(h).
   { x1: 56, n1: 70, x2: 48, n2: 80, lower: 0.0524, upper: 0.3339, source: 'Newcombe 1998b, Table II (a)' },
@@ -34,20 +42,55 @@ export const differenceCases: { x1: number; n1: number; x2: number; n2: number; 
 ];
 
 /** 95% intervals for a ratio of proportions p1/p2 (MOVER-R with Wilson limits, Donner & Zou 2012). */
-export const ratioCases: { x1: number; n1: number; x2: number; n2: number; lower: number; upper: number; source: string }[] = [
+export const ratioCases: {
+  x1: number;
+  n1: number;
+  x2: number;
+  n2: number;
+  lower: number;
+  upper: number;
+  source: string;
+}[] = [
   // Fagerland, Lydersen & Laake (2017), ch. 4, Perondi et al. (2004) trial: "MOVER-R Wilson",
   // estimate 7.0000, 95% CI 1.1537 to 41.9763 (R package contingencytables).
   { x1: 7, n1: 34, x2: 1, n2: 34, lower: 1.1537, upper: 41.9763, source: 'Fagerland et al. 2017, Perondi 2004 data' },
 ];
 
 /** Two-proportion tests: R's prop.test(c(x1, x2), c(n1, n2), correct = FALSE). */
-export const zTestCases: { x1: number; n1: number; x2: number; n2: number; chiSquare: number; pValue: number; digits: number; source: string }[] = [
+export const zTestCases: {
+  x1: number;
+  n1: number;
+  x2: number;
+  n2: number;
+  chiSquare: number;
+  pValue: number;
+  digits: number;
+  source: string;
+}[] = [
   // R output "X-squared = 6.1026, df = 1, p-value = 0.01350", prop 1 0.4392523, prop 2 0.3046875,
   // influentialpoints.com, "Two-sample test for independent proportions - using R" (notes/n9rmf3).
-  { x1: 94, n1: 214, x2: 39, n2: 128, chiSquare: 6.1026, pValue: 0.0135, digits: 4, source: 'influentialpoints.com R prop.test output' },
+  {
+    x1: 94,
+    n1: 214,
+    x2: 39,
+    n2: 128,
+    chiSquare: 6.1026,
+    pValue: 0.0135,
+    digits: 4,
+    source: 'influentialpoints.com R prop.test output',
+  },
   // Fagerland, Lydersen & Laake (2017), ch. 4: "Pearson chi-squared test: P = 0.15730, T = 2.000"
   // for the table [3 1; 1 3] (R package contingencytables).
-  { x1: 3, n1: 4, x2: 1, n2: 4, chiSquare: 2, pValue: 0.1573, digits: 4, source: 'Fagerland et al. 2017, Pearson χ² of [3 1; 1 3]' },
+  {
+    x1: 3,
+    n1: 4,
+    x2: 1,
+    n2: 4,
+    chiSquare: 2,
+    pValue: 0.1573,
+    digits: 4,
+    source: 'Fagerland et al. 2017, Pearson χ² of [3 1; 1 3]',
+  },
 ];
 
 /** Upper critical values of χ² (P(X ≥ x) = p), as printed in standard tables (NIST/SEMATECH e-Handbook 1.3.6.7.4). */

@@ -1,9 +1,27 @@
 import {
-  betaCdf, bayesProbabilities, chiSquareSurvival, countError, goalStats, lnGamma, normalTwoSided, posterior, sampleRatioCheck,
-  twoProportionTest, wilsonInterval, type VariantInput,
+  betaCdf,
+  bayesProbabilities,
+  chiSquareSurvival,
+  countError,
+  goalStats,
+  lnGamma,
+  normalTwoSided,
+  posterior,
+  sampleRatioCheck,
+  twoProportionTest,
+  wilsonInterval,
+  type VariantInput,
 } from '../../src/stats';
 import { InputError } from '../../src/errors';
-import { bayesCases, chiSquareCases, differenceCases, normalCases, ratioCases, wilsonCases, zTestCases } from './stats.cases';
+import {
+  bayesCases,
+  chiSquareCases,
+  differenceCases,
+  normalCases,
+  ratioCases,
+  wilsonCases,
+  zTestCases,
+} from './stats.cases';
 
 const HLL = 1.04 / Math.sqrt(16384);
 const v = (label: string, successes: number, trials: number): VariantInput => ({ label, successes, trials });
@@ -17,7 +35,8 @@ function evanMiller(aA: number, bA: number, aB: number, bB: number): number {
   for (let i = 1; i < aA + bA + aB + bB + 2; i++) lf.push(lf[i - 1] + Math.log(i));
   const lnB = (a: number, b: number) => lf[a - 1] + lf[b - 1] - lf[a + b - 1];
   let total = 0;
-  for (let i = 0; i < aB; i++) total += Math.exp(lnB(aA + i, bA + bB) - Math.log(bB + i) - lnB(1 + i, bB) - lnB(aA, bA));
+  for (let i = 0; i < aB; i++)
+    total += Math.exp(lnB(aA + i, bA + bB) - Math.log(bB + i) - lnB(1 + i, bB) - lnB(aA, bA));
   return total;
 }
 
@@ -303,11 +322,19 @@ describe('statistics stay what they were (values captured before the fast integr
     if (typeof expected === 'number') {
       if (Math.abs((actual as number) - expected) > 1e-6) throw new Error(`${where}: ${actual} != ${expected}`);
     } else if (expected !== null && typeof expected === 'object') {
-      for (const [k, v] of Object.entries(expected)) close((actual as Record<string, unknown>)?.[k], v, `${where}.${k}`);
+      for (const [k, v] of Object.entries(expected))
+        close((actual as Record<string, unknown>)?.[k], v, `${where}.${k}`);
     } else expect(actual).toEqual(expected);
   };
   it.each(golden.cases.map((c, i) => [i, c] as const))('case %i', (i, c) => {
     close(goalStats(c.results, { control: c.control, standardError: c.standardError }), c.stats, `case ${i}`);
-    close(sampleRatioCheck(c.results.map((r) => r.trials), { standardError: c.standardError }), c.srm, `case ${i} srm`);
+    close(
+      sampleRatioCheck(
+        c.results.map((r) => r.trials),
+        { standardError: c.standardError },
+      ),
+      c.srm,
+      `case ${i} srm`,
+    );
   });
 });

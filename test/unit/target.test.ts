@@ -30,7 +30,7 @@ test('a URL that is not http(s) is refused with the flag named', () => {
   expect(() => apiBase('nothing absolute')).toThrow(/Invalid URL/);
 });
 
-test('the key: --key, else the deployment\'s, else config api_key', async () => {
+test("the key: --key, else the deployment's, else config api_key", async () => {
   const url = 'https://x.example/prod/track';
   const configured = 'configured-key-0123456789';
   const urlTarget = { base: 'https://x.example/prod', apiKey: configured, source: 'url' };

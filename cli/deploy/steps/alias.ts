@@ -8,7 +8,14 @@ export async function readAlias(ctx: DeployContext, fn: string, alias: string): 
 }
 
 /** Points the alias at `version`, creating it when it does not exist yet. */
-export async function pointAlias(ctx: DeployContext, fn: string, alias: string, version: string, exists: boolean): Promise<void> {
-  if (exists) await send(ctx, 'lambda', new UpdateAliasCommand({ FunctionName: fn, Name: alias, FunctionVersion: version }));
+export async function pointAlias(
+  ctx: DeployContext,
+  fn: string,
+  alias: string,
+  version: string,
+  exists: boolean,
+): Promise<void> {
+  if (exists)
+    await send(ctx, 'lambda', new UpdateAliasCommand({ FunctionName: fn, Name: alias, FunctionVersion: version }));
   else await send(ctx, 'lambda', new CreateAliasCommand({ FunctionName: fn, Name: alias, FunctionVersion: version }));
 }

@@ -13,8 +13,13 @@ export async function findApiKeys(ctx: DeployContext, prefix: string): Promise<A
   const keys: ApiKeyState[] = [];
   let position: string | undefined;
   do {
-    const page = await send(ctx, 'apigateway', new GetApiKeysCommand({ nameQuery: prefix, includeValues: true, limit: 500, position }));
-    for (const k of page.items ?? []) if (k.id && k.name?.startsWith(prefix)) keys.push({ id: k.id, name: k.name, value: k.value ?? null });
+    const page = await send(
+      ctx,
+      'apigateway',
+      new GetApiKeysCommand({ nameQuery: prefix, includeValues: true, limit: 500, position }),
+    );
+    for (const k of page.items ?? [])
+      if (k.id && k.name?.startsWith(prefix)) keys.push({ id: k.id, name: k.name, value: k.value ?? null });
     position = page.position;
   } while (position);
   return keys;
@@ -22,7 +27,11 @@ export async function findApiKeys(ctx: DeployContext, prefix: string): Promise<A
 
 /** Creates an enabled key; API Gateway generates the value unless `value` is given. */
 export async function createApiKey(ctx: DeployContext, name: string, value: string | null): Promise<string> {
-  const out = await send(ctx, 'apigateway', new CreateApiKeyCommand({ name, enabled: true, value: value ?? undefined, description: 'abtest admin routes' }));
+  const out = await send(
+    ctx,
+    'apigateway',
+    new CreateApiKeyCommand({ name, enabled: true, value: value ?? undefined, description: 'abtest admin routes' }),
+  );
   return out.id!;
 }
 

@@ -24,7 +24,11 @@ export interface FunctionSpec {
 }
 
 /** The configuration of `name` ($LATEST or a version), or null when the function does not exist. */
-export function readConfiguration(ctx: DeployContext, name: string, qualifier?: string): Promise<FunctionConfiguration | null> {
+export function readConfiguration(
+  ctx: DeployContext,
+  name: string,
+  qualifier?: string,
+): Promise<FunctionConfiguration | null> {
   return orNull(send(ctx, 'lambda', new GetFunctionConfigurationCommand({ FunctionName: name, Qualifier: qualifier })));
 }
 
@@ -33,7 +37,8 @@ export function configurationDiff(spec: FunctionSpec, roleArn: string | null, ac
   const env = actual.Environment?.Variables ?? {};
   const sameEnv = JSON.stringify(sorted(env)) === JSON.stringify(sorted(spec.environment));
   const vpc = actual.VpcConfig;
-  const sameVpc = JSON.stringify([[...(vpc?.SubnetIds ?? [])].sort(), [...(vpc?.SecurityGroupIds ?? [])].sort()]) ===
+  const sameVpc =
+    JSON.stringify([[...(vpc?.SubnetIds ?? [])].sort(), [...(vpc?.SecurityGroupIds ?? [])].sort()]) ===
     JSON.stringify([[...(spec.vpc?.subnetIds ?? [])].sort(), [...(spec.vpc?.securityGroupIds ?? [])].sort()]);
   const diffs: [string, boolean][] = [
     ['runtime', actual.Runtime === spec.runtime],
@@ -47,7 +52,8 @@ export function configurationDiff(spec: FunctionSpec, roleArn: string | null, ac
   return diffs.filter(([, same]) => !same).map(([name]) => name);
 }
 
-const sorted = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+const sorted = (o: Record<string, string>) =>
+  Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 
 const settings = (spec: FunctionSpec, roleArn: string) => ({
   FunctionName: spec.name,
@@ -69,7 +75,9 @@ async function whileRolePropagates<T>(ctx: DeployContext, call: () => Promise<T>
     try {
       return await call();
     } catch (e) {
-      const propagating = isAwsError(e, 'InvalidParameterValueException') && /cannot be assumed by Lambda|does not have permissions to call/i.test((e as Error).message);
+      const propagating =
+        isAwsError(e, 'InvalidParameterValueException') &&
+        /cannot be assumed by Lambda|does not have permissions to call/i.test((e as Error).message);
       if (!propagating || attempt >= 12) throw e;
       await ctx.sleep(Math.min(1000 * attempt, 8000));
     }
@@ -78,7 +86,13 @@ async function whileRolePropagates<T>(ctx: DeployContext, call: () => Promise<T>
 
 /** Creates the function and waits until it is Active. */
 export async function createFunction(ctx: DeployContext, spec: FunctionSpec, roleArn: string): Promise<string> {
-  const out = await whileRolePropagates(ctx, () => send(ctx, 'lambda', new CreateFunctionCommand({ ...settings(spec, roleArn), Code: { ZipFile: spec.zip.zip }, Publish: false })));
+  const out = await whileRolePropagates(ctx, () =>
+    send(
+      ctx,
+      'lambda',
+      new CreateFunctionCommand({ ...settings(spec, roleArn), Code: { ZipFile: spec.zip.zip }, Publish: false }),
+    ),
+  );
   await waitReady(ctx, spec.name);
   return out.FunctionArn!;
 }
@@ -91,23 +105,36 @@ export async function updateCode(ctx: DeployContext, spec: FunctionSpec): Promis
 
 /** Sets runtime, handler, memory, timeout, role, environment and VPC, and waits. */
 export async function updateConfiguration(ctx: DeployContext, spec: FunctionSpec, roleArn: string): Promise<void> {
-  await whileRolePropagates(ctx, () => send(ctx, 'lambda', new UpdateFunctionConfigurationCommand(settings(spec, roleArn))));
+  await whileRolePropagates(ctx, () =>
+    send(ctx, 'lambda', new UpdateFunctionConfigurationCommand(settings(spec, roleArn))),
+  );
   await waitReady(ctx, spec.name);
 }
 
 /** Polls until the function is Active and no update is in progress (Lambda refuses calls before). */
-export async function waitReady(ctx: DeployContext, name: string, maxWaitMs = 5 * 60_000): Promise<FunctionConfiguration> {
+export async function waitReady(
+  ctx: DeployContext,
+  name: string,
+  maxWaitMs = 5 * 60_000,
+): Promise<FunctionConfiguration> {
   let waited = 0;
   for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
     const conf = await send(ctx, 'lambda', new GetFunctionConfigurationCommand({ FunctionName: name }));
     if (conf.State === 'Failed' || conf.LastUpdateStatus === 'Failed') {
-      throw new AbtestError('aws-lambda', `Lambda function ${name} failed to update: ${conf.StateReason ?? conf.LastUpdateStatusReason ?? 'no reason given'}`, {
-        hint: 'fix the cause above (often the VPC subnets or security groups) and run abtest deploy again',
-      });
+      throw new AbtestError(
+        'aws-lambda',
+        `Lambda function ${name} failed to update: ${conf.StateReason ?? conf.LastUpdateStatusReason ?? 'no reason given'}`,
+        {
+          hint: 'fix the cause above (often the VPC subnets or security groups) and run abtest deploy again',
+        },
+      );
     }
     const busy = conf.State === 'Pending' || conf.LastUpdateStatus === 'InProgress';
     if (!busy) return conf;
-    if (waited >= maxWaitMs) throw new AbtestError('aws-timeout', `Lambda function ${name} is still updating after ${maxWaitMs / 1000} s`, { hint: 'run abtest deploy again in a minute' });
+    if (waited >= maxWaitMs)
+      throw new AbtestError('aws-timeout', `Lambda function ${name} is still updating after ${maxWaitMs / 1000} s`, {
+        hint: 'run abtest deploy again in a minute',
+      });
     await ctx.sleep(delay);
     waited += delay;
   }

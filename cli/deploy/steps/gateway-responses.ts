@@ -40,5 +40,9 @@ export async function putGatewayResponse(
   type: (typeof GATEWAY_RESPONSE_TYPES)[number],
   responseParameters: GatewayResponseParameters,
 ): Promise<void> {
-  await send(ctx, 'apigateway', new PutGatewayResponseCommand({ restApiId: apiId, responseType: type, responseParameters }));
+  await send(
+    ctx,
+    'apigateway',
+    new PutGatewayResponseCommand({ restApiId: apiId, responseType: type, responseParameters }),
+  );
 }

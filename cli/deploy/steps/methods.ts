@@ -26,23 +26,59 @@ export async function putProxyMethod(
 ): Promise<void> {
   const ids = { restApiId: at.apiId, resourceId: at.resourceId, httpMethod: at.verb };
   if (!have) {
-    await send(ctx, 'apigateway', new PutMethodCommand({ ...ids, authorizationType: 'NONE', apiKeyRequired: want.apiKeyRequired }));
+    await send(
+      ctx,
+      'apigateway',
+      new PutMethodCommand({ ...ids, authorizationType: 'NONE', apiKeyRequired: want.apiKeyRequired }),
+    );
   } else if (have.apiKeyRequired !== want.apiKeyRequired) {
-    await send(ctx, 'apigateway', new UpdateMethodCommand({ ...ids, patchOperations: [{ op: 'replace', path: '/apiKeyRequired', value: String(want.apiKeyRequired) }] }));
+    await send(
+      ctx,
+      'apigateway',
+      new UpdateMethodCommand({
+        ...ids,
+        patchOperations: [{ op: 'replace', path: '/apiKeyRequired', value: String(want.apiKeyRequired) }],
+      }),
+    );
   }
   if (have?.uri !== want.uri) {
-    await send(ctx, 'apigateway', new PutIntegrationCommand({ ...ids, type: 'AWS_PROXY', integrationHttpMethod: 'POST', uri: want.uri }));
+    await send(
+      ctx,
+      'apigateway',
+      new PutIntegrationCommand({ ...ids, type: 'AWS_PROXY', integrationHttpMethod: 'POST', uri: want.uri }),
+    );
   }
 }
 
 /** Makes OPTIONS on the resource a MOCK integration that answers the CORS preflight with `headers`. */
-export async function putCorsMethod(ctx: DeployContext, at: { apiId: string; resourceId: string }, headers: Record<string, string>, exists: boolean): Promise<void> {
+export async function putCorsMethod(
+  ctx: DeployContext,
+  at: { apiId: string; resourceId: string },
+  headers: Record<string, string>,
+  exists: boolean,
+): Promise<void> {
   const ids = { restApiId: at.apiId, resourceId: at.resourceId, httpMethod: 'OPTIONS' };
   const names = Object.keys(headers).map((h) => `method.response.header.${h}`);
   if (!exists) {
     await send(ctx, 'apigateway', new PutMethodCommand({ ...ids, authorizationType: 'NONE', apiKeyRequired: false }));
-    await send(ctx, 'apigateway', new PutMethodResponseCommand({ ...ids, statusCode: '200', responseParameters: Object.fromEntries(names.map((n) => [n, false])) }));
-    await send(ctx, 'apigateway', new PutIntegrationCommand({ ...ids, type: 'MOCK', requestTemplates: { 'application/json': '{"statusCode": 200}' } }));
+    await send(
+      ctx,
+      'apigateway',
+      new PutMethodResponseCommand({
+        ...ids,
+        statusCode: '200',
+        responseParameters: Object.fromEntries(names.map((n) => [n, false])),
+      }),
+    );
+    await send(
+      ctx,
+      'apigateway',
+      new PutIntegrationCommand({
+        ...ids,
+        type: 'MOCK',
+        requestTemplates: { 'application/json': '{"statusCode": 200}' },
+      }),
+    );
   }
   await send(
     ctx,

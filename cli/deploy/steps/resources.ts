@@ -1,4 +1,9 @@
-import { CreateResourceCommand, DeleteResourceCommand, GetResourcesCommand, type Method } from '@aws-sdk/client-api-gateway';
+import {
+  CreateResourceCommand,
+  DeleteResourceCommand,
+  GetResourcesCommand,
+  type Method,
+} from '@aws-sdk/client-api-gateway';
 import { send, type DeployContext } from '../context';
 
 /** A resource of the API with its methods as they exist. */
@@ -22,7 +27,11 @@ export async function readResources(ctx: DeployContext, apiId: string): Promise<
   const out: ResourceState[] = [];
   let position: string | undefined;
   do {
-    const page = await send(ctx, 'apigateway', new GetResourcesCommand({ restApiId: apiId, embed: ['methods'], limit: 500, position }));
+    const page = await send(
+      ctx,
+      'apigateway',
+      new GetResourcesCommand({ restApiId: apiId, embed: ['methods'], limit: 500, position }),
+    );
     for (const r of page.items ?? []) {
       const methods: Record<string, MethodState> = {};
       for (const [verb, m] of Object.entries(r.resourceMethods ?? {})) methods[verb] = methodState(m);
@@ -37,13 +46,24 @@ function methodState(m: Method): MethodState {
   const integration = m.methodIntegration;
   const params = integration?.integrationResponses?.['200']?.responseParameters;
   const cors = params
-    ? Object.fromEntries(Object.entries(params).map(([k, v]) => [k.replace('method.response.header.', ''), v.replace(/^'|'$/g, '')]))
+    ? Object.fromEntries(
+        Object.entries(params).map(([k, v]) => [k.replace('method.response.header.', ''), v.replace(/^'|'$/g, '')]),
+      )
     : null;
-  return { apiKeyRequired: m.apiKeyRequired === true, uri: integration?.type === 'AWS_PROXY' ? (integration.uri ?? null) : null, cors };
+  return {
+    apiKeyRequired: m.apiKeyRequired === true,
+    uri: integration?.type === 'AWS_PROXY' ? (integration.uri ?? null) : null,
+    cors,
+  };
 }
 
 /** Creates `pathPart` under `parentId`; returns the new resource id. */
-export async function createResource(ctx: DeployContext, apiId: string, parentId: string, pathPart: string): Promise<string> {
+export async function createResource(
+  ctx: DeployContext,
+  apiId: string,
+  parentId: string,
+  pathPart: string,
+): Promise<string> {
   const out = await send(ctx, 'apigateway', new CreateResourceCommand({ restApiId: apiId, parentId, pathPart }));
   return out.id!;
 }

@@ -18,7 +18,12 @@ export async function createApi(ctx: DeployContext, name: string): Promise<{ id:
   const out = await send(
     ctx,
     'apigateway',
-    new CreateRestApiCommand({ name, description: 'abtest tracking API', apiKeySource: 'HEADER', endpointConfiguration: { types: ['REGIONAL'] } }),
+    new CreateRestApiCommand({
+      name,
+      description: 'abtest tracking API',
+      apiKeySource: 'HEADER',
+      endpointConfiguration: { types: ['REGIONAL'] },
+    }),
   );
   return { id: out.id!, rootId: out.rootResourceId! };
 }

@@ -1,4 +1,11 @@
-import { AttachRolePolicyCommand, CreateRoleCommand, DeleteRoleCommand, DetachRolePolicyCommand, GetRoleCommand, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
+import {
+  AttachRolePolicyCommand,
+  CreateRoleCommand,
+  DeleteRoleCommand,
+  DetachRolePolicyCommand,
+  GetRoleCommand,
+  ListAttachedRolePoliciesCommand,
+} from '@aws-sdk/client-iam';
 import { partition } from '../../aws';
 import { orNull, send, type DeployContext } from '../context';
 
@@ -14,7 +21,8 @@ const TRUST = JSON.stringify({
 });
 
 /** ARN of an AWS-managed Lambda policy (`AWSLambdaBasicExecutionRole`, `AWSLambdaVPCAccessExecutionRole`). */
-export const managedPolicy = (region: string, name: string): string => `arn:${partition(region)}:iam::aws:policy/service-role/${name}`;
+export const managedPolicy = (region: string, name: string): string =>
+  `arn:${partition(region)}:iam::aws:policy/service-role/${name}`;
 
 /** The role `name`, or null when it does not exist. */
 export async function readRole(ctx: DeployContext, name: string): Promise<RoleState | null> {
@@ -26,7 +34,11 @@ export async function readRole(ctx: DeployContext, name: string): Promise<RoleSt
 
 /** Creates a role only Lambda can assume, with no policy yet; returns its ARN. */
 export async function createRole(ctx: DeployContext, name: string): Promise<string> {
-  const out = await send(ctx, 'iam', new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST, Description: 'abtest Lambda functions' }));
+  const out = await send(
+    ctx,
+    'iam',
+    new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST, Description: 'abtest Lambda functions' }),
+  );
   return out.Role!.Arn!;
 }
 

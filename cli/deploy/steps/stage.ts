@@ -24,7 +24,9 @@ export interface StageState {
 export async function readStage(ctx: DeployContext, apiId: string, stage: string): Promise<StageState | null> {
   const s = await orNull(send(ctx, 'apigateway', new GetStageCommand({ restApiId: apiId, stageName: stage })));
   if (!s?.deploymentId) return null;
-  const d = await orNull(send(ctx, 'apigateway', new GetDeploymentCommand({ restApiId: apiId, deploymentId: s.deploymentId })));
+  const d = await orNull(
+    send(ctx, 'apigateway', new GetDeploymentCommand({ restApiId: apiId, deploymentId: s.deploymentId })),
+  );
   const all = s.methodSettings?.['*/*'];
   const rateLimit = all?.throttlingRateLimit;
   const burstLimit = all?.throttlingBurstLimit;
@@ -36,7 +38,12 @@ export async function readStage(ctx: DeployContext, apiId: string, stage: string
  * Deploys the API's current resources to `stage` (creating the stage). `description` carries
  * the hash of the API's shape, so that a later deploy knows whether the stage is current.
  */
-export async function createDeployment(ctx: DeployContext, apiId: string, stage: string, description: string): Promise<void> {
+export async function createDeployment(
+  ctx: DeployContext,
+  apiId: string,
+  stage: string,
+  description: string,
+): Promise<void> {
   await send(ctx, 'apigateway', new CreateDeploymentCommand({ restApiId: apiId, stageName: stage, description }));
 }
 
@@ -44,7 +51,12 @@ export async function createDeployment(ctx: DeployContext, apiId: string, stage:
  * Throttles every method of the stage, keyless ones (`/track`) included: a usage plan's
  * throttle applies only to requests that carry one of its API keys.
  */
-export async function throttleStage(ctx: DeployContext, apiId: string, stage: string, throttle: Throttle): Promise<void> {
+export async function throttleStage(
+  ctx: DeployContext,
+  apiId: string,
+  stage: string,
+  throttle: Throttle,
+): Promise<void> {
   const patchOperations: PatchOperation[] = [
     { op: 'replace', path: '/*/*/throttling/rateLimit', value: String(throttle.rateLimit) },
     { op: 'replace', path: '/*/*/throttling/burstLimit', value: String(throttle.burstLimit) },

@@ -41,18 +41,36 @@ export async function findUsagePlans(ctx: DeployContext, prefix: string): Promis
 }
 
 /** Creates a usage plan with `throttle`, bound to `apiId:stage` (the stage must exist). */
-export async function createUsagePlan(ctx: DeployContext, name: string, apiId: string, stage: string, throttle: { rateLimit: number; burstLimit: number }): Promise<string> {
-  const out = await send(ctx, 'apigateway', new CreateUsagePlanCommand({ name, apiStages: [{ apiId, stage }], throttle, description: 'abtest' }));
+export async function createUsagePlan(
+  ctx: DeployContext,
+  name: string,
+  apiId: string,
+  stage: string,
+  throttle: { rateLimit: number; burstLimit: number },
+): Promise<string> {
+  const out = await send(
+    ctx,
+    'apigateway',
+    new CreateUsagePlanCommand({ name, apiStages: [{ apiId, stage }], throttle, description: 'abtest' }),
+  );
   return out.id!;
 }
 
 /** Sets the throttle and binds `apiId:stage` when it is not bound yet. */
-export async function updateUsagePlan(ctx: DeployContext, plan: UsagePlanState, apiStage: string, throttle: { rateLimit: number; burstLimit: number }): Promise<void> {
+export async function updateUsagePlan(
+  ctx: DeployContext,
+  plan: UsagePlanState,
+  apiStage: string,
+  throttle: { rateLimit: number; burstLimit: number },
+): Promise<void> {
   const ops: PatchOperation[] = [];
-  if (plan.throttle?.rateLimit !== throttle.rateLimit) ops.push({ op: 'replace', path: '/throttle/rateLimit', value: String(throttle.rateLimit) });
-  if (plan.throttle?.burstLimit !== throttle.burstLimit) ops.push({ op: 'replace', path: '/throttle/burstLimit', value: String(throttle.burstLimit) });
+  if (plan.throttle?.rateLimit !== throttle.rateLimit)
+    ops.push({ op: 'replace', path: '/throttle/rateLimit', value: String(throttle.rateLimit) });
+  if (plan.throttle?.burstLimit !== throttle.burstLimit)
+    ops.push({ op: 'replace', path: '/throttle/burstLimit', value: String(throttle.burstLimit) });
   if (!plan.stages.includes(apiStage)) ops.push({ op: 'add', path: '/apiStages', value: apiStage });
-  if (ops.length) await send(ctx, 'apigateway', new UpdateUsagePlanCommand({ usagePlanId: plan.id, patchOperations: ops }));
+  if (ops.length)
+    await send(ctx, 'apigateway', new UpdateUsagePlanCommand({ usagePlanId: plan.id, patchOperations: ops }));
 }
 
 /** Lets the key call the stages of the plan. */
