@@ -1,16 +1,8 @@
 import { AbtestError } from '../../src/errors';
+import type { ExperimentResults } from '../../src/results';
 import { isRetryable, type Rejection, type TrackAnswer } from '../../src/protocol';
 import { adminRequest, type AdminAnswer } from '../experiment/http';
 import type { Planned, Send } from './traffic';
-
-/** One experiment as `GET /experiments` answers it: the part the simulation reads. */
-export interface Counts {
-  experiment: string;
-  counting: string;
-  standard_error: number;
-  variants: { label: string; participants: number }[];
-  goals: { goal: string; results: { label: string; successes: number; trials: number }[] }[];
-}
 
 /** HTTP to abtest: tracking with retries, results and delete with the API key. */
 export class Client {
@@ -109,13 +101,13 @@ export class Client {
   }
 
   /** The counts of the named experiments in a namespace. */
-  async results(namespace: string, names: string[]): Promise<Counts[]> {
+  async results(namespace: string, names: string[]): Promise<ExperimentResults[]> {
     const query = new URLSearchParams({ namespace, scope: names.join(',') });
     const { status, body } = await this.admin('GET', `/experiments?${query}`);
     if (status !== 200 || !Array.isArray(body)) {
       throw new AbtestError('simulate', `reading results failed (${status}): ${JSON.stringify(body).slice(0, 200)}`);
     }
-    return body.slice(1) as Counts[];
+    return body.slice(1) as ExperimentResults[];
   }
 }
 

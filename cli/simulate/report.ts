@@ -1,5 +1,5 @@
-import { chiSquareSurvival, goalStats, sampleRatioCheck, type GoalStats, type SrmResult } from '../../src/stats';
-import type { Counts } from './client';
+import type { ExperimentResults } from '../../src/results';
+import { chiSquareSurvival, experimentStats, type GoalStats, type SrmResult } from '../../src/stats';
 import type { SimExperiment, Truth } from './traffic';
 
 export interface SimVariantReport {
@@ -43,16 +43,29 @@ export function report(
   e: SimExperiment,
   sentParticipants: number[],
   sentConversions: number[],
-  counts: Counts | undefined,
+  counts: ExperimentResults | undefined,
 ): SimExperimentReport {
   const standardError = counts?.standard_error ?? 0;
   const participants = e.variants.map((v) => counts?.variants.find((x) => x.label === v.label)?.participants ?? 0);
   const goal = counts?.goals.find((g) => g.goal === e.goal);
   const conversions = e.variants.map((v) => goal?.results.find((r) => r.label === v.label)?.successes ?? 0);
   const total = participants.reduce((a, b) => a + b, 0);
-  const srm = sampleRatioCheck(participants, { weights: e.variants.map((v) => v.weight), standardError });
-  const results = e.variants.map((v, i) => ({ label: v.label, successes: conversions[i], trials: participants[i] }));
-  const stats = goalStats(results, { standardError });
+  // The server's counts in the simulated order, with the one goal simulated: the one statistics assembly.
+  const own: ExperimentResults = {
+    experiment: e.name,
+    counting: counts?.counting ?? 'exact',
+    standard_error: standardError,
+    variants: e.variants.map((v, i) => ({ label: v.label, participants: participants[i] })),
+    goals: [
+      {
+        goal: e.goal,
+        results: e.variants.map((v, i) => ({ label: v.label, successes: conversions[i], trials: participants[i] })),
+      },
+    ],
+  };
+  const all = experimentStats(own, { control: e.variants[0].label, weights: e.variants.map((v) => v.weight) });
+  const { srm } = all;
+  const stats: GoalStats = { control: all.goals[0].control, variants: all.goals[0].variants };
   return {
     name: e.name,
     goal: e.goal,
