@@ -80,7 +80,10 @@ Booking a seat completes the goal <b>booked</b> in both.</p>
       orange: { activate: function () { book.dataset.variant = 'orange'; } }
     }
   });
-  document.getElementById('seen').textContent = 'banner ' + b.variant + (b.tracked ? '' : ' (not tracked)') + ', button colour ' + c.variant + (c.tracked ? '' : ' (not tracked)');
+  // A first visit may wait (briefly) for the server's definitions: read the variants once decided.
+  abtest.ready(function () {
+    document.getElementById('seen').textContent = 'banner ' + b.variant + (b.tracked ? '' : ' (not tracked)') + ', button colour ' + c.variant + (c.tracked ? '' : ' (not tracked)');
+  });
   book.addEventListener('click', function () {
     abtest.complete('booked');
     document.getElementById('thanks').hidden = false;
