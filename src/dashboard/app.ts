@@ -2,6 +2,8 @@ import { apiBase, chance, experimentView, formatCount, formatP, parseResults, pe
 import type { ExperimentResults, ResultsMeta } from '../results';
 import { rateChart } from './chart';
 import { h, pager } from './dom';
+import { adoptButton, definitionPanel, type AdminHooks } from './admin';
+import type { Definition } from '../experiments/definition';
 
 /**
  * The dashboard page: settings (API URL, key, namespace) from the page's query string, the
@@ -63,6 +65,9 @@ let settings: Settings;
 const controls = new Map<string, string>();
 const lastResults = new Map<string, ExperimentResults>();
 let timer: ReturnType<typeof setInterval> | null = null;
+/** Definitions by experiment (archived included), and the phase chosen per experiment (else the current one). */
+let defs = new Map<string, Definition>();
+const phases = new Map<string, number>();
 /** Experiments per page, and the first one shown: the API answers one bounded page at a time. */
 const PAGE = 20;
 let offset = 0;
@@ -76,11 +81,13 @@ function showState(kind: 'empty' | 'forbidden' | 'unreachable' | 'error' | 'setu
 
 const code = (text: string) => h('code', {}, text);
 
-async function request(method: string, path: string, params: Record<string, string>): Promise<Response> {
+async function request(method: string, path: string, params: Record<string, string>, body?: unknown): Promise<Response> {
   // encodeURIComponent, not URLSearchParams: a space is %20 and a `+` is %2B, never `+`.
   const query = Object.entries(params).filter(([, v]) => v).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
   const url = `${apiBase(settings.api, location.href)}${path}${query ? `?${query}` : ''}`;
-  return fetch(url, { method, headers: { 'x-api-key': settings.key }, cache: 'no-store' });
+  const headers: Record<string, string> = { 'x-api-key': settings.key };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return fetch(url, { method, headers, cache: 'no-store', body: body === undefined ? undefined : JSON.stringify(body) });
 }
 
 async function failure(res: Response): Promise<string> {
@@ -128,11 +135,14 @@ async function refresh() {
       if (mine === latest) showState('error', 'Unexpected answer', (e as Error).message);
       return;
     }
+    const [found, chosen] = await Promise.all([definitions(), chosenPhases()]);
     if (mine !== latest) return;
+    defs = found;
+    const experiments = parsed.experiments.map((e) => chosen.get(e.experiment) ?? e);
     // Kept so that switching a control redraws without a request.
     lastResults.clear();
-    for (const e of parsed.experiments) lastResults.set(e.experiment, e);
-    draw(parsed.meta, parsed.experiments.map((e) => experimentView(e, controls.get(e.experiment))));
+    for (const e of experiments) lastResults.set(e.experiment, e);
+    draw(parsed.meta, experiments.map((e) => experimentView(e, controls.get(e.experiment))));
   } finally {
     if (mine === latest) {
       $('refresh').removeAttribute('aria-busy');
@@ -140,6 +150,55 @@ async function refresh() {
     }
   }
 }
+
+/** Every definition of the namespace (archived too); none when the API has no admin routes. */
+async function definitions(): Promise<Map<string, Definition>> {
+  try {
+    const res = await request('GET', '/definitions', { namespace: settings.namespace, archived: '1' });
+    if (!res.ok) return new Map();
+    return new Map(((await res.json()).definitions as Definition[]).map((d) => [d.experiment, d]));
+  } catch {
+    return new Map();
+  }
+}
+
+/** The results of the experiments shown in another phase than their current one. */
+async function chosenPhases(): Promise<Map<string, ExperimentResults>> {
+  const out = new Map<string, ExperimentResults>();
+  await Promise.all([...phases].map(async ([name, phase]) => {
+    try {
+      const res = await request('GET', '/experiments', { namespace: settings.namespace, scope: name, phase: String(phase) });
+      const found = res.ok ? parseResults(await res.json()).experiments[0] : undefined;
+      if (found) out.set(name, found);
+      else phases.delete(name);
+    } catch {
+      phases.delete(name);
+    }
+  }));
+  return out;
+}
+
+const hooks: AdminHooks = {
+  call: async (method, path, experiment, body) => {
+    try {
+      const res = await request(method, path, { namespace: settings.namespace, experiment }, body);
+      if (!res.ok) alert(`Could not change \u201c${experiment}\u201d: ${await failure(res)}`);
+      await refresh();
+      return res.ok;
+    } catch {
+      alert(`Could not change \u201c${experiment}\u201d: the API cannot be reached.`);
+      return false;
+    }
+  },
+  showPhase: (experiment, phase) => {
+    if (phase === defs.get(experiment)?.phase) phases.delete(experiment);
+    else phases.set(experiment, phase);
+    void refresh();
+  },
+};
+
+/** Archived experiments show only with the toggle on. */
+const visible = (name: string) => defs.get(name)?.state !== 'archived' || $<HTMLInputElement>('archived').checked;
 
 const RECENT_KEY = 'abtest-dashboard-namespaces';
 
@@ -166,11 +225,17 @@ function draw(meta: ResultsMeta, views: ExperimentView[]) {
     void refresh();
     return;
   }
-  if (views.length === 0) {
+  // Definitions nobody has reached yet (drafts, mostly): listed on the first page.
+  const counted = new Set(views.map((v) => v.name));
+  const uncounted = offset === 0 ? [...defs.values()].filter((d) => !counted.has(d.experiment) && visible(d.experiment)) : [];
+  views = views.filter((v) => visible(v.name));
+  if (views.length === 0 && uncounted.length === 0) {
     showState('empty', `No experiments in namespace \u201c${meta.namespace}\u201d yet`, 'Experiments appear here once a page with the snippet has a visitor. ', 'Print the snippet with ', code('abtest snippet'), '; try it locally with ', code('abtest dev'), '.');
     return;
   }
-  $('results').replaceChildren(...views.map(experimentCard), pager(meta, views.length, offset, PAGE, (to) => {
+  const drafts = uncounted.map((d) => h('section', { class: 'experiment', 'data-experiment': d.experiment },
+    h('header', {}, h('h2', {}, d.experiment)), definitionPanel(d, d.phase, hooks), h('p', { class: 'muted no-goals' }, 'No participants yet.')));
+  $('results').replaceChildren(...drafts, ...views.map(experimentCard), pager(meta, views.length, offset, PAGE, (to) => {
     offset = to;
     void refresh();
   }));
@@ -193,11 +258,15 @@ function experimentCard(v: ExperimentView): HTMLElement {
     { class: 'experiment', 'data-experiment': v.name },
     h('header', {}, h('h2', {}, v.name), counting, h('label', { class: 'control-label' }, 'control ', select), del),
   );
+  const d = defs.get(v.name);
+  const e = lastResults.get(v.name)!;
+  card.append(d ? definitionPanel(d, e.definition?.phase ?? d.phase, hooks) : h('div', { class: 'definition undefined' },
+    h('span', { class: 'muted' }, 'Undefined experiment (known from its counts only). '), adoptButton(e, v.control, hooks)));
   if (v.srm?.mismatch) {
     const expected = v.srm.expectedShares.map((s) => percent(s, 0)).join(' / ');
     const actual = v.variants.map((x) => percent(x.share)).join(' / ');
     card.append(
-      h('div', { class: 'srm', role: 'alert', 'data-srm': 'mismatch' }, h('strong', {}, '\u26a0 Sample ratio mismatch. '), `Participants split ${actual}, expected ${expected} (\u03c7\u00b2 test p ${v.srm.pValue < 0.001 ? '< 0.001' : `= ${formatP(v.srm.pValue)}`}). Assignment or tracking is broken for some visitors; do not trust these results until it is fixed. (If the variants have different weights on purpose, this warning does not apply.)`),
+      h('div', { class: 'srm', role: 'alert', 'data-srm': 'mismatch' }, h('strong', {}, '\u26a0 Sample ratio mismatch. '), `Participants split ${actual}, expected ${expected} by ${v.expected} (\u03c7\u00b2 test p ${v.srm.pValue < 0.001 ? '< 0.001' : `= ${formatP(v.srm.pValue)}`}). Assignment or tracking is broken for some visitors; do not trust these results until it is fixed.${v.expected === 'declared weights' ? '' : ' (If the variants have different weights on purpose, define the experiment with its weights: this check then uses them.)'}`),
     );
   }
   card.append(
@@ -276,6 +345,7 @@ function start() {
     void refresh();
   });
   $('refresh').addEventListener('click', () => void refresh());
+  $('archived').addEventListener('change', () => void refresh());
   const auto = $<HTMLInputElement>('auto');
   auto.addEventListener('change', () => setAutoRefresh(auto.checked));
   void refresh();
