@@ -2,7 +2,8 @@ import { apiBase, chance, experimentView, formatCount, formatP, parseResults, pe
 import type { ExperimentResults, ResultsMeta } from '../results';
 import { rateChart } from './chart';
 import { h, pager } from './dom';
-import { adoptButton, definitionPanel, type AdminHooks } from './admin';
+import { adoptButton, definitionPanel } from './admin';
+import { definitionsApi } from './admin-api';
 import type { Definition } from '../experiments/definition';
 
 /**
@@ -135,7 +136,7 @@ async function refresh() {
       if (mine === latest) showState('error', 'Unexpected answer', (e as Error).message);
       return;
     }
-    const [found, chosen] = await Promise.all([definitions(), chosenPhases()]);
+    const [found, chosen] = await Promise.all([api.definitions(), api.chosenPhases()]);
     if (mine !== latest) return;
     defs = found;
     const experiments = parsed.experiments.map((e) => chosen.get(e.experiment) ?? e);
@@ -151,51 +152,8 @@ async function refresh() {
   }
 }
 
-/** Every definition of the namespace (archived too); none when the API has no admin routes. */
-async function definitions(): Promise<Map<string, Definition>> {
-  try {
-    const res = await request('GET', '/definitions', { namespace: settings.namespace, archived: '1' });
-    if (!res.ok) return new Map();
-    return new Map(((await res.json()).definitions as Definition[]).map((d) => [d.experiment, d]));
-  } catch {
-    return new Map();
-  }
-}
-
-/** The results of the experiments shown in another phase than their current one. */
-async function chosenPhases(): Promise<Map<string, ExperimentResults>> {
-  const out = new Map<string, ExperimentResults>();
-  await Promise.all([...phases].map(async ([name, phase]) => {
-    try {
-      const res = await request('GET', '/experiments', { namespace: settings.namespace, scope: name, phase: String(phase) });
-      const found = res.ok ? parseResults(await res.json()).experiments[0] : undefined;
-      if (found) out.set(name, found);
-      else phases.delete(name);
-    } catch {
-      phases.delete(name);
-    }
-  }));
-  return out;
-}
-
-const hooks: AdminHooks = {
-  call: async (method, path, experiment, body) => {
-    try {
-      const res = await request(method, path, { namespace: settings.namespace, experiment }, body);
-      if (!res.ok) alert(`Could not change \u201c${experiment}\u201d: ${await failure(res)}`);
-      await refresh();
-      return res.ok;
-    } catch {
-      alert(`Could not change \u201c${experiment}\u201d: the API cannot be reached.`);
-      return false;
-    }
-  },
-  showPhase: (experiment, phase) => {
-    if (phase === defs.get(experiment)?.phase) phases.delete(experiment);
-    else phases.set(experiment, phase);
-    void refresh();
-  },
-};
+const api = definitionsApi({ request, refresh, failure, namespace: () => settings.namespace, phases, defs: () => defs });
+const hooks = api.hooks;
 
 /** Archived experiments show only with the toggle on. */
 const visible = (name: string) => defs.get(name)?.state !== 'archived' || $<HTMLInputElement>('archived').checked;
