@@ -93,7 +93,7 @@ export async function startDev(config: Record<string, unknown> = {}): Promise<De
   const file = path.join(dir, 'config.json');
   const namespace = (config.namespace as string) ?? `ns-${randomBytes(3).toString('hex')}`;
   const apiKey = (config.api_key as string) ?? randomBytes(16).toString('hex');
-  fs.writeFileSync(file, JSON.stringify({ counting: 'exact', ...config, namespace, api_key: apiKey }));
+  fs.writeFileSync(file, JSON.stringify({ counting: 'exact', redis_command_timeout_ms: 2000, ...config, namespace, api_key: apiKey }));
   // The bundles read their config from process.env, as in Lambda; no ABTEST_* from outside.
   for (const k of Object.keys(process.env)) if (k.startsWith('ABTEST_')) delete process.env[k];
   const dev = await run({ config: file, port: 0 }, process.env);
