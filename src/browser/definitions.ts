@@ -16,7 +16,8 @@ export function configUrl(trackUrl: string, namespace: string | undefined, overr
   if (override === false) return null;
   const base = override || (/\/track$/.test(trackUrl) ? trackUrl.replace(/\/track$/, '/config') : '');
   if (!base) return null;
-  return namespace === undefined ? base : `${base}${base.includes('?') ? '&' : '?'}namespace=${encodeURIComponent(namespace)}`;
+  if (namespace === undefined) return base;
+  return `${base}${base.includes('?') ? '&' : '?'}namespace=${encodeURIComponent(namespace)}`;
 }
 
 /** The definitions in a `/config` answer, or null when it is not one. */
@@ -25,7 +26,9 @@ export function parseConfig(text: string): Definitions | null {
     const body = JSON.parse(text) as { experiments?: ServerDefinition[] };
     if (!Array.isArray(body.experiments)) return null;
     const out: Definitions = {};
-    for (const d of body.experiments) if (d && typeof d.experiment === 'string' && Array.isArray(d.variants)) out[d.experiment] = d;
+    for (const d of body.experiments) {
+      if (d && typeof d.experiment === 'string' && Array.isArray(d.variants)) out[d.experiment] = d;
+    }
     return out;
   } catch {
     return null;

@@ -1,7 +1,7 @@
 import type { Definition } from '../experiments/definition';
 import type { ExperimentResults } from '../results';
 import { h } from './dom';
-import { actionsFor, confirmation, phaseDates, weightsConfirmation } from './lifecycle';
+import { actionsFor, confirmation, phaseDates, weightsConfirmation, type LifecycleAction } from './lifecycle';
 
 /**
  * The admin part of an experiment's card: state, phase, dates, description, the lifecycle
@@ -41,17 +41,20 @@ export function definitionPanel(d: Definition, shown: number, hooks: AdminHooks)
     panel.append(h('p', { class: 'muted' }, 'Archived: read-only; the results are kept.'));
     return panel;
   }
-  const actions = h('div', { class: 'lifecycle' }, ...actionsFor(d.state).map((a) => button(a.label, `act ${a.state}${a.restart ? ' restart' : ''}`, async () => {
+  const labels = d.variants.map((v) => v.label);
+  const act = (a: LifecycleAction) => button(a.label, `act ${a.state}${a.restart ? ' restart' : ''}`, async () => {
     let winner: string | undefined;
     if (a.winner) {
-      const labels = d.variants.map((v) => v.label);
-      winner = prompt(`Winner of \u201c${d.experiment}\u201d to roll out (one of: ${labels.join(', ')})`, labels[1] ?? labels[0])?.trim();
+      const ask = `Winner of \u201c${d.experiment}\u201d to roll out (one of: ${labels.join(', ')})`;
+      winner = prompt(ask, labels[1] ?? labels[0])?.trim();
       if (!winner) return;
       if (!labels.includes(winner)) return void alert(`\u201c${winner}\u201d is not a variant (${labels.join(', ')}).`);
     }
     if (!confirm(confirmation(d, a, winner))) return;
-    await hooks.call('POST', '/definition/state', d.experiment, { state: a.state, ...(winner ? { winner } : {}), ...(a.restart ? { restart: true } : {}) });
-  })), button('Edit description', 'describe', async () => {
+    const body = { state: a.state, ...(winner ? { winner } : {}), ...(a.restart ? { restart: true } : {}) };
+    await hooks.call('POST', '/definition/state', d.experiment, body);
+  });
+  const actions = h('div', { class: 'lifecycle' }, ...actionsFor(d.state).map(act), button('Edit description', 'describe', async () => {
     const text = prompt(`Description of \u201c${d.experiment}\u201d`, d.description);
     if (text !== null) await hooks.call('POST', '/definition/describe', d.experiment, { description: text });
   }));
@@ -60,8 +63,10 @@ export function definitionPanel(d: Definition, shown: number, hooks: AdminHooks)
 }
 
 function weightsForm(d: Definition, hooks: AdminHooks): HTMLElement {
-  const inputs = d.variants.map((v) => h('input', { type: 'number', min: '0', step: 'any', value: String(v.weight), size: '4', 'aria-label': `weight of ${v.label}`, 'data-weight': v.label }) as HTMLInputElement);
-  const sample = h('input', { type: 'number', min: '0', max: '1', step: 'any', value: String(d.sample), size: '4', 'aria-label': 'sample', 'data-sample': '' }) as HTMLInputElement;
+  const number = (value: number, attrs: Record<string, string>) =>
+    h('input', { type: 'number', min: '0', step: 'any', value: String(value), size: '4', ...attrs }) as HTMLInputElement;
+  const inputs = d.variants.map((v) => number(v.weight, { 'aria-label': `weight of ${v.label}`, 'data-weight': v.label }));
+  const sample = number(d.sample, { max: '1', 'aria-label': 'sample', 'data-sample': '' });
   const form = h('form', { class: 'weights' },
     ...d.variants.flatMap((v, i) => [h('label', {}, `${v.label} `, inputs[i])]),
     h('label', {}, 'sample ', sample),
@@ -80,8 +85,9 @@ function weightsForm(d: Definition, hooks: AdminHooks): HTMLElement {
 export function adoptButton(e: ExperimentResults, control: string, hooks: AdminHooks): HTMLElement {
   return button('Define\u2026', 'adopt', async () => {
     const labels = [control, ...e.variants.map((v) => v.label).filter((l) => l !== control)];
-    const text = `Define \u201c${e.experiment}\u201d with variants ${labels.join(', ')} (equal weights, ${control} as control and fallback)? ` +
-      'It starts as a draft; nothing changes for visitors until you start it. The counts so far stay readable as phase 0.';
+    const text = `Define \u201c${e.experiment}\u201d with variants ${labels.join(', ')} ` +
+      `(equal weights, ${control} as control and fallback)? It starts as a draft; nothing changes for visitors ` +
+      'until you start it. The counts so far stay readable as phase 0.';
     if (!confirm(text)) return;
     await hooks.call('PUT', '/definition', e.experiment, { variants: labels.map((label) => ({ label, weight: 1 })) });
   });

@@ -42,11 +42,16 @@ export function confirmation(d: Definition, action: LifecycleAction, winner?: st
   const name = `\u201c${d.experiment}\u201d`;
   switch (action) {
     case START: return `Start ${name}? Phase 1 begins: ${split(d)}; the others see ${d.fallback}.`;
-    case PAUSE: return `Pause ${name}? Every visitor will see ${d.fallback} (the fallback) and nothing is tracked until you resume.`;
+    case PAUSE:
+      return `Pause ${name}? Every visitor will see ${d.fallback} (the fallback) and nothing is tracked until you resume.`;
     case RESUME: return `Resume ${name}? Phase ${d.phase} continues: ${split(d)}; visitors keep their variant.`;
     case ROLLOUT: return `Roll out ${winner} in ${name}? Every visitor will see ${winner}; nothing is tracked any more.`;
-    case RESTART: return `Restart ${name}? Phase ${d.phase + 1} begins with counts from zero: ${split(d)}. Phase ${d.phase} stays readable.`;
-    case ARCHIVE: return `Archive ${name}? Visitors will see what the page's code picks (the definition no longer applies), nothing is tracked, and the definition becomes read-only. Results are kept.`;
+    case RESTART:
+      return `Restart ${name}? Phase ${d.phase + 1} begins with counts from zero: ${split(d)}. ` +
+        `Phase ${d.phase} stays readable.`;
+    case ARCHIVE:
+      return `Archive ${name}? Visitors will see what the page's code picks (the definition no longer applies), ` +
+        'nothing is tracked, and the definition becomes read-only. Results are kept.';
     default: return `${action.label} ${name}?`;
   }
 }
@@ -55,7 +60,8 @@ export function confirmation(d: Definition, action: LifecycleAction, winner?: st
 export function weightsConfirmation(d: Definition, weights: number[], sample: number): string {
   const next = split({ variants: d.variants.map((v, i) => ({ ...v, weight: weights[i] })), sample });
   if (d.state !== 'running') return `Save the weights of \u201c${d.experiment}\u201d? When it runs, ${next}.`;
-  return `Change the weights of \u201c${d.experiment}\u201d? This starts phase ${d.phase + 1} (counts from zero): ${next}. Visitors who already have a variant keep it.`;
+  return `Change the weights of \u201c${d.experiment}\u201d? This starts phase ${d.phase + 1} (counts from zero): ${next}. ` +
+    'Visitors who already have a variant keep it.';
 }
 
 /** "started 2026-11-23 12:00, ended …" of the phase shown; empty for a draft. */
