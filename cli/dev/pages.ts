@@ -15,7 +15,10 @@ const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.cha
 export function devPages(ctx: { config: Config; wiring: Wiring; root: string }): Record<string, Page> {
   const { config, root } = ctx;
   return {
-    '/': { contentType: HTML, body: () => demoPage(snippet({ trackUrl: '/track', namespace: config.namespace }, root), config.namespace) },
+    '/': {
+      contentType: HTML,
+      body: () => demoPage(snippet({ trackUrl: '/track', namespace: config.namespace }, root), config.namespace),
+    },
     '/dashboard': {
       contentType: HTML,
       local: true,
@@ -84,7 +87,10 @@ Booking a seat completes the goal <b>booked</b> in both.</p>
       orange: { activate: function () { book.dataset.variant = 'orange'; } }
     }
   });
-  document.getElementById('seen').textContent = 'banner ' + b.variant + (b.tracked ? '' : ' (not tracked)') + ', button colour ' + c.variant + (c.tracked ? '' : ' (not tracked)');
+  // A first visit may wait (briefly) for the server's definitions: read the variants once decided.
+  abtest.ready(function () {
+    document.getElementById('seen').textContent = 'banner ' + b.variant + (b.tracked ? '' : ' (not tracked)') + ', button colour ' + c.variant + (c.tracked ? '' : ' (not tracked)');
+  });
   book.addEventListener('click', function () {
     abtest.complete('booked');
     document.getElementById('thanks').hidden = false;

@@ -1,10 +1,11 @@
 import { assign, eventUuid, pick } from '../assign';
-import {
-  isRetryable, MAX_BATCH, NAME_LENGTH_LIMIT, nameProblem, PARTICIPATE, type TrackAnswer, type WireEvent,
-} from '../protocol';
+import { isRetryable, MAX_BATCH, NAME_LENGTH_LIMIT, PARTICIPATE, type WireEvent } from '../protocol';
+import { configUrl, parseConfig, usable, type Definitions } from './definitions';
+import { eventKey, forcedVariants, invalidName, rejectedOf } from './wire';
 import type { ClientEnv, ExperimentHandle, ExperimentOptions, GoalOptions, InitOptions } from './types';
 
 export type { ClientEnv } from './types';
+export { forcedVariants } from './wire';
 
 /**
  * The browser client's logic, with the browser (storage, network, clock, randomness, page
@@ -26,40 +27,14 @@ interface VisitorState {
   a: Record<string, string>;
   /** Experiments the visitor is in: experiment → variant. */
   in: Record<string, string>;
-  /** Unique goals already queued: `experiment\ngoal` → 1. */
+  /** Unique goals already queued: `experiment\ngoal` (`\nphase` from phase 1 on) → 1. */
   done: Record<string, 1>;
+  /** The phase of a defined experiment the visitor's participation was sent for. */
+  p?: Record<string, number>;
 }
 
-/**
- * Names no server takes are not queued. A server's own `max_name_length` may be lower: it then
- * refuses those events alone, and the client drops them.
- */
-const invalidName = (s: unknown): boolean => nameProblem(s, NAME_LENGTH_LIMIT) !== null;
-
-/** The identity of a queued event: the same event queued twice is kept once. */
-const eventKey = (e: WireEvent): string => [e.namespace, e.experiment, e.variant, e.event, e.uuid].join('\n');
-
-/** How many events a 2xx answer of /track lists as refused (0 when it lists none or is not JSON). */
-function rejectedOf(text: string): number {
-  try {
-    return ((JSON.parse(text) as TrackAnswer).rejected || []).length;
-  } catch {
-    return 0;
-  }
-}
-
-/** Parses `?abtest_force=experiment:variant,other:variant` (repeatable) into experiment → variant. */
-export function forcedVariants(search: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const params = new URLSearchParams(search);
-  for (const value of params.getAll('abtest_force')) {
-    for (const pair of value.split(',')) {
-      const at = pair.lastIndexOf(':');
-      if (at > 0) out[pair.slice(0, at)] = pair.slice(at + 1);
-    }
-  }
-  return out;
-}
+/** How long a first visit waits for the definitions by default, in ms. */
+export const WAIT_MS = 300;
 
 /** The client: `init`, `experiment`, `complete`, plus `flush` and `pageHidden` for the page wiring. */
 export function createClient(env: ClientEnv) {
@@ -94,6 +69,20 @@ export function createClient(env: ClientEnv) {
   let failures = 0;
   /** Events per POST: halved while the server refuses a batch as a whole (400, 413). */
   let limit = MAX_BATCH;
+  /** The server's definitions (cached or fresh); null while a first visit waits for them. */
+  let defs: Definitions | null = {};
+  /** Decisions waiting for the definitions, and the experiments this page decided (redone when they change). */
+  let pending: (() => void)[] = [];
+  let shown: { o: ExperimentOptions; handle: ExperimentHandle }[] = [];
+  const settle = (found?: Definitions) => {
+    if (defs) return;
+    defs = found || {};
+    const run = pending;
+    pending = [];
+    run.forEach((fn) => fn());
+  };
+  /** The visitor id that makes event uuids of phase N ≥ 1 differ from those of other phases. */
+  const phased = (phase: number) => (phase ? `${visitor}\n${phase}` : visitor);
 
   const queue = (): WireEvent[] => load<WireEvent[]>(QUEUE_KEY, []);
 
@@ -152,7 +141,10 @@ export function createClient(env: ClientEnv) {
       const refused = status < 300 ? rejectedOf(answer.text) : batch.length;
       if (refused > 0) env.warn(`abtest: the track endpoint refused ${refused} event(s) (HTTP ${status})`);
       const sent = new Set(batch.map(eventKey));
-      save(QUEUE_KEY, queue().filter((e) => !sent.has(eventKey(e))));
+      save(
+        QUEUE_KEY,
+        queue().filter((e) => !sent.has(eventKey(e))),
+      );
     }
     if (queue().length > 0) schedule(0);
     else limit = MAX_BATCH;
@@ -176,12 +168,11 @@ export function createClient(env: ClientEnv) {
   };
 
   const init = (o: InitOptions) => {
-    if (!o || !o.url) {
-      opts = null;
-      return env.warn('abtest: init needs { url }');
-    }
     try {
+      if (!o || !o.url) return env.warn('abtest: init needs { url }');
       opts = { url: o.url, namespace: o.namespace, userId: o.userId };
+      defs = {};
+      shown = [];
       const userId = o.userId === undefined || o.userId === null || o.userId === '' ? null : String(o.userId);
       if (userId) visitor = userId;
       else {
@@ -190,61 +181,128 @@ export function createClient(env: ClientEnv) {
       }
       stateKey = `abtest:${o.namespace ?? ''}`;
       const saved = load<VisitorState | null>(stateKey, null);
-      state = saved && saved.id === visitor && saved.a && saved.in && saved.done ? saved : { id: visitor, a: {}, in: {}, done: {} };
+      state =
+        saved && saved.id === visitor && saved.a && saved.in && saved.done
+          ? saved
+          : { id: visitor, a: {}, in: {}, done: {} };
       failures = 0;
       schedule(0);
+      fetchDefinitions(o);
     } catch (e) {
       opts = null;
       env.warn('abtest: init failed', e);
     }
   };
 
+  /**
+   * Definitions: the cached ones decide at once (a first visit waits up to `wait` ms); the
+   * fresh answer is cached for the next page and, when it differs, decides again the
+   * experiments this page showed (a paused one switches to its fallback and stops tracking).
+   */
+  const fetchDefinitions = (o: InitOptions) => {
+    const url = configUrl(o.url, o.namespace, o.config);
+    if (!url || !env.get) return;
+    const key = `abtest:config:${o.namespace ?? ''}`;
+    const cached = load<Definitions | null>(key, null);
+    defs = cached;
+    if (!cached) env.setTimeout(() => settle(), o.wait ?? WAIT_MS);
+    env.get(url).then(
+      ({ status, text }) => {
+        const fresh = status === 200 ? parseConfig(text) : null;
+        if (fresh) save(key, fresh);
+        if (!defs || !fresh) return settle(fresh || {});
+        if (JSON.stringify(defs) !== JSON.stringify(fresh)) {
+          defs = fresh;
+          shown.forEach(({ o: e, handle }) => decide(e, handle));
+        }
+      },
+      () => settle(),
+    );
+  };
+
   const experiment = (o: ExperimentOptions): ExperimentHandle => {
     const handle: ExperimentHandle = { name: o && o.name, variant: null, tracked: false };
-    const labels = Object.keys((o && o.variants) || {});
-    if (!labels.length) {
-      env.warn('abtest: an experiment needs a name and variants');
-      return handle;
-    }
     try {
-      const list = labels.map((label) => ({ label, weight: o.variants[label].weight }));
-      let variant: string;
-      let tracked = false;
+      const labels = Object.keys((o && o.variants) || {});
+      if (!labels.length) {
+        env.warn('abtest: an experiment needs a name and variants');
+        return handle;
+      }
       if (forced[o.name] !== undefined && labels.includes(forced[o.name])) {
-        variant = forced[o.name];
+        show(o, handle, forced[o.name], false);
       } else if (!opts) {
         env.warn('abtest: call abtest.init({ url }) before abtest.experiment; showing the first variant, untracked');
-        variant = labels[0];
-      } else {
-        if (!state.in[o.name] && o.trigger && !safe(o.trigger)) return handle;
-        const sample = o.sample === undefined ? 1 : o.sample;
-        let chosen: string | undefined;
-        if (opts.userId !== undefined && opts.userId !== null && opts.userId !== '') {
-          const a = assign(o.name, visitor, list, sample);
-          chosen = a.inSample ? a.variant : '';
-        } else {
-          chosen = state.a[o.name];
-          if (chosen === undefined || (chosen !== '' && !labels.includes(chosen))) {
-            const a = pick(env.random(), list, sample);
-            chosen = state.a[o.name] = a.inSample ? a.variant : '';
-          }
-        }
-        tracked = chosen !== '';
-        variant = tracked ? chosen : labels[0];
-        if (tracked && state.in[o.name] !== variant) {
-          state.in[o.name] = variant;
-          enqueue({ namespace: opts.namespace, experiment: o.name, variant, event: PARTICIPATE, uuid: eventUuid(opts.namespace ?? '', o.name, PARTICIPATE, visitor) });
-        }
-        save(stateKey, state);
-      }
-      handle.variant = variant;
-      handle.tracked = tracked;
-      const activate = o.variants[variant].activate;
-      if (activate) safe(() => activate(variant));
+        show(o, handle, labels[0], false);
+      } else if (!defs) {
+        pending.push(() => decide(o, handle));
+      } else decide(o, handle);
     } catch (e) {
       env.warn('abtest: experiment failed', e);
     }
     return handle;
+  };
+
+  /** Picks (or recalls) the variant with the server's definition when usable, else the code's, and tracks it. */
+  const decide = (o: ExperimentOptions, handle: ExperimentHandle) => {
+    try {
+      if (!opts) return;
+      if (!shown.some((x) => x.handle === handle)) shown.push({ o, handle });
+      const labels = Object.keys(o.variants);
+      const d = usable(o, defs![o.name]);
+      if (defs![o.name] && !d)
+        env.warn(`abtest: the server's definition of "${o.name}" names variants this page lacks; using the code's`);
+      const phase = d ? d.phase : 0;
+      const done = (variant: string, tracked: boolean) => {
+        save(stateKey, state);
+        show(o, handle, variant, tracked);
+      };
+      if (d && d.state !== 'running') {
+        delete state.in[o.name];
+        return done(d.state === 'rolled_out' && d.winner ? d.winner : d.fallback, false);
+      }
+      if (!state.in[o.name] && o.trigger && !safe(o.trigger)) return;
+      const list = d ? d.variants : labels.map((label) => ({ label, weight: o.variants[label].weight }));
+      const sample = d ? d.sample : o.sample === undefined ? 1 : o.sample;
+      let chosen: string | undefined;
+      if (opts.userId !== undefined && opts.userId !== null && opts.userId !== '') {
+        const a = assign(o.name, visitor, list, sample);
+        chosen = a.inSample ? a.variant : '';
+      } else {
+        chosen = state.a[o.name];
+        if (chosen === undefined || (chosen !== '' && !list.some((v) => v.label === chosen))) {
+          const a = pick(env.random(), list, sample);
+          chosen = state.a[o.name] = a.inSample ? a.variant : '';
+        }
+      }
+      const tracked = chosen !== '';
+      const p = (state.p = state.p || {});
+      if (tracked && (state.in[o.name] !== chosen || (p[o.name] || 0) !== phase)) {
+        state.in[o.name] = chosen;
+        if (phase) p[o.name] = phase;
+        else delete p[o.name];
+        const uuid = eventUuid(opts.namespace ?? '', o.name, PARTICIPATE, phased(phase));
+        enqueue({ namespace: opts.namespace, experiment: o.name, variant: chosen, event: PARTICIPATE, uuid });
+      }
+      if (!tracked && d) delete state.in[o.name];
+      done(tracked ? chosen : d ? d.fallback : labels[0], tracked);
+    } catch (e) {
+      env.warn('abtest: experiment failed', e);
+    }
+  };
+
+  /** Shows `variant` (activates it unless it is already shown). */
+  const show = (o: ExperimentOptions, handle: ExperimentHandle, variant: string, tracked: boolean) => {
+    const changed = handle.variant !== variant;
+    handle.variant = variant;
+    handle.tracked = tracked;
+    const activate = o.variants[variant].activate;
+    if (changed && activate) safe(() => activate(variant));
+  };
+
+  /** Calls `fn` once the experiments are decided (at once, unless a first visit waits for the definitions). */
+  const ready = (fn: () => void) => {
+    if (defs) safe(fn);
+    else pending.push(() => safe(fn));
   };
 
   /** Calls host code; a throw is reported, not passed on. */
@@ -259,15 +317,19 @@ export function createClient(env: ClientEnv) {
 
   /** Counts goal `name` in every experiment the visitor is in (forced ones excepted). */
   const complete = (name: string, o?: GoalOptions) => {
-    if (!opts) return env.warn('abtest: call abtest.init({ url }) first');
     try {
+      if (!opts) return env.warn('abtest: call abtest.init({ url }) first');
       const unique = !o || o.unique !== false;
       for (const exp of Object.keys(state.in)) {
-        if (forced[exp] !== undefined) continue;
-        const done = `${exp}\n${name}`;
+        const d = defs && defs[exp];
+        const phase = (state.p && state.p[exp]) || 0;
+        // Forced, or defined and no longer running in the phase the visitor entered: not counted.
+        if (forced[exp] !== undefined || (d && (d.state !== 'running' || d.phase !== phase))) continue;
+        const done = phase ? `${exp}\n${name}\n${phase}` : `${exp}\n${name}`;
         if (unique && state.done[done]) continue;
         if (unique) state.done[done] = 1;
-        enqueue({ namespace: opts.namespace, experiment: exp, variant: state.in[exp], event: name, uuid: unique ? eventUuid(opts.namespace ?? '', exp, name, visitor) : env.randomId() });
+        const uuid = unique ? eventUuid(opts.namespace ?? '', exp, name, phased(phase)) : env.randomId();
+        enqueue({ namespace: opts.namespace, experiment: exp, variant: state.in[exp], event: name, uuid });
       }
       save(stateKey, state);
     } catch (e) {
@@ -275,5 +337,5 @@ export function createClient(env: ClientEnv) {
     }
   };
 
-  return { init, experiment, complete, flush, pageHidden };
+  return { init, experiment, complete, ready, flush, pageHidden };
 }

@@ -36,10 +36,30 @@ function randomId(): string {
 
 const client = createClient({
   storage: storage(),
+  // no-cache: the browser revalidates its copy with the ETag (a 304 is cheap); no preflight.
+  get: (url) =>
+    fetch(url, { cache: 'no-cache', credentials: 'omit' }).then(
+      (r) =>
+        r.text().then(
+          (text) => ({ status: r.status, text }),
+          () => ({ status: 0, text: '' }),
+        ),
+      () => ({ status: 0, text: '' }),
+    ),
   // text/plain keeps the request "simple": no CORS preflight before each POST.
   post: (url, body) =>
-    fetch(url, { method: 'POST', body, keepalive: true, credentials: 'omit', headers: { 'Content-Type': 'text/plain' } }).then(
-      (r) => r.text().then((text) => ({ status: r.status, text }), () => ({ status: r.status, text: '' })),
+    fetch(url, {
+      method: 'POST',
+      body,
+      keepalive: true,
+      credentials: 'omit',
+      headers: { 'Content-Type': 'text/plain' },
+    }).then(
+      (r) =>
+        r.text().then(
+          (text) => ({ status: r.status, text }),
+          () => ({ status: r.status, text: '' }),
+        ),
       () => ({ status: 0, text: '' }),
     ),
   beacon: (url, body) => {
@@ -80,3 +100,5 @@ export const init = client.init;
 export const experiment = client.experiment;
 /** Completes a goal in every experiment the visitor is in: `abtest.complete('signup', { unique: true })`. */
 export const complete = client.complete;
+/** Calls `fn` once the experiments are decided: at once, or when a first visit has its definitions (or waited). */
+export const ready = client.ready;

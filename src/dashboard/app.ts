@@ -1,7 +1,21 @@
-import { apiBase, chance, experimentView, formatCount, formatP, parseResults, percent, signedPercent, verdict, type ExperimentView } from './model';
+import {
+  apiBase,
+  chance,
+  experimentView,
+  formatCount,
+  formatP,
+  parseResults,
+  percent,
+  signedPercent,
+  verdict,
+  type ExperimentView,
+} from './model';
 import type { ExperimentResults, ResultsMeta } from '../results';
 import { rateChart } from './chart';
 import { h, pager } from './dom';
+import { adoptButton, definitionPanel } from './admin';
+import { definitionsApi } from './admin-api';
+import type { Definition } from '../experiments/definition';
 
 /**
  * The dashboard page: settings (API URL, key, namespace) from the page's query string, the
@@ -63,6 +77,9 @@ let settings: Settings;
 const controls = new Map<string, string>();
 const lastResults = new Map<string, ExperimentResults>();
 let timer: ReturnType<typeof setInterval> | null = null;
+/** Definitions by experiment (archived included), and the phase chosen per experiment (else the current one). */
+let defs = new Map<string, Definition>();
+const phases = new Map<string, number>();
 /** Experiments per page, and the first one shown: the API answers one bounded page at a time. */
 const PAGE = 20;
 let offset = 0;
@@ -70,17 +87,47 @@ let offset = 0;
 let latest = 0;
 
 /** Shows one state message (empty, error, setup) in place of the results. */
-function showState(kind: 'empty' | 'forbidden' | 'unreachable' | 'error' | 'setup', title: string, ...body: (Node | string)[]) {
-  $('results').replaceChildren(h('div', { class: `state state-${kind}`, 'data-state': kind, role: kind === 'empty' || kind === 'setup' ? 'status' : 'alert' }, h('h2', {}, title), h('p', {}, ...body)));
+function showState(
+  kind: 'empty' | 'forbidden' | 'unreachable' | 'error' | 'setup',
+  title: string,
+  ...body: (Node | string)[]
+) {
+  $('results').replaceChildren(
+    h(
+      'div',
+      {
+        class: `state state-${kind}`,
+        'data-state': kind,
+        role: kind === 'empty' || kind === 'setup' ? 'status' : 'alert',
+      },
+      h('h2', {}, title),
+      h('p', {}, ...body),
+    ),
+  );
 }
 
 const code = (text: string) => h('code', {}, text);
 
-async function request(method: string, path: string, params: Record<string, string>): Promise<Response> {
+async function request(
+  method: string,
+  path: string,
+  params: Record<string, string>,
+  body?: unknown,
+): Promise<Response> {
   // encodeURIComponent, not URLSearchParams: a space is %20 and a `+` is %2B, never `+`.
-  const query = Object.entries(params).filter(([, v]) => v).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+  const query = Object.entries(params)
+    .filter(([, v]) => v)
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+    .join('&');
   const url = `${apiBase(settings.api, location.href)}${path}${query ? `?${query}` : ''}`;
-  return fetch(url, { method, headers: { 'x-api-key': settings.key }, cache: 'no-store' });
+  const headers: Record<string, string> = { 'x-api-key': settings.key };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return fetch(url, {
+    method,
+    headers,
+    cache: 'no-store',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 async function failure(res: Response): Promise<string> {
@@ -97,7 +144,15 @@ async function failure(res: Response): Promise<string> {
 async function refresh() {
   const mine = ++latest;
   if (!settings.api && location.protocol === 'file:') {
-    showState('setup', 'Where are your results?', 'Enter the API URL (printed by ', code('abtest deploy'), ' or ', code('abtest dev'), ') and the API key above, then Load.');
+    showState(
+      'setup',
+      'Where are your results?',
+      'Enter the API URL (printed by ',
+      code('abtest deploy'),
+      ' or ',
+      code('abtest dev'),
+      ') and the API key above, then Load.',
+    );
     return;
   }
   $('refresh').setAttribute('aria-busy', 'true');
@@ -105,15 +160,37 @@ async function refresh() {
   try {
     let res: Response;
     try {
-      res = await request('GET', '/experiments', { namespace: settings.namespace, limit: String(PAGE), offset: String(offset) });
+      res = await request('GET', '/experiments', {
+        namespace: settings.namespace,
+        limit: String(PAGE),
+        offset: String(offset),
+      });
     } catch {
       if (mine !== latest) return;
-      showState('unreachable', 'Cannot reach the API', 'Nothing answered at ', code(`${base}/experiments`), '. Check the URL, your network, and that the API is deployed (', code('abtest deploy'), ') or running (', code('abtest dev'), ').');
+      showState(
+        'unreachable',
+        'Cannot reach the API',
+        'Nothing answered at ',
+        code(`${base}/experiments`),
+        '. Check the URL, your network, and that the API is deployed (',
+        code('abtest deploy'),
+        ') or running (',
+        code('abtest dev'),
+        ').',
+      );
       return;
     }
     if (mine !== latest) return;
     if (res.status === 403 || res.status === 401) {
-      showState('forbidden', 'The API key was refused', `${base} answered ${res.status}: the key is missing or wrong. Enter the key printed by `, code('abtest deploy'), ' or ', code('abtest dev'), ' above.');
+      showState(
+        'forbidden',
+        'The API key was refused',
+        `${base} answered ${res.status}: the key is missing or wrong. Enter the key printed by `,
+        code('abtest deploy'),
+        ' or ',
+        code('abtest dev'),
+        ' above.',
+      );
       $<HTMLInputElement>('key').focus();
       return;
     }
@@ -128,11 +205,17 @@ async function refresh() {
       if (mine === latest) showState('error', 'Unexpected answer', (e as Error).message);
       return;
     }
+    const [found, chosen] = await Promise.all([api.definitions(), api.chosenPhases()]);
     if (mine !== latest) return;
+    defs = found;
+    const experiments = parsed.experiments.map((e) => chosen.get(e.experiment) ?? e);
     // Kept so that switching a control redraws without a request.
     lastResults.clear();
-    for (const e of parsed.experiments) lastResults.set(e.experiment, e);
-    draw(parsed.meta, parsed.experiments.map((e) => experimentView(e, controls.get(e.experiment))));
+    for (const e of experiments) lastResults.set(e.experiment, e);
+    draw(
+      parsed.meta,
+      experiments.map((e) => experimentView(e, controls.get(e.experiment))),
+    );
   } finally {
     if (mine === latest) {
       $('refresh').removeAttribute('aria-busy');
@@ -140,6 +223,19 @@ async function refresh() {
     }
   }
 }
+
+const api = definitionsApi({
+  request,
+  refresh,
+  failure,
+  namespace: () => settings.namespace,
+  phases,
+  defs: () => defs,
+});
+const hooks = api.hooks;
+
+/** Archived experiments show only with the toggle on. */
+const visible = (name: string) => defs.get(name)?.state !== 'archived' || $<HTMLInputElement>('archived').checked;
 
 const RECENT_KEY = 'abtest-dashboard-namespaces';
 
@@ -166,60 +262,161 @@ function draw(meta: ResultsMeta, views: ExperimentView[]) {
     void refresh();
     return;
   }
-  if (views.length === 0) {
-    showState('empty', `No experiments in namespace \u201c${meta.namespace}\u201d yet`, 'Experiments appear here once a page with the snippet has a visitor. ', 'Print the snippet with ', code('abtest snippet'), '; try it locally with ', code('abtest dev'), '.');
+  // Definitions nobody has reached yet (drafts, mostly): listed on the first page.
+  const counted = new Set(views.map((v) => v.name));
+  const uncounted =
+    offset === 0 ? [...defs.values()].filter((d) => !counted.has(d.experiment) && visible(d.experiment)) : [];
+  views = views.filter((v) => visible(v.name));
+  if (views.length === 0 && uncounted.length === 0) {
+    showState(
+      'empty',
+      `No experiments in namespace \u201c${meta.namespace}\u201d yet`,
+      'Experiments appear here once a page with the snippet has a visitor. ',
+      'Print the snippet with ',
+      code('abtest snippet'),
+      '; try it locally with ',
+      code('abtest dev'),
+      '.',
+    );
     return;
   }
-  $('results').replaceChildren(...views.map(experimentCard), pager(meta, views.length, offset, PAGE, (to) => {
-    offset = to;
-    void refresh();
-  }));
+  const drafts = uncounted.map((d) =>
+    h(
+      'section',
+      { class: 'experiment', 'data-experiment': d.experiment },
+      h('header', {}, h('h2', {}, d.experiment)),
+      definitionPanel(d, d.phase, hooks),
+      h('p', { class: 'muted no-goals' }, 'No participants yet.'),
+    ),
+  );
+  $('results').replaceChildren(
+    ...drafts,
+    ...views.map(experimentCard),
+    pager(meta, views.length, offset, PAGE, (to) => {
+      offset = to;
+      void refresh();
+    }),
+  );
 }
 
 function experimentCard(v: ExperimentView): HTMLElement {
-  const select = h('select', { 'aria-label': `control of ${v.name}`, class: 'control' }, ...v.variants.map((x) => h('option', x.label === v.control ? { value: x.label, selected: '' } : { value: x.label }, x.label))) as HTMLSelectElement;
+  const select = h(
+    'select',
+    { 'aria-label': `control of ${v.name}`, class: 'control' },
+    ...v.variants.map((x) =>
+      h('option', x.label === v.control ? { value: x.label, selected: '' } : { value: x.label }, x.label),
+    ),
+  ) as HTMLSelectElement;
   select.addEventListener('change', () => {
     controls.set(v.name, select.value);
-    $('results').querySelector(`[data-experiment="${CSS.escape(v.name)}"]`)?.replaceWith(experimentCard(experimentView(lastResults.get(v.name)!, select.value)));
+    $('results')
+      .querySelector(`[data-experiment="${CSS.escape(v.name)}"]`)
+      ?.replaceWith(experimentCard(experimentView(lastResults.get(v.name)!, select.value)));
   });
   const del = h('button', { type: 'button', class: 'danger delete' }, 'Delete');
   del.addEventListener('click', () => remove(v.name));
   const counting =
     v.counting === 'hll'
-      ? h('span', { class: 'badge hll', title: 'HyperLogLog counting: every count is an estimate (relative standard error up to this, smaller for small counts); the intervals and p-values include this error' }, `HLL counts, error \u2264 \u00b1${percent(v.standardError, 2)}`)
+      ? h(
+          'span',
+          {
+            class: 'badge hll',
+            title:
+              'HyperLogLog counting: every count is an estimate (relative standard error up to this, smaller for small counts); the intervals and p-values include this error',
+          },
+          `HLL counts, error \u2264 \u00b1${percent(v.standardError, 2)}`,
+        )
       : h('span', { class: 'badge exact' }, 'exact counts');
   const card = h(
     'section',
     { class: 'experiment', 'data-experiment': v.name },
     h('header', {}, h('h2', {}, v.name), counting, h('label', { class: 'control-label' }, 'control ', select), del),
   );
+  const d = defs.get(v.name);
+  const e = lastResults.get(v.name)!;
+  card.append(
+    d
+      ? definitionPanel(d, e.definition?.phase ?? d.phase, hooks)
+      : h(
+          'div',
+          { class: 'definition undefined' },
+          h('span', { class: 'muted' }, 'Undefined experiment (known from its counts only). '),
+          adoptButton(e, v.control, hooks),
+        ),
+  );
   if (v.srm?.mismatch) {
     const expected = v.srm.expectedShares.map((s) => percent(s, 0)).join(' / ');
     const actual = v.variants.map((x) => percent(x.share)).join(' / ');
     card.append(
-      h('div', { class: 'srm', role: 'alert', 'data-srm': 'mismatch' }, h('strong', {}, '\u26a0 Sample ratio mismatch. '), `Participants split ${actual}, expected ${expected} (\u03c7\u00b2 test p ${v.srm.pValue < 0.001 ? '< 0.001' : `= ${formatP(v.srm.pValue)}`}). Assignment or tracking is broken for some visitors; do not trust these results until it is fixed. (If the variants have different weights on purpose, this warning does not apply.)`),
+      h(
+        'div',
+        { class: 'srm', role: 'alert', 'data-srm': 'mismatch' },
+        h('strong', {}, '\u26a0 Sample ratio mismatch. '),
+        `Participants split ${actual}, expected ${expected} by ${v.expected} (\u03c7\u00b2 test p ${v.srm.pValue < 0.001 ? '< 0.001' : `= ${formatP(v.srm.pValue)}`}). Assignment or tracking is broken for some visitors; do not trust these results until it is fixed.${v.expected === 'declared weights' ? '' : ' (If the variants have different weights on purpose, define the experiment with its weights: this check then uses them.)'}`,
+      ),
     );
   }
   card.append(
-    h('div', { class: 'scroll' }, h('table', { class: 'participants' }, h('thead', {}, h('tr', {}, h('th', {}, 'variant'), h('th', { class: 'num' }, 'participants'), h('th', { class: 'num' }, 'share'))),
-      h('tbody', {}, ...v.variants.map((x) => h('tr', { 'data-variant': x.label }, h('th', {}, x.label), h('td', { class: 'num', 'data-col': 'participants' }, formatCount(x.participants, v.counting)), h('td', { class: 'num' }, percent(x.share))))))),
+    h(
+      'div',
+      { class: 'scroll' },
+      h(
+        'table',
+        { class: 'participants' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', {}, 'variant'),
+            h('th', { class: 'num' }, 'participants'),
+            h('th', { class: 'num' }, 'share'),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          ...v.variants.map((x) =>
+            h(
+              'tr',
+              { 'data-variant': x.label },
+              h('th', {}, x.label),
+              h('td', { class: 'num', 'data-col': 'participants' }, formatCount(x.participants, v.counting)),
+              h('td', { class: 'num' }, percent(x.share)),
+            ),
+          ),
+        ),
+      ),
+    ),
   );
-  if (v.goals.length === 0) card.append(h('p', { class: 'muted no-goals' }, 'No goal completed yet: participants only.'));
+  if (v.goals.length === 0)
+    card.append(h('p', { class: 'muted no-goals' }, 'No goal completed yet: participants only.'));
   for (const g of v.goals) card.append(goalBlock(v, g.goal, g.stats));
   return card;
 }
 
 function goalBlock(v: ExperimentView, goal: string, stats: ExperimentView['goals'][number]['stats']): HTMLElement {
   const rows = stats.variants.map((s) => {
-    const kind = verdict(s.pValue, s.diff && s.diff.value);
-    const uplift = s.label === stats.control ? 'control' : s.uplift ? `${signedPercent(s.uplift.value)} (${signedPercent(s.uplift.interval[0])} to ${signedPercent(s.uplift.interval[1])})` : 'n/a (control rate is 0)';
+    const kind = verdict(s.pValue, s.diff?.value ?? null);
+    const uplift =
+      s.label === stats.control
+        ? 'control'
+        : s.uplift
+          ? `${signedPercent(s.uplift.value)} (${signedPercent(s.uplift.interval[0])} to ${signedPercent(s.uplift.interval[1])})`
+          : 'n/a (control rate is 0)';
     return h(
       'tr',
       { 'data-variant': s.label, class: kind },
       h('th', {}, s.label),
       h('td', { class: 'num', 'data-col': 'conversions' }, formatCount(s.successes, v.counting)),
       h('td', { class: 'num', 'data-col': 'trials' }, formatCount(s.trials, v.counting)),
-      h('td', { class: 'num', 'data-col': 'rate' }, percent(s.rate, 2), h('span', { class: 'ci' }, ` ${percent(s.interval[0], 1)}\u2013${percent(s.interval[1], 1)}`)),
+      h(
+        'td',
+        { class: 'num', 'data-col': 'rate' },
+        percent(s.rate, 2),
+        h('span', { class: 'ci' }, ` ${percent(s.interval[0], 1)}\u2013${percent(s.interval[1], 1)}`),
+      ),
       h('td', { class: 'num', 'data-col': 'uplift' }, uplift),
       h('td', { class: 'num', 'data-col': 'p' }, s.pValue === null ? '' : formatP(s.pValue)),
       h('td', { class: 'num', 'data-col': 'beat' }, s.probBeatControl === null ? '' : chance(s.probBeatControl)),
@@ -230,7 +427,32 @@ function goalBlock(v: ExperimentView, goal: string, stats: ExperimentView['goals
     { class: 'goal', 'data-goal': goal },
     h('h3', {}, 'goal ', h('q', {}, goal)),
     // Narrow screens scroll the table and chart sideways instead of squeezing them.
-    h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ...['variant', 'conversions', 'participants', 'rate (95% interval)', `uplift vs ${stats.control}`, 'p-value', 'chance to beat control'].map((t, i) => h('th', i ? { class: 'num' } : {}, t)))), h('tbody', {}, ...rows))),
+    h(
+      'div',
+      { class: 'scroll' },
+      h(
+        'table',
+        {},
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ...[
+              'variant',
+              'conversions',
+              'participants',
+              'rate (95% interval)',
+              `uplift vs ${stats.control}`,
+              'p-value',
+              'chance to beat control',
+            ].map((t, i) => h('th', i ? { class: 'num' } : {}, t)),
+          ),
+        ),
+        h('tbody', {}, ...rows),
+      ),
+    ),
     h('div', { class: 'scroll' }, rateChart(stats)),
   );
 }
@@ -269,13 +491,18 @@ function start() {
   rememberNamespace();
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    settings = { api: field('api').value.trim(), key: field('key').value.trim(), namespace: field('namespace').value.trim() };
+    settings = {
+      api: field('api').value.trim(),
+      key: field('key').value.trim(),
+      namespace: field('namespace').value.trim(),
+    };
     saveSettings(settings);
     $('namespace-shown').textContent = settings.namespace || '(default)';
     offset = 0;
     void refresh();
   });
   $('refresh').addEventListener('click', () => void refresh());
+  $('archived').addEventListener('change', () => void refresh());
   const auto = $<HTMLInputElement>('auto');
   auto.addEventListener('change', () => setAutoRefresh(auto.checked));
   void refresh();

@@ -34,23 +34,36 @@ export function rateChart(stats: GoalStats): SVGElement {
   const height = TOP + rows.length * ROW + AXIS;
   const max = axisMax(Math.max(...rows.map((r) => r.interval[1])));
   const x = (v: number) => LEFT + (Math.min(v, max) / max) * (WIDTH - LEFT - RIGHT);
-  const svg = el('svg', { viewBox: `0 0 ${WIDTH} ${height}`, class: 'chart', role: 'img', 'aria-label': 'conversion rate of each variant with its 95% interval' });
+  const svg = el('svg', {
+    viewBox: `0 0 ${WIDTH} ${height}`,
+    class: 'chart',
+    role: 'img',
+    'aria-label': 'conversion rate of each variant with its 95% interval',
+  });
   const axisY = TOP + rows.length * ROW;
   // Five steps of a 1-2-2.5-5 maximum are round numbers: 0, 4, 8 … 20% or 0, 0.2 … 1%.
   let digits = 0;
-  while (digits < 3 && Math.abs(Math.round((max / 5) * 100 * 10 ** digits) - (max / 5) * 100 * 10 ** digits) > 1e-6) digits++;
+  while (digits < 3 && Math.abs(Math.round((max / 5) * 100 * 10 ** digits) - (max / 5) * 100 * 10 ** digits) > 1e-6)
+    digits++;
   for (let i = 0; i <= 5; i++) {
     const v = (max * i) / 5;
     svg.append(el('line', { x1: x(v), x2: x(v), y1: TOP, y2: axisY, class: 'grid' }));
     svg.append(el('text', { x: x(v), y: axisY + 16, 'text-anchor': 'middle', class: 'tick' }, percent(v, digits)));
   }
   const control = rows.find((r) => r.label === stats.control);
-  if (control) svg.append(el('line', { x1: x(control.rate), x2: x(control.rate), y1: TOP, y2: axisY, class: 'control-line' }));
+  if (control)
+    svg.append(el('line', { x1: x(control.rate), x2: x(control.rate), y1: TOP, y2: axisY, class: 'control-line' }));
   rows.forEach((r, i) => {
     const y = TOP + i * ROW + ROW / 2;
-    const kind = r.label === stats.control ? 'control' : verdict(r.pValue, r.diff && r.diff.value);
+    const kind = r.label === stats.control ? 'control' : verdict(r.pValue, r.diff?.value ?? null);
     const g = el('g', { class: `row ${kind}` });
-    g.append(el('text', { x: LEFT - 10, y: y + 4, 'text-anchor': 'end', class: 'label' }, r.label.length > 18 ? `${r.label.slice(0, 17)}\u2026` : r.label));
+    g.append(
+      el(
+        'text',
+        { x: LEFT - 10, y: y + 4, 'text-anchor': 'end', class: 'label' },
+        r.label.length > 18 ? `${r.label.slice(0, 17)}\u2026` : r.label,
+      ),
+    );
     g.append(el('line', { x1: x(r.interval[0]), x2: x(r.interval[1]), y1: y, y2: y, class: 'ci' }));
     for (const end of r.interval) g.append(el('line', { x1: x(end), x2: x(end), y1: y - 6, y2: y + 6, class: 'ci' }));
     g.append(el('circle', { cx: x(r.rate), cy: y, r: 5, class: 'dot' }));

@@ -1,5 +1,6 @@
 import { AbtestError } from '../errors';
 import type { ExperimentResults, ResultsMeta } from '../results';
+import { expectedSplit } from '../experiments/results';
 import { experimentStats, type GoalStats, type SrmResult } from '../stats';
 
 /**
@@ -24,8 +25,10 @@ export interface ExperimentView {
   control: string;
   variants: { label: string; participants: number; share: number; counting_error: number }[];
   totalParticipants: number;
-  /** The sample-ratio check of participants against an even split; null with fewer than two variants or no participants. */
+  /** The sample-ratio check of participants (against `expected`); null with fewer than two variants or no participants. */
   srm: SrmResult | null;
+  /** What the check expects: the declared weights of the phase, or an equal split (undefined experiment). */
+  expected: 'declared weights' | 'equal split (undefined experiment)';
   goals: { goal: string; stats: GoalStats }[];
 }
 
@@ -35,7 +38,9 @@ export interface ExperimentView {
  * not reached yet counts 0 conversions.
  */
 export function experimentView(e: ExperimentResults, control?: string): ExperimentView {
-  const s = experimentStats(e, { control });
+  // A defined experiment: the declared control, and the declared weights of the phase for the sample-ratio check.
+  const { weights, expected } = expectedSplit(e);
+  const s = experimentStats(e, { control: control ?? e.definition?.variants[0]?.label, weights });
   return {
     name: e.experiment,
     counting: e.counting,
@@ -44,6 +49,7 @@ export function experimentView(e: ExperimentResults, control?: string): Experime
     variants: s.variants,
     totalParticipants: s.totalParticipants,
     srm: s.variants.length >= 2 && s.totalParticipants > 0 ? s.srm : null,
+    expected,
     goals: s.goals.map(({ goal, control: c, variants }) => ({ goal, stats: { control: c, variants } })),
   };
 }
@@ -80,7 +86,11 @@ export function formatCount(n: number, counting: 'hll' | 'exact'): string {
  * p-value is under `alpha`, else not (yet) different.
  * @param alpha significance level. @default 0.05
  */
-export function verdict(pValue: number | null, diff: number | null, alpha = 0.05): 'better' | 'worse' | 'unclear' | 'control' {
+export function verdict(
+  pValue: number | null,
+  diff: number | null,
+  alpha = 0.05,
+): 'better' | 'worse' | 'unclear' | 'control' {
   if (pValue === null || diff === null) return 'control';
   if (pValue >= alpha || diff === 0) return 'unclear';
   return diff > 0 ? 'better' : 'worse';

@@ -7,7 +7,15 @@ import { run as dashboard } from '../../cli/commands/dashboard';
 import { freePort } from '../../cli/dev/redis-server';
 import { chance, formatP, percent, signedPercent } from '../../src/dashboard/model';
 import { goalStats } from '../../src/stats';
-import { closeAllProfiles, eventually, openProfile, outputDir, startDev, type DevFixture, type Profile } from '../helpers/browser';
+import {
+  closeAllProfiles,
+  eventually,
+  openProfile,
+  outputDir,
+  startDev,
+  type DevFixture,
+  type Profile,
+} from '../helpers/browser';
 
 /**
  * The dashboard in Chromium against `abtest dev`, with data this test writes: the numbers it
@@ -51,7 +59,9 @@ afterAll(async () => {
 });
 
 const cell = (experiment: string, goal: string, variant: string, col: string) =>
-  p.page.textContent(`[data-experiment="${experiment}"] [data-goal="${goal}"] tr[data-variant="${variant}"] td[data-col="${col}"]`);
+  p.page.textContent(
+    `[data-experiment="${experiment}"] [data-goal="${goal}"] tr[data-variant="${variant}"] td[data-col="${col}"]`,
+  );
 
 test('shows the numbers of the data written, with the statistics of src/stats', async () => {
   await p.page.goto(`${fx.dev.url}/dashboard`);
@@ -60,21 +70,35 @@ test('shows the numbers of the data written, with the statistics of src/stats', 
   const names = await p.page.$$eval('section.experiment', (els) => els.map((e) => e.getAttribute('data-experiment')));
   expect(names.sort()).toEqual(['checkout flow', 'hero image', 'pricing copy']);
 
-  const stats = goalStats([{ label: 'control', successes: 100, trials: 1000 }, { label: 'one page', successes: 135, trials: 1000 }]);
+  const stats = goalStats([
+    { label: 'control', successes: 100, trials: 1000 },
+    { label: 'one page', successes: 135, trials: 1000 },
+  ]);
   const v = stats.variants[1];
   expect(await cell('checkout flow', 'purchase', 'one page', 'conversions')).toBe('135');
   expect(await cell('checkout flow', 'purchase', 'one page', 'trials')).toBe('1,000');
-  expect(await cell('checkout flow', 'purchase', 'one page', 'rate')).toBe(`13.50% ${percent(v.interval[0])}\u2013${percent(v.interval[1])}`);
-  expect(await cell('checkout flow', 'purchase', 'one page', 'uplift')).toBe(`${signedPercent(v.uplift!.value)} (${signedPercent(v.uplift!.interval[0])} to ${signedPercent(v.uplift!.interval[1])})`);
+  expect(await cell('checkout flow', 'purchase', 'one page', 'rate')).toBe(
+    `13.50% ${percent(v.interval[0])}\u2013${percent(v.interval[1])}`,
+  );
+  expect(await cell('checkout flow', 'purchase', 'one page', 'uplift')).toBe(
+    `${signedPercent(v.uplift!.value)} (${signedPercent(v.uplift!.interval[0])} to ${signedPercent(v.uplift!.interval[1])})`,
+  );
   expect(await cell('checkout flow', 'purchase', 'one page', 'p')).toBe(formatP(v.pValue!));
   expect(await cell('checkout flow', 'purchase', 'one page', 'beat')).toBe(chance(v.probBeatControl!));
   expect(await cell('checkout flow', 'purchase', 'control', 'uplift')).toBe('control');
-  expect(await p.page.getAttribute('[data-experiment="checkout flow"] [data-goal="purchase"] tr[data-variant="one page"]', 'class')).toBe('better');
+  expect(
+    await p.page.getAttribute(
+      '[data-experiment="checkout flow"] [data-goal="purchase"] tr[data-variant="one page"]',
+      'class',
+    ),
+  ).toBe('better');
   expect(await p.page.textContent('[data-experiment="checkout flow"] .badge')).toBe('exact counts');
   expect(await p.page.$$('[data-experiment="checkout flow"] [data-goal] svg.chart')).toHaveLength(2);
 
   // Participants only: still shown, with no goal table.
-  expect(await p.page.textContent('[data-experiment="pricing copy"] tr[data-variant="new"] td[data-col="participants"]')).toBe('520');
+  expect(
+    await p.page.textContent('[data-experiment="pricing copy"] tr[data-variant="new"] td[data-col="participants"]'),
+  ).toBe('520');
   expect(await p.page.textContent('[data-experiment="pricing copy"] .no-goals')).toContain('participants only');
 
   // 1000 vs 800 where an even split is expected: a sample-ratio mismatch; 500 vs 520 is not.
@@ -87,9 +111,16 @@ test('shows the numbers of the data written, with the statistics of src/stats', 
 
 test('the control can be switched', async () => {
   await p.page.selectOption('[data-experiment="checkout flow"] select.control', 'one page');
-  await p.page.waitForSelector('[data-experiment="checkout flow"] [data-goal="purchase"] th:has-text("uplift vs one page")');
+  await p.page.waitForSelector(
+    '[data-experiment="checkout flow"] [data-goal="purchase"] th:has-text("uplift vs one page")',
+  );
   expect(await cell('checkout flow', 'purchase', 'one page', 'uplift')).toBe('control');
-  expect(await p.page.getAttribute('[data-experiment="checkout flow"] [data-goal="purchase"] tr[data-variant="control"]', 'class')).toBe('worse');
+  expect(
+    await p.page.getAttribute(
+      '[data-experiment="checkout flow"] [data-goal="purchase"] tr[data-variant="control"]',
+      'class',
+    ),
+  ).toBe('worse');
   await p.page.click('#refresh');
   await p.page.waitForTimeout(300);
   expect(await cell('checkout flow', 'purchase', 'one page', 'uplift')).toBe('control');
@@ -123,7 +154,10 @@ test('an unreachable endpoint and an empty namespace have their own states', asy
   expect(await p.page.textContent('[data-state="empty"] h2')).toContain('nothing-here');
   expect(p.page.url()).toContain('namespace=nothing-here');
   // Namespaces loaded before are offered by the field.
-  expect(await p.page.$$eval('#namespaces option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['nothing-here', 'shop']);
+  expect(await p.page.$$eval('#namespaces option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual([
+    'nothing-here',
+    'shop',
+  ]);
   await p.page.screenshot({ path: path.join(outputDir(), 'dashboard-empty.png') });
 });
 
@@ -165,7 +199,10 @@ test('a delete the API refuses (404: already gone) is shown as failed, not as su
   await p.page.goto(`${fx.dev.url}/dashboard?namespace=shop`);
   await p.page.waitForSelector('[data-experiment="short lived"]');
   // Someone else deletes it first.
-  const gone = await fetch(`${fx.dev.url}/delete?namespace=shop&experiment=short%20lived`, { method: 'DELETE', headers: { 'x-api-key': fx.apiKey } });
+  const gone = await fetch(`${fx.dev.url}/delete?namespace=shop&experiment=short%20lived`, {
+    method: 'DELETE',
+    headers: { 'x-api-key': fx.apiKey },
+  });
   expect(gone.status).toBe(200);
   const messages: string[] = [];
   const answer = (d: import('playwright-core').Dialog) => {
@@ -174,7 +211,10 @@ test('a delete the API refuses (404: already gone) is shown as failed, not as su
   };
   p.page.on('dialog', answer);
   await p.page.click('[data-experiment="short lived"] button.delete');
-  await eventually(async () => messages.length, (n) => n >= 2);
+  await eventually(
+    async () => messages.length,
+    (n) => n >= 2,
+  );
   p.page.off('dialog', answer);
   expect(messages[1]).toMatch(/Could not delete \u201cshort lived\u201d: experiment "short lived" does not exist/);
   await p.page.waitForSelector('[data-experiment="short lived"]', { state: 'detached' });
@@ -192,7 +232,10 @@ test('names with spaces, %, + and unicode are percent-encoded on the wire and de
   await p.page.waitForSelector(`[data-experiment="${names[0]}"]`, { state: 'detached' });
   expect(await fx.counts(names[0])).toBeNull();
   await p.page.click(`[data-experiment="${names[1]}"] button.delete`);
-  await eventually(async () => urls.length, (n) => n >= 2);
+  await eventually(
+    async () => urls.length,
+    (n) => n >= 2,
+  );
   p.page.removeAllListeners('dialog');
   expect(urls[0]).toContain(`experiment=${encodeURIComponent(names[0])}`);
   // `+` goes as %2B (never `+`, which admin query strings read as a space).
@@ -200,7 +243,11 @@ test('names with spaces, %, + and unicode are percent-encoded on the wire and de
 });
 
 test('a namespace bigger than a page is shown a page at a time', async () => {
-  await fx.track(Array.from({ length: 23 }, (_, i) => visitors(`exp ${i}`, 'a', 1, {}).map((e) => ({ ...e, namespace: 'paged' }))).flat());
+  await fx.track(
+    Array.from({ length: 23 }, (_, i) =>
+      visitors(`exp ${i}`, 'a', 1, {}).map((e) => ({ ...e, namespace: 'paged' })),
+    ).flat(),
+  );
   await p.page.goto(`${fx.dev.url}/dashboard?namespace=paged`);
   await p.page.waitForSelector('[data-pages]');
   expect(await p.page.$$('section.experiment')).toHaveLength(20);
@@ -225,7 +272,16 @@ test('abtest dashboard writes a page that works from file://, holding the key', 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'abtest-dash-'));
   const out = path.join(dir, 'dashboard.html');
   const opened: string[] = [];
-  const r = await dashboard({ config: fx.dev.configPath!, url: `${fx.dev.url}/experiments`, key: fx.apiKey, namespace: 'shop', out }, { env: {}, open: async (u) => (opened.push(u), true) });
+  const r = await dashboard(
+    { config: fx.dev.configPath!, url: `${fx.dev.url}/experiments`, key: fx.apiKey, namespace: 'shop', out },
+    {
+      env: {},
+      open: async (u) => {
+        opened.push(u);
+        return true;
+      },
+    },
+  );
   expect(r.api).toBe(fx.dev.url);
   expect(r.keyIncluded).toBe(true);
   expect(opened).toEqual([r.pageUrl]);
@@ -239,7 +295,10 @@ test('abtest dashboard writes a page that works from file://, holding the key', 
   await q.close();
 
   // The key the deployment reports, when none is passed.
-  const served = await dashboard({ config: fx.dev.configPath!, out, serve: true, open: false }, { env: {}, describe: async () => ({ baseUrl: fx.dev.url, apiKey: fx.apiKey }) });
+  const served = await dashboard(
+    { config: fx.dev.configPath!, out, serve: true, open: false },
+    { env: {}, describe: async () => ({ baseUrl: fx.dev.url, apiKey: fx.apiKey }) },
+  );
   try {
     expect(served).toMatchObject({ opened: false, source: 'deployed', keyIncluded: true });
     const s = await openProfile();
@@ -250,5 +309,10 @@ test('abtest dashboard writes a page that works from file://, holding the key', 
     await served.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  expect(await eventually(async () => fs.existsSync(dir), (x) => !x)).toBe(false);
+  expect(
+    await eventually(
+      async () => fs.existsSync(dir),
+      (x) => !x,
+    ),
+  ).toBe(false);
 });

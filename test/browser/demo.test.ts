@@ -1,6 +1,14 @@
 import path from 'node:path';
 import { assign } from '../../src/assign';
-import { closeAllProfiles, eventually, openProfile, outputDir, startDev, type DevFixture, type Profile } from '../helpers/browser';
+import {
+  closeAllProfiles,
+  eventually,
+  openProfile,
+  outputDir,
+  startDev,
+  type DevFixture,
+  type Profile,
+} from '../helpers/browser';
 
 /**
  * The demo page of `abtest dev` in Chromium: the snippet's client assigns, activates and
@@ -30,7 +38,8 @@ const variants = async (p: Profile) => {
   };
 };
 
-const queued = (p: Profile) => p.page.evaluate(() => JSON.parse(localStorage.getItem('abtest:queue') || '[]').length as number);
+const queued = (p: Profile) =>
+  p.page.evaluate(() => JSON.parse(localStorage.getItem('abtest:queue') || '[]').length as number);
 
 /** Participants (and goal `booked`) of both experiments, summed over variants. */
 async function totals() {
@@ -57,15 +66,26 @@ test('variants render, participation and goals arrive once, reloads keep the var
   expect(['green', 'orange']).toContain(seen.button);
   expect(await p.page.textContent('#banner-text')).toBe(seen.banner === 'moon' ? 'Fly to the Moon' : 'Fly to Mars');
 
-  const entered = await eventually(() => fx.counts('banner'), (c) => c?.participants[seen.banner] === 1);
+  const entered = await eventually(
+    () => fx.counts('banner'),
+    (c) => c?.participants[seen.banner] === 1,
+  );
   expect(entered?.participants).toEqual({ [seen.banner]: 1 });
   expect((await fx.counts('button colour'))?.participants).toEqual({ [seen.button]: 1 });
 
   await p.page.click('#book');
-  const booked = await eventually(() => fx.counts('button colour'), (c) => c?.goals.booked?.[seen.button] === 1);
+  const booked = await eventually(
+    () => fx.counts('button colour'),
+    (c) => c?.goals.booked?.[seen.button] === 1,
+  );
   expect(booked?.goals).toEqual({ booked: { [seen.button]: 1 } });
   expect((await fx.counts('banner'))?.goals).toEqual({ booked: { [seen.banner]: 1 } });
-  expect(await eventually(() => queued(p), (n) => n === 0)).toBe(0);
+  expect(
+    await eventually(
+      () => queued(p),
+      (n) => n === 0,
+    ),
+  ).toBe(0);
 
   for (let i = 0; i < 3; i++) {
     await p.page.reload();
@@ -77,7 +97,8 @@ test('variants render, participation and goals arrive once, reloads keep the var
   const statuses = await p.page.evaluate(async (list) => {
     const out: number[] = [];
     for (let round = 0; round < 2; round++) {
-      for (const body of list) out.push((await fetch('/track', { method: 'POST', body, headers: { 'Content-Type': 'text/plain' } })).status);
+      for (const body of list)
+        out.push((await fetch('/track', { method: 'POST', body, headers: { 'Content-Type': 'text/plain' } })).status);
     }
     return out;
   }, bodies);
@@ -131,16 +152,39 @@ test('events queued while the endpoint is down arrive later, once', async () => 
   await p.page.goto(`${fx.dev.url}/`);
   await variants(p);
   await p.page.click('#book');
-  expect(await eventually(() => queued(p), (n) => n === 4)).toBe(4);
-  await eventually(async () => blocked, (n) => n > 0);
+  expect(
+    await eventually(
+      () => queued(p),
+      (n) => n === 4,
+    ),
+  ).toBe(4);
+  await eventually(
+    async () => blocked,
+    (n) => n > 0,
+  );
   expect(await totals()).toEqual(before);
 
   await p.context.unroute('**/track');
   await p.page.reload();
   await variants(p);
-  const expected = { banner: before.banner + 1, button: before.button + 1, bannerBooked: before.bannerBooked + 1, buttonBooked: before.buttonBooked + 1 };
-  expect(await eventually(totals, (t) => t.buttonBooked === expected.buttonBooked && t.bannerBooked === expected.bannerBooked)).toEqual(expected);
-  expect(await eventually(() => queued(p), (n) => n === 0)).toBe(0);
+  const expected = {
+    banner: before.banner + 1,
+    button: before.button + 1,
+    bannerBooked: before.bannerBooked + 1,
+    buttonBooked: before.buttonBooked + 1,
+  };
+  expect(
+    await eventually(
+      totals,
+      (t) => t.buttonBooked === expected.buttonBooked && t.bannerBooked === expected.bannerBooked,
+    ),
+  ).toEqual(expected);
+  expect(
+    await eventually(
+      () => queued(p),
+      (n) => n === 0,
+    ),
+  ).toBe(0);
   await p.page.reload();
   await variants(p);
   await p.page.waitForTimeout(300);
@@ -157,7 +201,11 @@ test('503 and 429 are retried; events the server refuses leave the queue alone, 
     const answer = early.shift() ?? 'server';
     posts.push({ answer, body: route.request().postData() ?? '' });
     if (answer === 'server') return route.continue();
-    return route.fulfill({ status: answer, contentType: 'application/json', body: '{"status":"failed","message":"later"}' });
+    return route.fulfill({
+      status: answer,
+      contentType: 'application/json',
+      body: '{"status":"failed","message":"later"}',
+    });
   });
   await p.page.goto(`${fx.dev.url}/`);
   await variants(p);
@@ -167,10 +215,20 @@ test('503 and 429 are retried; events the server refuses leave the queue alone, 
     for (const n of ['checkout', 'not allowed', name]) w.abtest.experiment({ name: n, variants: { a: {}, b: {} } });
     w.abtest.complete('paid');
   }, long);
-  const c = await eventually(() => fx.counts('checkout'), (x) => x?.goals.paid !== undefined, 15_000);
+  const c = await eventually(
+    () => fx.counts('checkout'),
+    (x) => x?.goals.paid !== undefined,
+    15_000,
+  );
   expect(Object.values(c!.participants)).toEqual([1]);
   expect(Object.values(c!.goals.paid)).toEqual([1]);
-  expect(await eventually(() => queued(p), (n) => n === 0, 15_000)).toBe(0);
+  expect(
+    await eventually(
+      () => queued(p),
+      (n) => n === 0,
+      15_000,
+    ),
+  ).toBe(0);
   await p.page.waitForTimeout(500);
   expect(posts.slice(0, 2).map((x) => x.answer)).toEqual([503, 429]);
   // The refused events went to the server once, in a batch that also stored the others.
@@ -198,7 +256,12 @@ test('what is still queued when the page goes away leaves with sendBeacon', asyn
   });
   await p.page.goto(`${fx.dev.url}/`);
   const seen = await variants(p);
-  expect(await eventually(() => queued(p), (n) => n === 2)).toBe(2);
+  expect(
+    await eventually(
+      () => queued(p),
+      (n) => n === 2,
+    ),
+  ).toBe(2);
   await p.page.goto('about:blank');
   const after = await eventually(totals, (t) => t.banner === before.banner + 1 && t.button === before.button + 1);
   expect(after).toEqual({ ...before, banner: before.banner + 1, button: before.button + 1 });
@@ -207,7 +270,11 @@ test('what is still queued when the page goes away leaves with sendBeacon', asyn
   const spy = JSON.parse((await p.page.evaluate(() => localStorage.getItem('beacon-spy')))!);
   // A string body: the browser sends it as text/plain, a request without CORS preflight.
   expect(spy).toMatchObject({ url: '/track', type: 'string' });
-  expect(JSON.parse(spy.body).map((e: { variant: string }) => e.variant).sort()).toEqual([seen.banner, seen.button].sort());
+  expect(
+    JSON.parse(spy.body)
+      .map((e: { variant: string }) => e.variant)
+      .sort(),
+  ).toEqual([seen.banner, seen.button].sort());
   await p.close();
 });
 
@@ -226,13 +293,31 @@ test('the client works without localStorage (private mode) and never throws into
   await p.page.goto(`${fx.dev.url}/`);
   await variants(p);
   await p.page.click('#book');
-  const after = await eventually(totals, (t) => t.buttonBooked === before.buttonBooked + 1 && t.bannerBooked === before.bannerBooked + 1);
+  const after = await eventually(
+    totals,
+    (t) => t.buttonBooked === before.buttonBooked + 1 && t.bannerBooked === before.bannerBooked + 1,
+  );
   expect(after.button).toBe(before.button + 1);
   // Misuse is reported on the console, not thrown.
   const misuse = await p.page.evaluate(() => {
-    const w = window as unknown as { abtest: { experiment(o: unknown): { variant: string | null }; complete(n: unknown): void; init(o: unknown): void } };
+    const w = window as unknown as {
+      abtest: {
+        experiment(o: unknown): { variant: string | null };
+        complete(n: unknown): void;
+        init(o: unknown): void;
+      };
+    };
     w.abtest.init(null);
-    const x = w.abtest.experiment({ name: 'broken', variants: { a: { activate: () => { throw new Error('host bug'); } } } });
+    const x = w.abtest.experiment({
+      name: 'broken',
+      variants: {
+        a: {
+          activate: () => {
+            throw new Error('host bug');
+          },
+        },
+      },
+    });
     w.abtest.complete(undefined);
     return x.variant;
   });

@@ -12,7 +12,16 @@ import type { ExperimentResults } from '../../src/results';
 /** Debian's Chromium; CI installs it (see .ci/run). */
 export const CHROMIUM = '/usr/bin/chromium';
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** A browser profile of its own: a fresh user-data dir, removed by `close()`. */
 export interface Profile {
@@ -74,9 +83,14 @@ export interface DevFixture {
   /** GET /experiments for the namespace (or another). */
   results(namespace?: string): Promise<ExperimentResults[]>;
   /** One experiment's counts as `{ participants: {variant: n}, goals: {goal: {variant: n}} }`, or null. */
-  counts(experiment: string, namespace?: string): Promise<{ participants: Record<string, number>; goals: Record<string, Record<string, number>> } | null>;
+  counts(
+    experiment: string,
+    namespace?: string,
+  ): Promise<{ participants: Record<string, number>; goals: Record<string, Record<string, number>> } | null>;
   /** POSTs events to /track in batches of 100. */
-  track(events: { experiment: string; variant: string; event: string; uuid: string; namespace?: string }[]): Promise<void>;
+  track(
+    events: { experiment: string; variant: string; event: string; uuid: string; namespace?: string }[],
+  ): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -100,7 +114,9 @@ export async function startDev(config: Record<string, unknown> = {}): Promise<De
   for (const k of Object.keys(process.env)) if (k.startsWith('ABTEST_')) delete process.env[k];
   const dev = await run({ config: file, port: 0 }, process.env);
   const results = async (ns = namespace): Promise<ExperimentResults[]> => {
-    const res = await fetch(`${dev.url}/experiments?namespace=${encodeURIComponent(ns)}`, { headers: { 'x-api-key': apiKey } });
+    const res = await fetch(`${dev.url}/experiments?namespace=${encodeURIComponent(ns)}`, {
+      headers: { 'x-api-key': apiKey },
+    });
     if (!res.ok) throw new Error(`GET /experiments answered ${res.status}: ${await res.text()}`);
     return ((await res.json()) as unknown[]).slice(1) as ExperimentResults[];
   };
@@ -114,12 +130,18 @@ export async function startDev(config: Record<string, unknown> = {}): Promise<De
       if (!e) return null;
       return {
         participants: Object.fromEntries(e.variants.map((v) => [v.label, v.participants])),
-        goals: Object.fromEntries(e.goals.map((g) => [g.goal, Object.fromEntries(g.results.map((r) => [r.label, r.successes]))])),
+        goals: Object.fromEntries(
+          e.goals.map((g) => [g.goal, Object.fromEntries(g.results.map((r) => [r.label, r.successes]))]),
+        ),
       };
     },
     track: async (events) => {
       for (let i = 0; i < events.length; i += 100) {
-        const res = await fetch(dev.trackUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events.slice(i, i + 100).map((e) => ({ namespace, ...e }))) });
+        const res = await fetch(dev.trackUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(events.slice(i, i + 100).map((e) => ({ namespace, ...e }))),
+        });
         if (res.status !== 200) throw new Error(`POST /track answered ${res.status}: ${await res.text()}`);
       }
     },
@@ -136,7 +158,12 @@ export async function startDev(config: Record<string, unknown> = {}): Promise<De
 }
 
 /** Polls `fn` until `ok(value)` holds or `ms` pass, and returns the last value (for a clear `expect`). */
-export async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, ms = 8_000, every = 100): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T>,
+  ok: (value: T) => boolean,
+  ms = 8_000,
+  every = 100,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await fn();

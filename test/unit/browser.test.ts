@@ -12,7 +12,10 @@ class FakeBrowser {
   /** Statuses (or status and JSON body) the next POSTs answer (then `respond`). */
   answers: (number | { status: number; body: unknown })[] = [];
   /** The answer once `answers` is used up. */
-  respond: (events: TrackEvent[]) => { status: number; body: unknown } = (events) => ({ status: 200, body: { status: 'ok', stored: events.length } });
+  respond: (events: TrackEvent[]) => { status: number; body: unknown } = (events) => ({
+    status: 200,
+    body: { status: 'ok', stored: events.length },
+  });
   posts: TrackEvent[][] = [];
   beacons: TrackEvent[][] = [];
   beaconWorks = true;
@@ -39,7 +42,9 @@ class FakeBrowser {
         const events = JSON.parse(body);
         this.posts.push(events);
         const next = this.answers.length ? this.answers.shift()! : this.respond(events);
-        return typeof next === 'number' ? { status: next, text: '' } : { status: next.status, text: JSON.stringify(next.body) };
+        return typeof next === 'number'
+          ? { status: next, text: '' }
+          : { status: next.status, text: JSON.stringify(next.body) };
       },
       beacon: (_url, body) => {
         if (!this.beaconWorks) return false;
@@ -93,8 +98,20 @@ test('participation of the experiments on a page goes in one batch, with stable 
   expect(b.posts).toHaveLength(1);
   const visitor = JSON.parse(b.store.get('abtest:visitor')!);
   expect(b.posts[0]).toEqual([
-    { namespace: 'ns', experiment: 'one', variant: one.variant, event: 'participate', uuid: eventUuid('ns', 'one', 'participate', visitor) },
-    { namespace: 'ns', experiment: 'two', variant: two.variant, event: 'participate', uuid: eventUuid('ns', 'two', 'participate', visitor) },
+    {
+      namespace: 'ns',
+      experiment: 'one',
+      variant: one.variant,
+      event: 'participate',
+      uuid: eventUuid('ns', 'one', 'participate', visitor),
+    },
+    {
+      namespace: 'ns',
+      experiment: 'two',
+      variant: two.variant,
+      event: 'participate',
+      uuid: eventUuid('ns', 'two', 'participate', visitor),
+    },
   ]);
   expect(b.queue()).toEqual([]);
 });
@@ -113,10 +130,32 @@ test('activate gets the variant; a throwing activate or trigger is reported, not
   const b = new FakeBrowser();
   const c = page(b);
   const seen: string[] = [];
-  c.experiment({ name: 'one', variants: { red: { activate: (v) => seen.push(v) }, blue: { activate: (v) => seen.push(v) } } });
+  c.experiment({
+    name: 'one',
+    variants: { red: { activate: (v) => seen.push(v) }, blue: { activate: (v) => seen.push(v) } },
+  });
   expect(seen).toHaveLength(1);
-  expect(() => c.experiment({ name: 'boom', variants: { a: { activate: () => { throw new Error('host bug'); } } } })).not.toThrow();
-  expect(c.experiment({ name: 'trig', variants, trigger: () => { throw new Error('x'); } }).variant).toBeNull();
+  expect(() =>
+    c.experiment({
+      name: 'boom',
+      variants: {
+        a: {
+          activate: () => {
+            throw new Error('host bug');
+          },
+        },
+      },
+    }),
+  ).not.toThrow();
+  expect(
+    c.experiment({
+      name: 'trig',
+      variants,
+      trigger: () => {
+        throw new Error('x');
+      },
+    }).variant,
+  ).toBeNull();
   expect(b.warnings.filter((w) => w.includes('threw'))).toHaveLength(2);
 });
 
@@ -132,7 +171,12 @@ test('unique goals are sent once per experiment; non-unique goals every time, ea
   c.complete('view', { unique: false });
   await b.runTimers();
   const goals = b.sent().filter((e) => e.event !== 'participate');
-  expect(goals.filter((e) => e.event === 'signup').map((e) => e.experiment).sort()).toEqual(['one', 'two']);
+  expect(
+    goals
+      .filter((e) => e.event === 'signup')
+      .map((e) => e.experiment)
+      .sort(),
+  ).toEqual(['one', 'two']);
   const views = goals.filter((e) => e.event === 'view');
   expect(views).toHaveLength(4);
   expect(new Set(views.map((e) => e.uuid)).size).toBe(4);
@@ -179,7 +223,9 @@ test('408 and 429 are retried like 5xx; another 4xx is final and warned about', 
 
 test('a 200 that lists rejected events confirms the batch; the refused are warned about, not resent', async () => {
   const b = new FakeBrowser();
-  b.answers = [{ status: 200, body: { status: 'ok', stored: 1, rejected: [{ index: 1, field: 'experiment', message: 'no' }] } }];
+  b.answers = [
+    { status: 200, body: { status: 'ok', stored: 1, rejected: [{ index: 1, field: 'experiment', message: 'no' }] } },
+  ];
   const c = page(b);
   c.experiment({ name: 'allowed', variants });
   c.experiment({ name: 'not allowed', variants });
@@ -192,13 +238,17 @@ test('a 200 that lists rejected events confirms the batch; the refused are warne
 test('a batch refused as a whole (400, 413) is halved until the event at fault is alone; the rest arrives', async () => {
   const b = new FakeBrowser();
   // A server that refuses a whole batch for one bad name (as abtest before per-event answers did).
-  b.respond = (events) => (events.some((e) => e.experiment === 'bad')
-    ? { status: 400, body: { status: 'failed', field: 'experiment', message: 'no' } }
-    : { status: 200, body: { status: 'ok', stored: events.length } });
+  b.respond = (events) =>
+    events.some((e) => e.experiment === 'bad')
+      ? { status: 400, body: { status: 'failed', field: 'experiment', message: 'no' } }
+      : { status: 200, body: { status: 'ok', stored: events.length } };
   const c = page(b);
   for (const name of ['a', 'b', 'bad', 'c', 'd']) c.experiment({ name, variants });
   await b.runTimers();
-  const stored = b.posts.filter((p) => !p.some((e) => e.experiment === 'bad')).flat().map((e) => e.experiment);
+  const stored = b.posts
+    .filter((p) => !p.some((e) => e.experiment === 'bad'))
+    .flat()
+    .map((e) => e.experiment);
   expect(stored.sort()).toEqual(['a', 'b', 'c', 'd']);
   expect(b.posts.filter((p) => p.length === 1 && p[0].experiment === 'bad')).toHaveLength(1);
   expect(b.queue()).toEqual([]);
@@ -274,7 +324,10 @@ test('outside the sample: the first variant, nothing sent; a false trigger leave
   const c = page(b);
   expect(c.experiment({ name: 'tiny', variants, sample: 0 })).toEqual({ name: 'tiny', variant: 'red', tracked: false });
   let activated = false;
-  expect(c.experiment({ name: 'later', variants: { a: { activate: () => (activated = true) } }, trigger: () => false }).variant).toBeNull();
+  expect(
+    c.experiment({ name: 'later', variants: { a: { activate: () => (activated = true) } }, trigger: () => false })
+      .variant,
+  ).toBeNull();
   c.complete('goal');
   await b.runTimers();
   expect(activated).toBe(false);
@@ -282,7 +335,11 @@ test('outside the sample: the first variant, nothing sent; a false trigger leave
 });
 
 test('?abtest_force shows a variant without tracking it', async () => {
-  expect(forcedVariants('?abtest_force=banner:mars,a:b:c&abtest_force=button+colour:orange')).toEqual({ banner: 'mars', 'a:b': 'c', 'button colour': 'orange' });
+  expect(forcedVariants('?abtest_force=banner:mars,a:b:c&abtest_force=button+colour:orange')).toEqual({
+    banner: 'mars',
+    'a:b': 'c',
+    'button colour': 'orange',
+  });
   const b = new FakeBrowser();
   b.search = '?abtest_force=one:blue';
   const c = page(b);
@@ -320,6 +377,7 @@ test('each namespace keeps its own experiments; a broken saved state starts afre
   expect(b.sent().map((e) => [e.namespace, e.event])).toEqual([['one', 'participate']]);
   b.store.set('abtest:three', JSON.stringify({ id: JSON.parse(b.store.get('abtest:visitor')!) }));
   b.store.set('abtest:four', 'not json');
-  for (const namespace of ['three', 'four']) expect(page(b, { namespace }).experiment({ name: 'exp', variants }).tracked).toBe(true);
+  for (const namespace of ['three', 'four'])
+    expect(page(b, { namespace }).experiment({ name: 'exp', variants }).tracked).toBe(true);
   expect(b.warnings).toEqual([]);
 });

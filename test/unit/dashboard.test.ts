@@ -1,6 +1,18 @@
+import type { Definition } from '../../src/experiments/definition';
+import { actionsFor, confirmation, phaseDates, weightsConfirmation } from '../../src/dashboard/lifecycle';
 import { buildDashboard, dashboardHtml } from '../../cli/build/dashboard';
 import { axisMax } from '../../src/dashboard/chart';
-import { apiBase, chance, experimentView, formatCount, formatP, parseResults, percent, signedPercent, verdict } from '../../src/dashboard/model';
+import {
+  apiBase,
+  chance,
+  experimentView,
+  formatCount,
+  formatP,
+  parseResults,
+  percent,
+  signedPercent,
+  verdict,
+} from '../../src/dashboard/model';
 import type { ExperimentResults } from '../../src/results';
 import { goalStats, sampleRatioCheck } from '../../src/stats';
 
@@ -15,7 +27,13 @@ const experiment: ExperimentResults = {
     { label: 'b', participants: 990 },
   ],
   goals: [
-    { goal: 'buy', results: [{ label: 'a', successes: 100, trials: 1000 }, { label: 'b', successes: 140, trials: 990 }] },
+    {
+      goal: 'buy',
+      results: [
+        { label: 'a', successes: 100, trials: 1000 },
+        { label: 'b', successes: 140, trials: 990 },
+      ],
+    },
     // A goal only one variant has reached yet.
     { goal: 'refund', results: [{ label: 'b', successes: 3, trials: 990 }] },
   ],
@@ -28,7 +46,10 @@ test('the view uses src/stats with the counting error, the first variant as cont
   expect(v.variants.map((x) => x.share)).toEqual([1000 / 1990, 990 / 1990]);
   expect(v.srm).toEqual(sampleRatioCheck([1000, 990], { standardError: 0.008125 }));
   expect(v.goals[0].stats).toEqual(goalStats(experiment.goals[0].results, { control: 'a', standardError: 0.008125 }));
-  expect(v.goals[1].stats.variants.map((s) => [s.label, s.successes, s.trials])).toEqual([['a', 0, 1000], ['b', 3, 990]]);
+  expect(v.goals[1].stats.variants.map((s) => [s.label, s.successes, s.trials])).toEqual([
+    ['a', 0, 1000],
+    ['b', 3, 990],
+  ]);
 });
 
 test('another control can be chosen; an unknown one falls back to the first variant', () => {
@@ -89,5 +110,87 @@ test('the built page is self-contained and its settings cannot break out of thei
   const html = dashboardHtml({ api: 'https://x.example/prod', key: 'k</script><script>alert(1)//', namespace: 'ns' });
   expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!x\.example|www\.w3\.org)[a-z]/i);
   const config = /<script id="abtest-config" type="application\/json">([^<]*)<\/script>/.exec(html);
-  expect(JSON.parse(config![1])).toEqual({ api: 'https://x.example/prod', key: 'k</script><script>alert(1)//', namespace: 'ns' });
+  expect(JSON.parse(config![1])).toEqual({
+    api: 'https://x.example/prod',
+    key: 'k</script><script>alert(1)//',
+    namespace: 'ns',
+  });
+});
+
+const definition = (over: Partial<Definition> = {}): Definition => ({
+  namespace: 'shop',
+  experiment: 'checkout',
+  description: '',
+  variants: [
+    { label: 'control', weight: 2 },
+    { label: 'one page', weight: 1 },
+  ],
+  sample: 1,
+  fallback: 'control',
+  state: 'running',
+  winner: null,
+  phase: 1,
+  phases: [{ phase: 1, started_at: '2026-11-23T12:00:00.000Z', ended_at: null, weights: [2, 1], sample: 1 }],
+  created_at: '2026-11-23T11:00:00.000Z',
+  updated_at: '2026-11-23T12:00:00.000Z',
+  version: 2,
+  ...over,
+});
+
+test('the lifecycle buttons are the transitions the API allows; each confirmation says what visitors will see', () => {
+  const labels = (s: Definition['state']) => actionsFor(s).map((a) => a.label);
+  expect(labels('draft')).toEqual(['Start', 'Archive']);
+  expect(labels('running')).toEqual(['Pause', 'Roll out winner\u2026', 'Archive']);
+  expect(labels('paused')).toEqual(['Resume', 'Restart', 'Archive']);
+  expect(labels('rolled_out')).toEqual(['Restart', 'Archive']);
+  expect(labels('archived')).toEqual([]);
+  const d = definition({ sample: 0.5 });
+  const [pause, rollout] = actionsFor('running');
+  expect(confirmation(d, pause)).toBe(
+    'Pause \u201ccheckout\u201d? Every visitor will see control (the fallback) and nothing is tracked until you resume.',
+  );
+  expect(confirmation(d, rollout, 'one page')).toContain('Every visitor will see one page');
+  expect(confirmation(definition({ state: 'draft' }), actionsFor('draft')[0])).toBe(
+    'Start \u201ccheckout\u201d? Phase 1 begins: visitors are split control 67%, one page 33%; the others see control.',
+  );
+  expect(weightsConfirmation(d, [1, 1], 0.5)).toBe(
+    'Change the weights of \u201ccheckout\u201d? This starts phase 2 (counts from zero): ' +
+      '50% of visitors enter (control 50%, one page 50%). Visitors who already have a variant keep it.',
+  );
+  expect(phaseDates({ started_at: '2026-11-23T12:00:00.000Z', ended_at: null })).toBe('since 2026-11-23 12:00 UTC');
+});
+
+test('a defined experiment: the declared control by default, and the sample-ratio check against its weights', () => {
+  const e = {
+    experiment: 'checkout',
+    counting: 'exact' as const,
+    standard_error: 0,
+    goals: [],
+    variants: [
+      { label: 'control', participants: 2000 },
+      { label: 'one page', participants: 1000 },
+    ],
+  };
+  const undefinedView = experimentView(e);
+  expect(undefinedView.srm?.mismatch).toBe(true);
+  expect(undefinedView.expected).toBe('equal split (undefined experiment)');
+  const defined = experimentView({
+    ...e,
+    definition: {
+      state: 'running',
+      phase: 1,
+      current_phase: 1,
+      sample: 1,
+      winner: null,
+      started_at: null,
+      ended_at: null,
+      variants: [
+        { label: 'control', weight: 2 },
+        { label: 'one page', weight: 1 },
+      ],
+    },
+  });
+  expect(defined.srm?.mismatch).toBe(false);
+  expect(defined.expected).toBe('declared weights');
+  expect(defined.control).toBe('control');
 });

@@ -50,17 +50,24 @@ test('running the block defines window.abtest and sends to the track URL as text
     setTimeout,
     fetch: async (url: string, init: RequestInit) => {
       sent.push({ url, init });
-      return { status: 200 };
+      return { status: 200, text: async () => '{"namespace":"site","experiments":[]}' };
     },
   });
   for (const code of scripts(html)) vm.runInContext(code, context);
-  vm.runInContext('globalThis.v = abtest.experiment({ name: "e", variants: { a: {}, b: {} } }).variant', context);
+  // A first visit decides once the definitions (none here) have come: read the variant in `ready`.
+  vm.runInContext(
+    'var e = abtest.experiment({ name: "e", variants: { a: {}, b: {} } }); abtest.ready(function () { globalThis.v = e.variant; });',
+    context,
+  );
   await new Promise((r) => setTimeout(r, 20));
   expect(['a', 'b']).toContain(context.v);
-  expect(sent).toHaveLength(1);
-  expect(sent[0].url).toBe('https://api.example/prod/track');
-  expect(sent[0].init).toMatchObject({ method: 'POST', keepalive: true, headers: { 'Content-Type': 'text/plain' } });
-  expect(JSON.parse(sent[0].init.body as string)).toEqual([
+  expect(sent.map((x) => x.url)).toEqual([
+    'https://api.example/prod/config?namespace=site',
+    'https://api.example/prod/track',
+  ]);
+  expect(sent[0].init).toMatchObject({ cache: 'no-cache', credentials: 'omit' });
+  expect(sent[1].init).toMatchObject({ method: 'POST', keepalive: true, headers: { 'Content-Type': 'text/plain' } });
+  expect(JSON.parse(sent[1].init.body as string)).toEqual([
     expect.objectContaining({ namespace: 'site', experiment: 'e', event: 'participate', variant: context.v }),
   ]);
 });
