@@ -88,7 +88,7 @@ let latest = 0;
 
 /** Shows one state message (empty, error, setup) in place of the results. */
 function showState(
-  kind: 'empty' | 'forbidden' | 'unreachable' | 'error' | 'setup',
+  kind: 'empty' | 'forbidden' | 'wrong-url' | 'unreachable' | 'error' | 'setup',
   title: string,
   ...body: (Node | string)[]
 ) {
@@ -181,6 +181,22 @@ async function refresh() {
       return;
     }
     if (mine !== latest) return;
+    const text = res.status === 403 ? await res.clone().text() : '';
+    if (/Missing Authentication Token/.test(text)) {
+      // API Gateway's (and abtest dev's) answer for a route it does not have: the URL is wrong, not the key.
+      showState(
+        'wrong-url',
+        'No abtest API at this URL',
+        code(`${base}/experiments`),
+        ' is not a route of the API (403 Missing Authentication Token). Check the URL: the base URL printed by ',
+        code('abtest deploy'),
+        ' or ',
+        code('abtest dev'),
+        ', without a path after the stage.',
+      );
+      $<HTMLInputElement>('api').focus();
+      return;
+    }
     if (res.status === 403 || res.status === 401) {
       showState(
         'forbidden',

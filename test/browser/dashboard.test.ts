@@ -126,6 +126,16 @@ test('the control can be switched', async () => {
   expect(await cell('checkout flow', 'purchase', 'one page', 'uplift')).toBe('control');
 });
 
+test('a wrong URL (403 Missing Authentication Token) is told apart from a wrong key', async () => {
+  const wrong = encodeURIComponent(`${fx.dev.url}/nope`);
+  await p.page.goto(`${fx.dev.url}/dashboard?url=${wrong}&key=${fx.apiKey}&namespace=shop`);
+  await p.page.waitForSelector('[data-state="wrong-url"]');
+  expect(await p.page.textContent('[data-state="wrong-url"] h2')).toBe('No abtest API at this URL');
+  expect(await p.page.locator('[data-state="forbidden"]').count()).toBe(0);
+  await p.page.screenshot({ path: path.join(outputDir(), 'dashboard-wrong-url.png') });
+  await p.page.evaluate(() => sessionStorage.clear()); // the next tests start from the embedded API
+});
+
 test('a wrong key shows the refused-key state, and the key leaves the URL', async () => {
   await p.page.goto(`${fx.dev.url}/dashboard?key=wrong-key-123&namespace=shop`);
   await p.page.waitForSelector('[data-state="forbidden"]');
