@@ -1,19 +1,8 @@
-import {
-  apiBase,
-  chance,
-  experimentView,
-  formatCount,
-  formatP,
-  parseResults,
-  percent,
-  signedPercent,
-  verdict,
-  type ExperimentView,
-} from './model';
+import { apiBase, experimentView, parseResults, type ExperimentView } from './model';
 import type { ExperimentResults, ResultsMeta } from '../results';
-import { rateChart } from './chart';
+import { type CardContext, experimentCard } from './card';
 import { h, pager } from './dom';
-import { adoptButton, definitionPanel } from './admin';
+import { definitionPanel } from './admin';
 import { definitionsApi } from './admin-api';
 import type { Definition } from '../experiments/definition';
 
@@ -250,6 +239,20 @@ const api = definitionsApi({
 });
 const hooks = api.hooks;
 
+const cardContext: CardContext = {
+  results: (name) => lastResults.get(name),
+  definition: (name) => defs.get(name),
+  onControl: (name, control) => {
+    controls.set(name, control);
+    $('results')
+      .querySelector(`[data-experiment="${CSS.escape(name)}"]`)
+      ?.replaceWith(card(experimentView(lastResults.get(name)!, control)));
+  },
+  onDelete: (name) => void remove(name),
+  hooks,
+};
+const card = (v: ExperimentView) => experimentCard(v, cardContext);
+
 /** Archived experiments show only with the toggle on. */
 const visible = (name: string) => defs.get(name)?.state !== 'archived' || $<HTMLInputElement>('archived').checked;
 
@@ -307,169 +310,11 @@ function draw(meta: ResultsMeta, views: ExperimentView[]) {
   );
   $('results').replaceChildren(
     ...drafts,
-    ...views.map(experimentCard),
+    ...views.map(card),
     pager(meta, views.length, offset, PAGE, (to) => {
       offset = to;
       void refresh();
     }),
-  );
-}
-
-function experimentCard(v: ExperimentView): HTMLElement {
-  const select = h(
-    'select',
-    { 'aria-label': `control of ${v.name}`, class: 'control' },
-    ...v.variants.map((x) =>
-      h('option', x.label === v.control ? { value: x.label, selected: '' } : { value: x.label }, x.label),
-    ),
-  ) as HTMLSelectElement;
-  select.addEventListener('change', () => {
-    controls.set(v.name, select.value);
-    $('results')
-      .querySelector(`[data-experiment="${CSS.escape(v.name)}"]`)
-      ?.replaceWith(experimentCard(experimentView(lastResults.get(v.name)!, select.value)));
-  });
-  const del = h('button', { type: 'button', class: 'danger delete' }, 'Delete');
-  del.addEventListener('click', () => remove(v.name));
-  const counting =
-    v.counting === 'hll'
-      ? h(
-          'span',
-          {
-            class: 'badge hll',
-            title:
-              'HyperLogLog counting: every count is an estimate (relative standard error up to this, smaller for small counts); the intervals and p-values include this error',
-          },
-          `HLL counts, error \u2264 \u00b1${percent(v.standardError, 2)}`,
-        )
-      : h('span', { class: 'badge exact' }, 'exact counts');
-  const card = h(
-    'section',
-    { class: 'experiment', 'data-experiment': v.name },
-    h('header', {}, h('h2', {}, v.name), counting, h('label', { class: 'control-label' }, 'control ', select), del),
-  );
-  const d = defs.get(v.name);
-  const e = lastResults.get(v.name)!;
-  card.append(
-    d
-      ? definitionPanel(d, e.definition?.phase ?? d.phase, hooks)
-      : h(
-          'div',
-          { class: 'definition undefined' },
-          h('span', { class: 'muted' }, 'Undefined experiment (known from its counts only). '),
-          adoptButton(e, v.control, hooks),
-        ),
-  );
-  if (v.srm?.mismatch) {
-    const expected = v.srm.expectedShares.map((s) => percent(s, 0)).join(' / ');
-    const actual = v.variants.map((x) => percent(x.share)).join(' / ');
-    card.append(
-      h(
-        'div',
-        { class: 'srm', role: 'alert', 'data-srm': 'mismatch' },
-        h('strong', {}, '\u26a0 Sample ratio mismatch. '),
-        `Participants split ${actual}, expected ${expected} by ${v.expected} (\u03c7\u00b2 test p ${v.srm.pValue < 0.001 ? '< 0.001' : `= ${formatP(v.srm.pValue)}`}). Assignment or tracking is broken for some visitors; do not trust these results until it is fixed.${v.expected === 'declared weights' ? '' : ' (If the variants have different weights on purpose, define the experiment with its weights: this check then uses them.)'}`,
-      ),
-    );
-  }
-  card.append(
-    h(
-      'div',
-      { class: 'scroll' },
-      h(
-        'table',
-        { class: 'participants' },
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            h('th', {}, 'variant'),
-            h('th', { class: 'num' }, 'participants'),
-            h('th', { class: 'num' }, 'share'),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          ...v.variants.map((x) =>
-            h(
-              'tr',
-              { 'data-variant': x.label },
-              h('th', {}, x.label),
-              h('td', { class: 'num', 'data-col': 'participants' }, formatCount(x.participants, v.counting)),
-              h('td', { class: 'num' }, percent(x.share)),
-            ),
-          ),
-        ),
-      ),
-    ),
-  );
-  if (v.goals.length === 0)
-    card.append(h('p', { class: 'muted no-goals' }, 'No goal completed yet: participants only.'));
-  for (const g of v.goals) card.append(goalBlock(v, g.goal, g.stats));
-  return card;
-}
-
-function goalBlock(v: ExperimentView, goal: string, stats: ExperimentView['goals'][number]['stats']): HTMLElement {
-  const rows = stats.variants.map((s) => {
-    const kind = verdict(s.pValue, s.diff?.value ?? null);
-    const uplift =
-      s.label === stats.control
-        ? 'control'
-        : s.uplift
-          ? `${signedPercent(s.uplift.value)} (${signedPercent(s.uplift.interval[0])} to ${signedPercent(s.uplift.interval[1])})`
-          : 'n/a (control rate is 0)';
-    return h(
-      'tr',
-      { 'data-variant': s.label, class: kind },
-      h('th', {}, s.label),
-      h('td', { class: 'num', 'data-col': 'conversions' }, formatCount(s.successes, v.counting)),
-      h('td', { class: 'num', 'data-col': 'trials' }, formatCount(s.trials, v.counting)),
-      h(
-        'td',
-        { class: 'num', 'data-col': 'rate' },
-        percent(s.rate, 2),
-        h('span', { class: 'ci' }, ` ${percent(s.interval[0], 1)}\u2013${percent(s.interval[1], 1)}`),
-      ),
-      h('td', { class: 'num', 'data-col': 'uplift' }, uplift),
-      h('td', { class: 'num', 'data-col': 'p' }, s.pValue === null ? '' : formatP(s.pValue)),
-      h('td', { class: 'num', 'data-col': 'beat' }, s.probBeatControl === null ? '' : chance(s.probBeatControl)),
-    );
-  });
-  return h(
-    'div',
-    { class: 'goal', 'data-goal': goal },
-    h('h3', {}, 'goal ', h('q', {}, goal)),
-    // Narrow screens scroll the table and chart sideways instead of squeezing them.
-    h(
-      'div',
-      { class: 'scroll' },
-      h(
-        'table',
-        {},
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ...[
-              'variant',
-              'conversions',
-              'participants',
-              'rate (95% interval)',
-              `uplift vs ${stats.control}`,
-              'p-value',
-              'chance to beat control',
-            ].map((t, i) => h('th', i ? { class: 'num' } : {}, t)),
-          ),
-        ),
-        h('tbody', {}, ...rows),
-      ),
-    ),
-    h('div', { class: 'scroll' }, rateChart(stats)),
   );
 }
 
