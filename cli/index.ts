@@ -16,8 +16,9 @@ import { parseExperiment, type SimExperiment } from './simulate/traffic';
  *                                              tests replace (`env`, AWS lookups, a reporter...)
  *   format(result, options): string[]          the lines printed on stdout
  *
- * A verb never writes to process.env. (dev still formats here and writes process.env; it moves
- * to this shape next.)
+ * A verb never writes to process.env, but for dev: it runs the bundles in this process, and they
+ * read their config from its environment as they do in Lambda. The entry keeps dev's signal
+ * handling (every way of ending stops its private redis-server).
  */
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -109,7 +110,7 @@ program
   .option('--expose-dashboard', 'serve /dashboard (it holds the API key) to any host name, not only localhost')
   .action(
     action(async (o: { port: number; host: string; redisUrl?: string; build?: boolean; exposeDashboard?: boolean }) => {
-      const { run } = await import('./commands/dev');
+      const { run, format } = await import('./commands/dev');
       // Every way of ending (Ctrl-C, kill, a closed terminal, a failure) stops the private redis-server.
       let r: Awaited<ReturnType<typeof run>> | undefined;
       let ending: number | null = null;
@@ -131,22 +132,7 @@ program
       });
       r = await run({ ...globals(), ...o });
       if (ending !== null) return stop(ending);
-      out(`abtest dev: serving the Lambda bundles on ${r.url}${r.network ? ` (listening on ${r.listen})` : ''}`);
-      out(`  track        ${r.trackUrl}`);
-      out(
-        `  experiments  ${r.experimentsUrl}   (x-api-key: ${r.apiKey}${r.apiKeyGenerated ? ', made for this session' : ''})`,
-      );
-      if (r.dashboardUrl) out(`  dashboard    ${r.dashboardUrl}`);
-      out(`  demo page    ${r.url}/`);
-      out(
-        `  redis        ${r.redisUrl} (${r.redis === 'private' ? 'private redis-server, removed on exit' : r.redis === 'local' ? 'the local one on 6379' : 'configured'})`,
-      );
-      if (r.dashboardExposed) {
-        out(`⚠ /dashboard hands the API key to anyone who can load it${r.network ? ` at ${r.url}` : ''}`);
-      } else if (r.network) {
-        out('  /dashboard holds the API key: served only to localhost (--expose-dashboard serves it to any host name)');
-      }
-      out('Press Ctrl-C to stop.');
+      for (const line of format(r)) out(line);
     }),
   );
 

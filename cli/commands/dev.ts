@@ -53,7 +53,10 @@ export interface DevResult {
  * with API Gateway proxy events, plus the demo page and the dashboard. With no Redis
  * configured it starts a private redis-server and stops it on `stop()`.
  */
-export async function run(opts: DevOptions, env: NodeJS.ProcessEnv = process.env): Promise<DevResult> {
+export async function run(opts: DevOptions, deps: { env?: NodeJS.ProcessEnv } = {}): Promise<DevResult> {
+  // The bundles run in this process and read their config from its environment, as in Lambda:
+  // the one command that writes `env` (process.env unless a test gives its own).
+  const env = deps.env ?? process.env;
   const { config: loaded, path: configPath } = commandConfig(opts, env);
   const root = packageRoot();
   const wiring = loadWiring(loaded);
@@ -138,4 +141,29 @@ export async function run(opts: DevOptions, env: NodeJS.ProcessEnv = process.env
     await privateRedis?.stop();
     throw e;
   }
+}
+
+/** The banner `abtest dev` prints once it serves: its URLs, the API key, where Redis is. */
+export function format(r: DevResult): string[] {
+  const lines = [`abtest dev: serving the Lambda bundles on ${r.url}${r.network ? ` (listening on ${r.listen})` : ''}`];
+  lines.push(`  track        ${r.trackUrl}`);
+  const made = r.apiKeyGenerated ? ', made for this session' : '';
+  lines.push(`  experiments  ${r.experimentsUrl}   (x-api-key: ${r.apiKey}${made})`);
+  if (r.dashboardUrl) lines.push(`  dashboard    ${r.dashboardUrl}`);
+  lines.push(`  demo page    ${r.url}/`);
+  const where = {
+    private: 'private redis-server, removed on exit',
+    local: 'the local one on 6379',
+    configured: 'configured',
+  };
+  lines.push(`  redis        ${r.redisUrl} (${where[r.redis]})`);
+  if (r.dashboardExposed) {
+    lines.push(`⚠ /dashboard hands the API key to anyone who can load it${r.network ? ` at ${r.url}` : ''}`);
+  } else if (r.network) {
+    lines.push(
+      '  /dashboard holds the API key: served only to localhost (--expose-dashboard serves it to any host name)',
+    );
+  }
+  lines.push('Press Ctrl-C to stop.');
+  return lines;
 }

@@ -4,6 +4,7 @@ import { type CardContext, experimentCard } from './card';
 import { h, pager } from './dom';
 import { definitionPanel } from './admin';
 import { definitionsApi } from './admin-api';
+import { readSettings, saveSettings, type Settings } from './settings';
 import type { Definition } from '../experiments/definition';
 
 /**
@@ -12,55 +13,9 @@ import type { Definition } from '../experiments/definition';
  * drawn per experiment and goal. The key lives in sessionStorage, never in the URL.
  */
 
-interface Settings {
-  api: string;
-  key: string;
-  namespace: string;
-}
-
-// Per page and embedded API: two dashboard files opened in one tab keep their own settings.
-let sessionKey = 'abtest-dashboard';
 const AUTO_REFRESH_MS = 10_000;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-
-function readSettings(): Settings {
-  const query = new URLSearchParams(location.search);
-  let embedded: Partial<Settings> = {};
-  try {
-    embedded = JSON.parse($('abtest-config').textContent || '{}');
-  } catch {
-    // a hand-edited page with a broken config: start from the form
-  }
-  sessionKey = `abtest-dashboard ${location.pathname} ${embedded.api ?? ''}`;
-  let session: Partial<Settings> = {};
-  try {
-    session = JSON.parse(sessionStorage.getItem(sessionKey) || '{}');
-  } catch {
-    // no sessionStorage (file:// in some browsers, privacy settings): keep it in memory only
-  }
-  const pick = (name: keyof Settings, param: string) => query.get(param) ?? session[name] ?? embedded[name] ?? '';
-  const settings = { api: pick('api', 'url'), key: pick('key', 'key'), namespace: pick('namespace', 'namespace') };
-  if (query.has('key')) {
-    query.delete('key');
-    const rest = query.toString();
-    history.replaceState(null, '', location.pathname + (rest ? `?${rest}` : '') + location.hash);
-  }
-  return settings;
-}
-
-function saveSettings(s: Settings) {
-  try {
-    sessionStorage.setItem(sessionKey, JSON.stringify(s));
-  } catch {
-    // kept in memory for this page
-  }
-  const query = new URLSearchParams(location.search);
-  if (s.namespace) query.set('namespace', s.namespace);
-  else query.delete('namespace');
-  const rest = query.toString();
-  history.replaceState(null, '', location.pathname + (rest ? `?${rest}` : '') + location.hash);
-}
 
 let settings: Settings;
 const controls = new Map<string, string>();

@@ -112,7 +112,7 @@ export async function startDev(config: Record<string, unknown> = {}): Promise<De
   fs.writeFileSync(file, JSON.stringify(settings));
   // The bundles read their config from process.env, as in Lambda; no ABTEST_* from outside.
   for (const k of Object.keys(process.env)) if (k.startsWith('ABTEST_')) delete process.env[k];
-  const dev = await run({ config: file, port: 0 }, process.env);
+  const dev = await run({ config: file, port: 0 }, { env: process.env });
   const results = async (ns = namespace): Promise<ExperimentResults[]> => {
     const res = await fetch(`${dev.url}/experiments?namespace=${encodeURIComponent(ns)}`, {
       headers: { 'x-api-key': apiKey },
