@@ -92,24 +92,15 @@ function planRole(ctx: DeployContext, desired: Desired, actual: Actual): Change[
   );
   const attach = desired.policies.filter((p) => !actual.role!.policies.includes(p));
   const detach = actual.role.policies.filter((p) => ours.includes(p) && !desired.policies.includes(p));
-  return [
-    ...attach.map(
-      (p): Change => ({
-        action: 'update',
-        what: `IAM role ${role}`,
-        why: `attach ${short(p)}`,
-        run: () => attachPolicy(ctx, role, p),
-      }),
-    ),
-    ...detach.map(
-      (p): Change => ({
-        action: 'update',
-        what: `IAM role ${role}`,
-        why: `detach ${short(p)}`,
-        run: () => detachPolicy(ctx, role, p),
-      }),
-    ),
-  ];
+  const policy =
+    (verb: 'attach' | 'detach', apply: typeof attachPolicy) =>
+    (p: string): Change => ({
+      action: 'update',
+      what: `IAM role ${role}`,
+      why: `${verb} ${short(p)}`,
+      run: () => apply(ctx, role, p),
+    });
+  return [...attach.map(policy('attach', attachPolicy)), ...detach.map(policy('detach', detachPolicy))];
 }
 
 function planFunction(ctx: DeployContext, desired: Desired, actual: Actual, spec: FunctionSpec): Change[] {

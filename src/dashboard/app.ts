@@ -51,6 +51,8 @@ function showState(
 }
 
 const code = (text: string) => h('code', {}, text);
+/** Where the URL and key come from, as the page says it. */
+const printedBy = () => [code('abtest deploy'), ' or ', code('abtest dev')];
 
 async function request(
   method: string,
@@ -133,9 +135,7 @@ async function refresh() {
         'No abtest API at this URL',
         code(`${base}/experiments`),
         ' is not a route of the API (403 Missing Authentication Token). Check the URL: the base URL printed by ',
-        code('abtest deploy'),
-        ' or ',
-        code('abtest dev'),
+        ...printedBy(),
         ', without a path after the stage.',
       );
       $<HTMLInputElement>('api').focus();
@@ -146,9 +146,7 @@ async function refresh() {
         'forbidden',
         'The API key was refused',
         `${base} answered ${res.status}: the key is missing or wrong. Enter the key printed by `,
-        code('abtest deploy'),
-        ' or ',
-        code('abtest dev'),
+        ...printedBy(),
         ' above.',
       );
       $<HTMLInputElement>('key').focus();
