@@ -263,16 +263,13 @@ export function createClient(env: ClientEnv) {
       if (!state.in[o.name] && o.trigger && !safe(o.trigger)) return;
       const list = d ? d.variants : labels.map((label) => ({ label, weight: o.variants[label].weight }));
       const sample = d ? d.sample : o.sample === undefined ? 1 : o.sample;
-      let chosen: string | undefined;
-      if (opts.userId !== undefined && opts.userId !== null && opts.userId !== '') {
-        const a = assign(o.name, visitor, list, sample);
-        chosen = a.inSample ? a.variant : '';
-      } else {
-        chosen = state.a[o.name];
-        if (chosen === undefined || (chosen !== '' && !list.some((v) => v.label === chosen))) {
-          const a = pick(env.random(), list, sample);
-          chosen = state.a[o.name] = a.inSample ? a.variant : '';
-        }
+      // A visitor keeps the variant given first (weights may change since): a user id's comes from
+      // the hash (the same on every device), an anonymous visitor's from a random draw.
+      let chosen = state.a[o.name];
+      if (chosen === undefined || (chosen !== '' && !list.some((v) => v.label === chosen))) {
+        const byUser = opts.userId !== undefined && opts.userId !== null && opts.userId !== '';
+        const a = byUser ? assign(o.name, visitor, list, sample) : pick(env.random(), list, sample);
+        chosen = state.a[o.name] = a.inSample ? a.variant : '';
       }
       const tracked = chosen !== '';
       const p = (state.p = state.p || {});

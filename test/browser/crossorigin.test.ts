@@ -130,7 +130,9 @@ test('the built client assigns users as the versioned table of src/assign cases 
         abtest: { init(o: unknown): void; experiment(o: unknown): { variant: string | null; tracked: boolean } };
       };
       return list.map((c) => {
-        // Code only: the table is about the code's assignment (no wait for server definitions).
+        // Code only: the table is about the code's assignment (no wait for server definitions),
+        // each case on a fresh device (a visitor keeps a variant once given, whatever the weights).
+        localStorage.clear();
         w.abtest.init({ url, namespace: 'assign-cases', userId: c.visitor, config: false });
         const variants = Object.fromEntries(
           c.variants.map((v) => [v.label, { weight: (v as { weight?: number }).weight }]),

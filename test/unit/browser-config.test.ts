@@ -93,6 +93,36 @@ test('a first visit waits for the definitions, then uses their weights and phase
   expect(JSON.parse(b.store.get('abtest:config:ns')!).color.phase).toBe(1);
 });
 
+test('a visitor with a user id keeps the variant first given when the weights change', async () => {
+  const b = fake();
+  const c = createClient(b.env);
+  c.init({ url: '/track', namespace: 'ns', userId: 'user-7' });
+  const h = c.experiment({ name: 'color', variants: variants([]) });
+  await b.serve([
+    def({
+      variants: [
+        { label: 'red', weight: 1 },
+        { label: 'green', weight: 0.000001 },
+      ],
+    }),
+  ]);
+  expect(h.variant).toBe('red');
+  // The weights now send (almost) everyone to green, a new phase: the next page keeps red.
+  const next = createClient(b.env);
+  next.init({ url: '/track', namespace: 'ns', userId: 'user-7' });
+  const again = next.experiment({ name: 'color', variants: variants([]) });
+  await b.serve([
+    def({
+      phase: 2,
+      variants: [
+        { label: 'red', weight: 0.000001 },
+        { label: 'green', weight: 1 },
+      ],
+    }),
+  ]);
+  expect(again.variant).toBe('red');
+});
+
 test('a first visit whose definitions do not come within the wait uses the code', async () => {
   const b = fake(0.95);
   const c = createClient(b.env);
