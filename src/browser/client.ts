@@ -74,8 +74,14 @@ export function createClient(env: ClientEnv) {
   /** Decisions waiting for the definitions, and the experiments this page decided (redone when they change). */
   let pending: (() => void)[] = [];
   let shown: { o: ExperimentOptions; handle: ExperimentHandle }[] = [];
+  /**
+   * Experiments this page entered on the code's definition because the wait ran out: when the
+   * definitions come after all, their participation already counts in the server's phase.
+   */
+  let guessed: Set<string> | null = null;
   const settle = (found?: Definitions) => {
     if (defs) return;
+    if (!found) guessed = new Set();
     defs = found || {};
     const run = pending;
     pending = [];
@@ -273,13 +279,19 @@ export function createClient(env: ClientEnv) {
       }
       const tracked = chosen !== '';
       const p = (state.p = state.p || {});
+      let sent = false;
       if (tracked && (state.in[o.name] !== chosen || (p[o.name] || 0) !== phase)) {
+        const counted = !!guessed && guessed.has(o.name) && state.in[o.name] === chosen && !p[o.name];
         state.in[o.name] = chosen;
         if (phase) p[o.name] = phase;
         else delete p[o.name];
-        const uuid = eventUuid(opts.namespace ?? '', o.name, PARTICIPATE, phased(phase));
-        enqueue({ namespace: opts.namespace, experiment: o.name, variant: chosen, event: PARTICIPATE, uuid });
+        if (!counted) {
+          const uuid = eventUuid(opts.namespace ?? '', o.name, PARTICIPATE, phased(phase));
+          enqueue({ namespace: opts.namespace, experiment: o.name, variant: chosen, event: PARTICIPATE, uuid });
+          sent = true;
+        }
       }
+      if (guessed && sent && !d) guessed.add(o.name);
       if (!tracked && d) delete state.in[o.name];
       done(tracked ? chosen : d ? d.fallback : labels[0], tracked);
     } catch (e) {

@@ -133,6 +133,24 @@ test('a first visit whose definitions do not come within the wait uses the code'
   expect(h).toMatchObject({ variant: 'green', tracked: true });
 });
 
+test('definitions that come after the wait keep the variant shown and do not count the visitor twice', async () => {
+  const b = fake(0.95);
+  const c = createClient(b.env);
+  c.init({ url: '/track', namespace: 'ns', wait: 50 });
+  const h = c.experiment({ name: 'color', variants: variants([]) });
+  await b.flush(); // the wait runs out: the code's equal weights give green
+  expect(h.variant).toBe('green');
+  await b.serve([def()]); // phase 1, weights 9:1
+  expect(h).toMatchObject({ variant: 'green', tracked: true });
+  c.complete('bought');
+  await b.flush();
+  const events = b.events().map((e) => [e.variant, e.event]);
+  expect(events).toEqual([
+    ['green', 'participate'],
+    ['green', 'bought'],
+  ]);
+});
+
 test('cached definitions decide at once: paused shows the fallback, rolled out the winner, neither tracks', async () => {
   const b = fake(0.95);
   b.store.set(
