@@ -22,7 +22,7 @@ export const track: Route = async (event, { config, store }) => {
   const capped = outcome.rejected.map(
     (r): Rejection => ({
       index: accepted[r.index].index,
-      field: capField(r.message),
+      field: r.field,
       message: r.message,
     }),
   );
@@ -32,12 +32,6 @@ export const track: Route = async (event, { config, store }) => {
   if (rejected.length > 0) answer.rejected = rejected;
   return json(200, answer, config, { 'Cache-Control': 'no-store' });
 };
-
-/** The event field a cap refusal of the store is about (its message starts with the kind of name). */
-function capField(message: string): string {
-  const kind = /^(namespace|experiment|variant) /.exec(message)?.[1];
-  return kind ?? 'event';
-}
 
 /**
  * `GET /experiments?namespace&scope=a,b`: results in a superset of Gimel's shape,

@@ -17,7 +17,8 @@ export { PARTICIPATE, type TrackEvent } from '../protocol';
 /** What happened to a batch: events counted (new or already seen) and events a cap refused. */
 export interface TrackOutcome {
   stored: number;
-  rejected: { index: number; message: string }[];
+  /** Events refused on their own: `field` names the part of the event that is refused. */
+  rejected: { index: number; field: 'namespace' | 'experiment' | 'variant' | 'event'; message: string }[];
 }
 
 /** The counter store the handlers use. */
@@ -104,21 +105,28 @@ export class RedisCounterStore implements CounterStore {
     if (code === TRACK.notRunning) {
       return {
         index,
+        field: 'experiment',
         message: `experiment "${e.experiment}" is ${STATE_WORDS[state ?? ''] ?? state}: events are not counted`,
       };
     }
     if (code === TRACK.undeclared) {
       return {
         index,
+        field: 'variant',
         message: `variant "${e.variant}" is not a variant of the definition of experiment "${e.experiment}"`,
       };
     }
-    const exceeds = (what: string, key: 'max_variants_per_experiment' | 'max_goals_per_experiment') => ({
+    const exceeds = (
+      field: 'variant' | 'event',
+      what: string,
+      key: 'max_variants_per_experiment' | 'max_goals_per_experiment',
+    ) => ({
       index,
+      field,
       message: `${what} would exceed ${key} (${config[key]}) in experiment "${e.experiment}"`,
     });
-    if (code === TRACK.variantCap) return exceeds(`variant "${e.variant}"`, 'max_variants_per_experiment');
-    if (code === TRACK.goalCap) return exceeds(`goal "${e.event}"`, 'max_goals_per_experiment');
+    if (code === TRACK.variantCap) return exceeds('variant', `variant "${e.variant}"`, 'max_variants_per_experiment');
+    if (code === TRACK.goalCap) return exceeds('event', `goal "${e.event}"`, 'max_goals_per_experiment');
     if (code >= 0) return null;
     checkDeadline(deadline);
     if (code === TRACK.busy) {
@@ -128,11 +136,14 @@ export class RedisCounterStore implements CounterStore {
     }
     // needsIndex, or moved (a delete came between index and count): take a place, confirm.
     const refusal = await this.index(e);
-    return refusal ? { index, message: refusal } : this.count(e, index, deadline, seen);
+    return refusal ? { index, ...refusal } : this.count(e, index, deadline, seen);
   }
 
-  /** Puts an experiment in the namespace index unless a cap refuses; the refusal's text, else null. */
-  private async index(e: { namespace: string; experiment: string }): Promise<string | null> {
+  /** Puts an experiment in the namespace index unless a cap refuses; the refusal, else null. */
+  private async index(e: {
+    namespace: string;
+    experiment: string;
+  }): Promise<Omit<TrackOutcome['rejected'][number], 'index'> | null> {
     const { config } = this;
     const prefix = config.key_prefix;
     const { namespace, experiment } = e;
@@ -147,9 +158,13 @@ export class RedisCounterStore implements CounterStore {
     if (ok === 1) return null;
     if (ok === 0) {
       const cap = config.max_experiments_per_namespace;
-      return `experiment "${experiment}" would exceed max_experiments_per_namespace (${cap}) in namespace "${namespace}"`;
+      const message = `experiment "${experiment}" would exceed max_experiments_per_namespace (${cap}) in namespace "${namespace}"`;
+      return { field: 'experiment', message };
     }
-    return `namespace "${namespace}" would exceed max_namespaces (${config.max_namespaces})`;
+    return {
+      field: 'namespace',
+      message: `namespace "${namespace}" would exceed max_namespaces (${config.max_namespaces})`,
+    };
   }
 
   async results(
@@ -179,7 +194,7 @@ export class RedisCounterStore implements CounterStore {
     return guard(this.redis, this.config, async () => {
       if (previous === 0) {
         const refusal = await this.index(d);
-        if (refusal) throw new InputError('experiment', refusal);
+        if (refusal) throw new InputError(refusal.field, refusal.message);
       }
       await writeDefinition(this.redis, this.config.key_prefix, d, previous, this.config.counting);
     });

@@ -81,7 +81,7 @@ describe('caps after a delete', () => {
       // a has seen e1 before; the namespace is full again, so e1 must be refused.
       const out = await a.track([ev('e1', 'v', 'participate', 'u2')]);
       expect(out.rejected).toEqual([
-        { index: 0, message: expect.stringMatching(/max_experiments_per_namespace \(3\)/) },
+        { index: 0, field: 'experiment', message: expect.stringMatching(/max_experiments_per_namespace \(3\)/) },
       ]);
       expect((await admin.smembers(namespaceKey(config.key_prefix, 'ns'))).sort()).toEqual(['e2', 'e3', 'e4']);
       expect(await admin.hget(experimentKeys(config.key_prefix, 'ns', 'e1').meta, 'mode')).toBeNull();
