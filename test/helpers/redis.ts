@@ -300,3 +300,15 @@ function tlsAnswers(port: number, caFile: string): Promise<boolean> {
     sock.on('data', (d) => done(d.toString().startsWith('+PONG')));
   });
 }
+
+/**
+ * The commands Redis ran since `CONFIG RESETSTAT`, as `name=calls`, sorted (the INFO and CONFIG
+ * calls of the test itself left out): how a test proves what one operation costs.
+ */
+export async function commandCalls(admin: { info(section: string): Promise<string> }): Promise<string[]> {
+  const stats = String(await admin.info('commandstats'));
+  return [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)]
+    .filter(([, name]) => name !== 'info' && name !== 'config')
+    .map(([, name, n]) => `${name}=${n}`)
+    .sort();
+}
