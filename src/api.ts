@@ -3,6 +3,7 @@ import type { Rejection, TrackAnswer } from './protocol';
 import { InputError, NotFoundError } from './errors';
 import { allowMethods, json, type Route } from './http';
 import { experimentsAnswer } from './results-route';
+import { exclusionOf, requestVisitor } from './visitors';
 
 /**
  * The routes behind the Lambda entries: parse, call the store, shape the answer.
@@ -12,11 +13,20 @@ import { experimentsAnswer } from './results-route';
  * `GET|POST /track`: counts one event or a batch. Answers 200 `{status:"ok", stored}`; for a
  * POSTed array, events refused on their own (names, allow-list, caps) are listed in `rejected`
  * and the others are stored. A single event that is refused answers 400 naming the field.
+ * A bot or an ignored address (src/visitors.ts: the `User-Agent` header and the source IP) is
+ * answered 200 `{status:"ok", stored:0, excluded}` once its input is checked, and nothing is counted.
  */
 export const track: Route = async (event, { config, store }) => {
   const early = allowMethods(event, config, ['GET', 'POST']);
   if (early) return early;
   const request = parseTrack(event, config);
+  const visitor = requestVisitor(event);
+  const excluded = exclusionOf(config, visitor.userAgent, visitor.ip);
+  if (excluded) {
+    const answer: TrackAnswer = { status: 'ok', stored: 0, excluded };
+    if (request.rejected.length > 0) answer.rejected = request.rejected;
+    return json(200, answer, config, { 'Cache-Control': 'no-store' });
+  }
   const { accepted } = request;
   const outcome = accepted.length > 0 ? await store.track(accepted.map((a) => a.event)) : { stored: 0, rejected: [] };
   const capped = outcome.rejected.map(

@@ -37,13 +37,22 @@ export interface Rejection {
 }
 
 /**
+ * Why a request was answered but not counted: its user agent matched `bot_user_agent_pattern`
+ * (`bot`), or its address is in `ignored_ips` (`ignored_ip`).
+ */
+export type Exclusion = 'bot' | 'ignored_ip';
+
+/**
  * What `/track` answers with 200: `stored` events were counted (new or seen before), the
  * `rejected` ones (only present when some are) were refused for good and must not be resent.
+ * `excluded` (only present for a bot or an ignored address) says why nothing was counted: the
+ * request is done, a client must not resend it.
  */
 export interface TrackAnswer {
   status: 'ok';
   stored: number;
   rejected?: Rejection[];
+  excluded?: Exclusion;
 }
 
 const CONTROL = /[\x00-\x1f\x7f]/;

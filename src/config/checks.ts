@@ -180,3 +180,35 @@ export const corsOrigin: Check<string> = (v, k) => {
   if (s === '*' || new RegExp(String.raw`^[a-z][a-z0-9+.-]*://${host}(:\d{1,5})?$`, 'i').test(s)) return s;
   return fail(k, `must be "*" or an origin such as https://shop.example (scheme://host[:port], no path), got "${s}"`);
 };
+
+/** A regular expression (JavaScript syntax), compiled as `compile` does: a SyntaxError names the key. */
+export const regExp =
+  (compile: (pattern: string) => RegExp): Check<string> =>
+  (v, k) => {
+    const s = str()(v, k);
+    try {
+      compile(s);
+    } catch (e) {
+      return fail(k, `is not a valid regular expression (${(e as Error).message})`);
+    }
+    return s;
+  };
+
+/**
+ * A list of IP addresses and CIDR ranges, IPv4 or IPv6, each checked by `parse` (which names
+ * what is wrong); in a variable, a JSON list or entries separated by commas, empty text an empty list.
+ */
+export const ipList = (parse: (entry: string) => unknown): Check<string[]> =>
+  withEnv(
+    (v, k) => {
+      if (!Array.isArray(v)) return fail(k, 'must be a list of IP addresses and CIDR ranges');
+      for (const entry of v) {
+        if (typeof entry !== 'string') return fail(k, `has an entry ${JSON.stringify(entry)} that is not a string`);
+        const problem = parse(entry);
+        if (typeof problem === 'string') return fail(k, `has an entry "${entry}" that ${problem}`);
+      }
+      return v as string[];
+    },
+    (text, k) =>
+      text.trim().startsWith('[') ? parseJson(text, k) : text.trim() === '' ? [] : text.split(',').map((s) => s.trim()),
+  );

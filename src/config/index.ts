@@ -6,16 +6,20 @@ import {
   envName,
   fail,
   int,
+  ipList,
   nullable,
   object,
   oneOf,
   redisUrl,
+  regExp,
   runtime,
   str,
   strList,
   wiringShape,
   type Check,
 } from './checks';
+import { parseRange } from '../ip';
+import { botRegExp, SIXPACK_BOT_PATTERN } from '../visitors';
 
 /** Counting modes: HyperLogLog (fixed 12 KB per counter, ~0.81% error) or exact sets. */
 export type Counting = 'hll' | 'exact';
@@ -88,6 +92,13 @@ const SCHEMA = {
   max_name_length: key(int(1, 1024), 128, RUNTIME),
   /** When a list, only these experiments are tracked. */
   allowed_experiments: key(nullable(strList), null, RUNTIME),
+  /**
+   * Requests whose user agent this regular expression finds (case-insensitive, first 512
+   * characters) are answered but not counted; null: none. Default: Sixpack's robot pattern.
+   */
+  bot_user_agent_pattern: key(nullable(regExp(botRegExp)), SIXPACK_BOT_PATTERN, RUNTIME),
+  /** Addresses and CIDR ranges (IPv4, IPv6) whose requests are answered but not counted. */
+  ignored_ips: key(ipList(parseRange), [], RUNTIME),
   /** Key of the admin routes; deploy creates one when null, `abtest dev` makes one per session. */
   api_key: key(nullable(str(/^[\x21-\x7e]{20,128}$/, '20 to 128 printable characters')), null),
   /** API Gateway stage. */

@@ -29,7 +29,9 @@ describe('validateConfig', () => {
     const section = readme.slice(readme.indexOf('<!-- section: config -->'));
     const table = section.slice(0, section.indexOf('\n\n**'));
     const rows = [...table.matchAll(/^\| (`[a-z_]+`(?:, `[a-z_]+`)*) \| `([^`]+)` \|/gm)];
-    const listed = rows.flatMap(([, keys, def]) => keys.split(', ').map((k) => [k.slice(1, -1), JSON.parse(def)]));
+    // A `|` in a table cell is written `\|`, in code spans too (GitHub's tables).
+    const value = (def: string) => JSON.parse(def.replace(/\\\|/g, '|'));
+    const listed = rows.flatMap(([, keys, def]) => keys.split(', ').map((k) => [k.slice(1, -1), value(def)]));
     expect(listed).toEqual(CONFIG_KEYS.map((k) => [k, DEFAULTS[k]]));
   });
 
