@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import path from 'node:path';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
 import { freePort, pingRedis, startRedisServer, type PrivateRedis } from '../../cli/dev/redis-server';
 import { validateConfig, type Config } from '../../src/config';
 
@@ -13,6 +14,31 @@ export type { PrivateRedis };
 /** Starts a private redis-server on a free port for one test file (stop it in afterAll). */
 export const startTestRedis = (opts: { port?: number; dir?: string } = {}): Promise<PrivateRedis> =>
   startRedisServer(opts);
+
+/**
+ * A private redis-server for the tests of one file or `describe` block, started before them and
+ * stopped after, with a client of its own to look at the keys the tests leave.
+ */
+export function useTestRedis(): { readonly url: string; readonly admin: Redis } {
+  let redis: PrivateRedis | undefined;
+  let admin: Redis | undefined;
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    admin = new Redis(redis.url);
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await redis?.stop();
+  });
+  return {
+    get url() {
+      return redis!.url;
+    },
+    get admin() {
+      return admin!;
+    },
+  };
+}
 
 /** A key prefix no other test uses. */
 export const uniquePrefix = (): string => `t${randomBytes(4).toString('hex')}:`;

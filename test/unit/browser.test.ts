@@ -235,6 +235,18 @@ test('a 200 that lists rejected events confirms the batch; the refused are warne
   expect(b.warnings.join()).toContain('refused 1 event(s) (HTTP 200)');
 });
 
+test('a 200 that says the visitor is excluded (a bot, an ignored address) confirms the batch: not resent, no warning', async () => {
+  const b = new FakeBrowser();
+  b.respond = () => ({ status: 200, body: { status: 'ok', stored: 0, excluded: 'ignored_ip' } });
+  const c = page(b);
+  c.experiment({ name: 'one', variants });
+  c.experiment({ name: 'two', variants });
+  expect(await b.runTimers()).toEqual([0]);
+  expect(b.posts.map((p) => p.length)).toEqual([2]);
+  expect(b.queue()).toEqual([]);
+  expect(b.warnings).toEqual([]);
+});
+
 test('a batch refused as a whole (400, 413) is halved until the event at fault is alone; the rest arrives', async () => {
   const b = new FakeBrowser();
   // A server that refuses a whole batch for one bad name (as abtest before per-event answers did).
