@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { configToEnv, validateConfig, type Config } from '../../src/config';
+import { configToEnv, validateConfig, type Config, type Wiring } from '../../src/config';
 import { redactUrl } from '../../src/redact';
 import { handlerExport, handlerFile } from '../wiring';
 import { commandConfig, loadWiring, type GlobalOptions } from '../context';
@@ -44,8 +44,29 @@ export interface DevResult {
   /** How the Redis was found: configured, private (started here), or local (127.0.0.1:6379). */
   redis: 'configured' | 'private' | 'local';
   configPath: string | null;
+  /** Every wired route, by path (in wiring order), for the banner. */
+  routes: DevRoute[];
   server: http.Server;
   stop(): Promise<void>;
+}
+
+/** A path of the wiring: its methods, and whether they take the API key. */
+export interface DevRoute {
+  path: string;
+  methods: string[];
+  apiKey: boolean;
+}
+
+/** The wiring's routes by path and API key, in wiring order. */
+export function devRoutes(wiring: Wiring): DevRoute[] {
+  const out: DevRoute[] = [];
+  for (const r of wiring.routes) {
+    const apiKey = r.apiKeyRequired === true;
+    const same = out.find((o) => o.path === r.path && o.apiKey === apiKey);
+    if (same) same.methods.push(r.method);
+    else out.push({ path: r.path, methods: [r.method], apiKey });
+  }
+  return out;
 }
 
 /**
@@ -127,6 +148,7 @@ export async function run(opts: DevOptions, deps: { env?: NodeJS.ProcessEnv } = 
       redisUrl: redactUrl(redisUrl),
       redis,
       configPath,
+      routes: devRoutes(wiring),
       server,
       stop: async () => {
         await new Promise<void>((resolve) => {
@@ -149,6 +171,12 @@ export function format(r: DevResult): string[] {
   lines.push(`  track        ${r.trackUrl}`);
   const made = r.apiKeyGenerated ? ', made for this session' : '';
   lines.push(`  experiments  ${r.experimentsUrl}   (x-api-key: ${r.apiKey}${made})`);
+  const others = r.routes.filter((x) => x.path !== '/track' && x.path !== '/experiments');
+  const show = (x: DevRoute) => `${x.methods.join('|')} ${x.path}`;
+  const keyed = others.filter((x) => x.apiKey).map(show);
+  const open = others.filter((x) => !x.apiKey).map(show);
+  if (keyed.length > 0) lines.push(...wrapped('  admin        ', keyed, '(x-api-key)'));
+  if (open.length > 0) lines.push(...wrapped('  public       ', open, ''));
   if (r.dashboardUrl) lines.push(`  dashboard    ${r.dashboardUrl}`);
   lines.push(`  demo page    ${r.url}/`);
   const where = {
@@ -165,5 +193,17 @@ export function format(r: DevResult): string[] {
     );
   }
   lines.push('Press Ctrl-C to stop.');
+  return lines;
+}
+
+/** `items` after `head`, separated by commas, in lines of at most 100 characters, then `tail`. */
+function wrapped(head: string, items: string[], tail: string): string[] {
+  const texts = items.map((item, i) => (i < items.length - 1 ? `${item},` : tail ? `${item}   ${tail}` : item));
+  const lines = [head + texts[0]];
+  for (const text of texts.slice(1)) {
+    const last = lines.length - 1;
+    if (lines[last].length + text.length + 1 > 100) lines.push(' '.repeat(head.length) + text);
+    else lines[last] += ` ${text}`;
+  }
   return lines;
 }

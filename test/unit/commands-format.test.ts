@@ -1,8 +1,11 @@
+import fs from 'node:fs';
 import type http from 'node:http';
+import path from 'node:path';
 import { format as buildFormat } from '../../cli/commands/build';
 import { format as configureFormat, type ConfigureResult } from '../../cli/commands/configure';
 import { format as deployFormat, type DeployResult } from '../../cli/commands/deploy';
 import { format as destroyFormat } from '../../cli/commands/destroy';
+import { devRoutes, format as devFormat, type DevResult } from '../../cli/commands/dev';
 import { format as preflightFormat } from '../../cli/commands/preflight';
 import { format as rollbackFormat } from '../../cli/commands/rollback';
 import { lineReporter } from '../../cli/deploy/reporter';
@@ -164,4 +167,55 @@ test('progress of the AWS verbs: the plan, each step, and the AWS calls only whe
   }
   const once = ['Plan:', '  + create function abtest-prod-track', '… + create function abtest-prod-track'];
   expect(lines).toEqual([...once, 'Plan: no changes', ...once, '    lambda CreateFunction', 'Plan: no changes']);
+});
+
+describe('abtest dev', () => {
+  const wiring = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'wiring.json'), 'utf8'));
+  const result = {
+    listen: '127.0.0.1:8787',
+    url: 'http://127.0.0.1:8787',
+    network: false,
+    dashboardExposed: false,
+    trackUrl: 'http://127.0.0.1:8787/track',
+    experimentsUrl: 'http://127.0.0.1:8787/experiments',
+    dashboardUrl: 'http://127.0.0.1:8787/dashboard',
+    apiKey: 'k'.repeat(40),
+    apiKeyGenerated: true,
+    redisUrl: 'redis://127.0.0.1:40000',
+    redis: 'private' as const,
+    configPath: null,
+    routes: devRoutes(wiring),
+  } as Omit<DevResult, 'server' | 'stop'> as DevResult;
+
+  it('lists every wired route of wiring.json: the admin routes behind the key, the public ones', () => {
+    const lines = devFormat(result);
+    // The public routes grow with wiring.json (GET /config first); the other lines are fixed.
+    const publicAt = lines.findIndex((l) => l.startsWith('  public       GET /config'));
+    expect(publicAt).toBeGreaterThan(0);
+    expect(lines.filter((_, i) => i !== publicAt)).toEqual([
+      'abtest dev: serving the Lambda bundles on http://127.0.0.1:8787',
+      '  track        http://127.0.0.1:8787/track',
+      `  experiments  http://127.0.0.1:8787/experiments   (x-api-key: ${'k'.repeat(40)}, made for this session)`,
+      '  admin        DELETE /delete, GET /definitions, GET|PUT /definition, POST /definition/state,',
+      '               POST /definition/weights, POST /definition/describe   (x-api-key)',
+      '  dashboard    http://127.0.0.1:8787/dashboard',
+      '  demo page    http://127.0.0.1:8787/',
+      '  redis        redis://127.0.0.1:40000 (private redis-server, removed on exit)',
+      'Press Ctrl-C to stop.',
+    ]);
+  });
+
+  it('routes of extra_wiring show too, a path with public and keyed methods on both lines', () => {
+    const routes = devRoutes({
+      functions: [],
+      routes: [
+        { path: '/track', method: 'GET', function: 'track' },
+        { path: '/hook', method: 'POST', function: 'x', apiKeyRequired: true },
+        { path: '/hook', method: 'GET', function: 'x' },
+      ],
+    });
+    const lines = devFormat({ ...result, routes });
+    expect(lines).toContain('  admin        POST /hook   (x-api-key)');
+    expect(lines).toContain('  public       GET /hook');
+  });
 });
