@@ -43,6 +43,50 @@ const compiled = new WeakMap<VisitorConfig, Rules>();
  */
 export const botRegExp = (pattern: string): RegExp => new RegExp(pattern, 'i');
 
+/**
+ * The quantifier at `i`, or null: its length, whether it repeats (`*`, `+`, `{n,}`, `{n,m}`
+ * with m > 1) and whether its count varies (`*`, `+`, `{n,}`, `{n,m}` with m > n).
+ */
+function quantifierAt(p: string, i: number): { repeats: boolean; varies: boolean; length: number } | null {
+  if (p[i] === '*' || p[i] === '+') return { repeats: true, varies: true, length: 1 };
+  const m = /^\{(\d+)(,(\d*))?\}/.exec(p.slice(i, i + 24));
+  if (!m) return null;
+  const min = Number(m[1]);
+  const max = m[2] === undefined ? min : m[3] === '' ? Number.POSITIVE_INFINITY : Number(m[3]);
+  return { repeats: max > 1, varies: max > min, length: m[0].length };
+}
+
+/**
+ * Why `pattern` may take exponential time, or null: a repeated group that holds a quantifier
+ * of varying count (`(a+)+`, `(\w+\s?)*`, `(?:x{1,3}y){2,}`), the classic shape of
+ * catastrophic backtracking. Other slow shapes exist (`(a|a)+`); this is the one hand-written
+ * patterns hit.
+ */
+export function backtrackingRisk(pattern: string): string | null {
+  const open: boolean[] = []; // per open group: whether it holds a quantifier of varying count
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') i++;
+    else if (c === '[') {
+      for (i++; i < pattern.length && pattern[i] !== ']'; i++) if (pattern[i] === '\\') i++;
+    } else if (c === '(') open.push(false);
+    else if (c === ')') {
+      const inner = open.pop() ?? false;
+      const q = quantifierAt(pattern, i + 1);
+      if (inner && q?.repeats) {
+        const where = pattern.slice(0, i + 1 + q.length).slice(-40);
+        return `repeats a group that holds a repetition (${where}), which can take exponential time on some user agents: write it without the nesting`;
+      }
+      if (inner && open.length > 0) open[open.length - 1] = true;
+    } else {
+      const q = quantifierAt(pattern, i);
+      if (q?.varies && open.length > 0) open[open.length - 1] = true;
+      if (q) i += q.length - 1;
+    }
+  }
+  return null;
+}
+
 function rules(config: VisitorConfig): Rules {
   let r = compiled.get(config);
   if (!r) {

@@ -181,9 +181,12 @@ export const corsOrigin: Check<string> = (v, k) => {
   return fail(k, `must be "*" or an origin such as https://shop.example (scheme://host[:port], no path), got "${s}"`);
 };
 
-/** A regular expression (JavaScript syntax), compiled as `compile` does: a SyntaxError names the key. */
+/**
+ * A regular expression (JavaScript syntax), compiled as `compile` does: a SyntaxError names the
+ * key, and so does what `risk` finds wrong with a valid one.
+ */
 export const regExp =
-  (compile: (pattern: string) => RegExp): Check<string> =>
+  (compile: (pattern: string) => RegExp, risk: (pattern: string) => string | null): Check<string> =>
   (v, k) => {
     const s = str()(v, k);
     try {
@@ -191,7 +194,8 @@ export const regExp =
     } catch (e) {
       return fail(k, `is not a valid regular expression (${(e as Error).message})`);
     }
-    return s;
+    const problem = risk(s);
+    return problem ? fail(k, problem) : s;
   };
 
 /**

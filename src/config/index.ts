@@ -19,7 +19,7 @@ import {
   type Check,
 } from './checks';
 import { parseRange } from '../ip';
-import { botRegExp, SIXPACK_BOT_PATTERN } from '../visitors';
+import { backtrackingRisk, botRegExp, SIXPACK_BOT_PATTERN } from '../visitors';
 
 /** Counting modes: HyperLogLog (fixed 12 KB per counter, ~0.81% error) or exact sets. */
 export type Counting = 'hll' | 'exact';
@@ -95,8 +95,9 @@ const SCHEMA = {
   /**
    * Requests whose user agent this regular expression finds (case-insensitive, first 512
    * characters) are answered but not counted; null: none. Default: Sixpack's robot pattern.
+   * A repeated group that holds a repetition (`(a+)+`: exponential backtracking) is refused.
    */
-  bot_user_agent_pattern: key(nullable(regExp(botRegExp)), SIXPACK_BOT_PATTERN, RUNTIME),
+  bot_user_agent_pattern: key(nullable(regExp(botRegExp, backtrackingRisk)), SIXPACK_BOT_PATTERN, RUNTIME),
   /** Addresses and CIDR ranges (IPv4, IPv6) whose requests are answered but not counted. */
   ignored_ips: key(ipList(parseRange), [], RUNTIME),
   /** Key of the admin routes; deploy creates one when null, `abtest dev` makes one per session. */

@@ -105,6 +105,38 @@ describe('bots: the configured pattern', () => {
     expect(refuse).toThrow(/^f\.json: config key "bot_user_agent_pattern" is not a valid regular expression \(/);
   });
 
+  it.each([
+    ['(a+)+$'],
+    ['^(\\w+\\s?)*$'],
+    ['((ab)*)+'],
+    ['(?:x*y){2,}'],
+    ['bot|(?<n>[a-z]+\\.)+com'],
+    ['((a)+b)*'],
+    ['(a{1,})+'],
+    ['(a{1,3})+'],
+    ['((a+))+'],
+    ['(a+)(b|(c+))+'],
+  ])('refuses %s: a repeated group holding a repetition (exponential backtracking)', (pattern) => {
+    expect(() => validateConfig({ bot_user_agent_pattern: pattern })).toThrow(
+      /config key "bot_user_agent_pattern" repeats a group that holds a repetition \(.*\), which can take exponential time/,
+    );
+  });
+
+  it.each([
+    [SIXPACK_BOT_PATTERN],
+    ['(bot|crawl)+'],
+    ['(a+)?b'],
+    ['a+b+(cd){2,3}'],
+    ['[(a+)+]'],
+    ['\\(a+\\)+'],
+    ['(a{1,3}){1}'],
+    ['(ab{2})+'],
+    ['(a+)b+'],
+    ['^Mozilla/5\\.0 \\(compatible; [a-z]+bot/'],
+  ])('accepts %s', (pattern) => {
+    expect(validateConfig({ bot_user_agent_pattern: pattern }).bot_user_agent_pattern).toBe(pattern);
+  });
+
   it('refuses an empty pattern (it would make every visitor a bot)', () => {
     expect(() => validateConfig({ bot_user_agent_pattern: '' })).toThrow(
       /"bot_user_agent_pattern" must be a non-empty/,
