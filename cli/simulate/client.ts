@@ -52,11 +52,23 @@ export class Client {
     }
   }
 
-  /** Counts the events a 200 answer lists in `rejected`: they were refused for good, not stored. */
+  /**
+   * Counts the events a 200 answer lists in `rejected`: they were refused for good, not stored.
+   * An `excluded` answer (this client is a bot or an ignored address to the server) counted
+   * nothing: a failure, since no counter can then match.
+   */
   private countRejected(text: string): void {
     let rejected: TrackAnswer['rejected'];
     try {
-      rejected = (JSON.parse(text) as TrackAnswer).rejected;
+      const answer = JSON.parse(text) as TrackAnswer;
+      rejected = answer.rejected;
+      if (answer.excluded) {
+        this.tally.failed++;
+        const why =
+          answer.excluded === 'bot' ? 'its user agent matches bot_user_agent_pattern' : 'its address is in ignored_ips';
+        this.problem(`the server counts nothing of this client (excluded: ${answer.excluded}): ${why}`);
+        return;
+      }
     } catch {
       this.tally.failed++;
       this.problem(`a track request answered 200 with something that is not JSON: ${text.slice(0, 200)}`);

@@ -47,6 +47,17 @@ describe('simulate client', () => {
     expect(client.problems).toEqual([expect.stringMatching(/^a track request failed \(400\): .*variant is missing/)]);
   });
 
+  it('takes a 200 that says the client is excluded (a bot, an ignored address) as a failure that names why', async () => {
+    answers = [{ status: 200, body: JSON.stringify({ status: 'ok', stored: 0, excluded: 'ignored_ip' }) }];
+    const client = new Client(base, 'key');
+    await client.send({ kind: 'get', event });
+    expect(seen).toHaveLength(1);
+    expect(client.tally).toMatchObject({ sent: 1, retries: 0, failed: 1, rejected: 0 });
+    expect(client.problems).toEqual([
+      'the server counts nothing of this client (excluded: ignored_ip): its address is in ignored_ips',
+    ]);
+  });
+
   it('counts the events a 200 lists in rejected as refused, not stored', async () => {
     const rejected = [
       { index: 1, field: 'experiment', message: 'experiment "x" is not in allowed_experiments' },
