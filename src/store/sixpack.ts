@@ -151,10 +151,22 @@ function client(redis: RedisClient): SixpackClient {
   return redis as SixpackClient;
 }
 
-const outcome = ([code, alternative]: [number, string?]): SixpackOutcome =>
-  code === 1 ? { alternative: alternative ?? '' } : { refusal: REFUSALS[String(code)] ?? 'busy' };
-
+const flag = (b: boolean): string => (b ? '1' : '0');
 const day = (at: Date): string => at.toISOString().slice(0, 10);
+
+/** Runs one of the scripts on a visitor of an experiment: KEYS meta, def, assignments; ARGV client id, key base, `rest`. */
+async function run(
+  redis: RedisClient,
+  prefix: string,
+  command: 'abtestParticipate' | 'abtestConvert',
+  v: { namespace: string; experiment: string; clientId: string },
+  rest: string[],
+): Promise<SixpackOutcome> {
+  const keys = experimentKeys(prefix, v.namespace, v.experiment);
+  const args = [keys.meta, keys.def, keys.assignments, v.clientId, keys.base, ...rest] as const;
+  const [code, alternative] = await client(redis)[command](...args);
+  return code === 1 ? { alternative: alternative ?? '' } : { refusal: REFUSALS[String(code)] ?? 'busy' };
+}
 
 /** What a participate asks of the store (names checked, hashes computed by the route). */
 export interface ParticipateInput {
@@ -180,27 +192,18 @@ export interface ParticipateInput {
 }
 
 /** One participate: one script call. */
-export async function participate(redis: RedisClient, prefix: string, p: ParticipateInput): Promise<SixpackOutcome> {
-  const keys = experimentKeys(prefix, p.namespace, p.experiment);
-  const flag = (b: boolean) => (b ? '1' : '0');
-  return outcome(
-    await client(redis).abtestParticipate(
-      keys.meta,
-      keys.def,
-      keys.assignments,
-      p.clientId,
-      keys.base,
-      p.force ?? '',
-      flag(p.recordForce),
-      flag(p.prefetch),
-      flag(p.badTrafficFraction),
-      String(p.choice),
-      String(p.fraction),
-      String(p.weighted),
-      day(p.at),
-      ...p.alternatives,
-    ),
-  );
+export function participate(redis: RedisClient, prefix: string, p: ParticipateInput): Promise<SixpackOutcome> {
+  return run(redis, prefix, 'abtestParticipate', p, [
+    p.force ?? '',
+    flag(p.recordForce),
+    flag(p.prefetch),
+    flag(p.badTrafficFraction),
+    String(p.choice),
+    String(p.fraction),
+    String(p.weighted),
+    day(p.at),
+    ...p.alternatives,
+  ]);
 }
 
 /** What a convert asks of the store. */
@@ -215,24 +218,11 @@ export interface ConvertInput {
 }
 
 /** One convert: one script call. */
-export async function convert(
+export function convert(
   redis: RedisClient,
   prefix: string,
   c: ConvertInput,
   maxGoals: number,
 ): Promise<SixpackOutcome> {
-  const keys = experimentKeys(prefix, c.namespace, c.experiment);
-  return outcome(
-    await client(redis).abtestConvert(
-      keys.meta,
-      keys.def,
-      keys.assignments,
-      c.clientId,
-      keys.base,
-      c.goal,
-      c.badKpi ? '1' : '0',
-      String(maxGoals),
-      day(c.at),
-    ),
-  );
+  return run(redis, prefix, 'abtestConvert', c, [c.goal, flag(c.badKpi), String(maxGoals), day(c.at)]);
 }

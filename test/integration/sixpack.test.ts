@@ -63,6 +63,10 @@ function container(overrides: Partial<Config> = {}) {
     participate: (search: string, headers?: Record<string, string>) => get('/participate', search, headers),
     convert: (search: string, headers?: Record<string, string>) => get('/convert', search, headers),
     state: (experiment: string, body: unknown) => adminPost('/definition/state', experiment, body),
+    put: (experiment: string, body: unknown) =>
+      h.admin(
+        proxyEvent('PUT', '/definition', { query: { namespace: 'alephbet', experiment }, body: JSON.stringify(body) }),
+      ),
     weights: (experiment: string, body: unknown) => adminPost('/definition/weights', experiment, body),
     definition: async (experiment: string) =>
       JSON.parse(
@@ -499,5 +503,29 @@ describe('lifecycle through the admin API', () => {
     );
     expect(alternativeOf(await c.participate(`${q}&client_id=f2&force=blue&record_force=true`))).toBe('blue');
     expect(alternativeOf(await c.convert('experiment=force&client_id=f2'))).toBe('blue');
+  });
+
+  it('an admin-defined experiment (weights 1:2, a label with ":"): src/assign.ts, counted where /experiments reads', async () => {
+    const c = container();
+    const variants = [
+      { label: 'a:1', weight: 1 },
+      { label: 'b', weight: 2 },
+    ];
+    expect((await c.put('adm', { variants })).statusCode).toBe(201);
+    const q = `experiment=adm&${alts('b', 'a%3A1')}`;
+    // A draft: the control, nothing counted, and no conversion.
+    expect(alternativeOf(await c.participate(`${q}&client_id=d0`))).toBe('a:1');
+    expect(JSON.parse((await c.convert('experiment=adm&client_id=d0')).body).message).toMatch(/draft/);
+    expect((await c.state('adm', { state: 'running' })).statusCode).toBe(200);
+    const seen: Record<string, number> = { 'a:1': 0, b: 0 };
+    for (let i = 0; i < 60; i++) {
+      const got = alternativeOf(await c.participate(`${q}&client_id=v${i}`));
+      expect(got).toBe(assign('adm', `v${i}`, variants).variant);
+      seen[got]++;
+      await c.convert(`experiment=adm&client_id=v${i}`);
+    }
+    const counts = (await c.counts('adm'))!;
+    expect(counts.participants).toEqual(seen);
+    expect(counts.goals.convert).toEqual(seen);
   });
 });
