@@ -80,7 +80,7 @@ describe('abtest AWS commands, error paths', () => {
       '✖ AWS region: AWS region is missing',
       '✖ AWS credentials: not checked without a region',
       '✖ Redis: no Redis is configured',
-      expect.stringMatching(/^✔ bundles: 4 functions, [\d.]+ KB zipped$/),
+      expect.stringMatching(/^✔ bundles: 5 functions, [\d.]+ KB zipped$/),
     ]);
     expect(r.stdout).toContain('  fix: run abtest configure, or set ABTEST_REDIS_URL');
   });

@@ -71,7 +71,7 @@ describe('abtest deploy against a fake account', () => {
     const reporter = arrayReporter();
     const r = await run({}, reporter);
 
-    expect(r.plan).toHaveLength(50);
+    expect(r.plan).toHaveLength(62);
     const stages = reporter.events.filter((e) => e.startsWith('stage: ')).map((e) => e.slice(7));
     expect(stages.slice(0, 4)).toEqual([
       'check AWS credentials (us-east-1)',
@@ -89,7 +89,12 @@ describe('abtest deploy against a fake account', () => {
       'abtest-prod-experiments',
       'abtest-prod-delete',
       'abtest-prod-admin',
+      'abtest-prod-sixpack',
     ]);
+    // The Sixpack routes are public and preflighted like every route.
+    for (const p of ['/participate', '/convert', '/_status']) {
+      expect(r.plan).toContain(`+ create CORS preflight OPTIONS ${p} (GET,OPTIONS)`);
+    }
     for (const f of fake.functions.values()) {
       expect(f.aliases.live).toBe('1');
       expect(f.latest.config).toMatchObject({
@@ -116,7 +121,9 @@ describe('abtest deploy against a fake account', () => {
     const methods = Object.fromEntries([...api.resources.values()].map((res) => [res.path, res.resourceMethods]));
     expect(Object.keys(methods).sort()).toEqual([
       '/',
+      '/_status',
       '/config',
+      '/convert',
       '/definition',
       '/definition/describe',
       '/definition/state',
@@ -124,8 +131,12 @@ describe('abtest deploy against a fake account', () => {
       '/definitions',
       '/delete',
       '/experiments',
+      '/participate',
       '/track',
     ]);
+    expect(Object.keys(methods['/participate']).sort()).toEqual(['GET', 'OPTIONS']);
+    expect(methods['/participate'].GET.apiKeyRequired).toBe(false);
+    expect(methods['/convert'].GET.methodIntegration!.uri).toMatch(/function:abtest-prod-sixpack:live\/invocations$/);
     expect(Object.keys(methods['/definition']).sort()).toEqual(['GET', 'OPTIONS', 'PUT']);
     expect(methods['/config'].GET.apiKeyRequired).toBe(false);
     expect(methods['/definition/state'].POST.apiKeyRequired).toBe(true);
@@ -167,7 +178,7 @@ describe('abtest deploy against a fake account', () => {
   it('waits for a new function and retries while a new role cannot be assumed yet', async () => {
     fake.rolePropagationFailures = 2;
     await run();
-    expect(fake.ops(0, true).filter((op) => op === 'lambda CreateFunction')).toHaveLength(6);
+    expect(fake.ops(0, true).filter((op) => op === 'lambda CreateFunction')).toHaveLength(7);
     expect(sleeps.length).toBeGreaterThanOrEqual(2 + 3);
   });
 
@@ -211,7 +222,7 @@ describe('abtest deploy against a fake account', () => {
     writeConfig({ namespace: 'shop' });
     const mark = fake.calls.length;
     await run();
-    expect(fake.ops(mark, true).filter((op) => op === 'lambda UpdateFunctionConfiguration')).toHaveLength(4);
+    expect(fake.ops(mark, true).filter((op) => op === 'lambda UpdateFunctionConfiguration')).toHaveLength(5);
     expect(fake.ops(mark, true).filter((op) => op.startsWith('apigateway'))).toEqual([]);
     for (const f of fake.functions.values())
       expect(f.versions.at(-1)!.config.Environment.Variables.ABTEST_NAMESPACE).toBe('shop');
@@ -258,6 +269,7 @@ describe('abtest deploy against a fake account', () => {
       'abtest-prod-experiments',
       'abtest-prod-delete',
       'abtest-prod-admin',
+      'abtest-prod-sixpack',
     ]);
     expect((await run()).plan).toEqual([]);
   });
@@ -380,7 +392,7 @@ describe('abtest deploy against a fake account', () => {
 
   it('--dry-run prints the plan and makes no mutating call', async () => {
     const first = await run({ dryRun: true });
-    expect(first.plan).toHaveLength(50);
+    expect(first.plan).toHaveLength(62);
     expect(first.urls).toBeNull();
     expect(fake.mutations()).toEqual([]);
     await run();
@@ -509,6 +521,7 @@ describe('abtest rollback and destroy', () => {
       'function abtest-beta-experiments',
       'function abtest-beta-delete',
       'function abtest-beta-admin',
+      'function abtest-beta-sixpack',
       'IAM role abtest-beta-lambda',
     ]);
     expect(stageState('beta')).toEqual({ role: undefined, functions: [], api: undefined, keys: [], plans: [] });
@@ -535,7 +548,7 @@ describe('abtest rollback and destroy', () => {
     expect(fake.ops(mark, true)).toEqual([]);
 
     const r = await destroy({ ...opts(), yes: true }, deps());
-    expect(r.removed).toHaveLength(8);
+    expect(r.removed).toHaveLength(9);
     expect([fake.roles.size, fake.functions.size, fake.apis.size, fake.apiKeys.size, fake.usagePlans.size]).toEqual([
       0, 0, 0, 0, 0,
     ]);
