@@ -37,6 +37,35 @@ export interface ExperimentResults {
   srm?: SrmResult & { expected?: 'declared weights' | 'equal split (undefined experiment)' };
   /** When the experiment has a definition: its state and the phase shown (variants then come in its order). */
   definition?: ResultsDefinition;
+  /** With `series=day|week|month`: the counts of the phase shown over time. */
+  series?: ExperimentSeries;
+}
+
+/** The grouping of a series: UTC days, ISO weeks (Monday first), calendar months. */
+export type SeriesPeriod = 'day' | 'week' | 'month';
+
+/**
+ * One experiment's counts over time in one phase. Points are dense and oldest first: every
+ * period from the first with data to the last with data, or to today while the phase runs.
+ * In HLL mode a period's new counts are estimates (the change of the HyperLogLog's estimate).
+ */
+export interface ExperimentSeries {
+  period: SeriesPeriod;
+  phase: number;
+  points: SeriesPoint[];
+}
+
+/** One period: per variant (in the results' order) what was new in it and the totals up to its end. */
+export interface SeriesPoint {
+  /** `YYYY-MM-DD` (UTC), the first day of the period. */
+  start: string;
+  variants: {
+    label: string;
+    participants: number;
+    cumulative_participants: number;
+    /** In the results' order of goals. */
+    goals: { goal: string; conversions: number; cumulative_conversions: number }[];
+  }[];
 }
 
 /** What the results carry of an experiment's definition, for the phase they show. */

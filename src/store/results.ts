@@ -1,8 +1,9 @@
 import type { Counting } from '../config';
 import type { ExperimentResults, ExperimentSummary } from '../results';
-import { experimentKeys, namespaceKey } from './keys';
+import { experimentKeys, namespaceKey, parseDayField, parseMark, type ExperimentKeys } from './keys';
 import type { RedisClient } from './redis';
 import { PARTICIPATE } from '../protocol';
+import type { DayCount } from '../series';
 
 /**
  * Reading results from Redis: the names of a namespace, one experiment's counts, and the
@@ -76,6 +77,25 @@ export async function experimentResults(
       results: s.variants.map((label, i) => ({ label, successes: goalCounts[g][i], trials: participants[i] })),
     })),
   };
+}
+
+/**
+ * The day buckets of one phase's keys, in no order. In HLL mode the growth of each counter's
+ * estimate since its mark (see COUNT_LUA in ./scripts) is added to the mark's day, so that a
+ * counter's days add up to its PFCOUNT now.
+ */
+export async function dayCounts(redis: RedisClient, keys: ExperimentKeys): Promise<DayCount[]> {
+  const fields = Object.entries(await redis.hgetall(keys.days));
+  const buckets = fields.flatMap(([field, n]) => {
+    const at = parseDayField(field);
+    return at ? [{ ...at, count: Number(n) }] : [];
+  });
+  const marks = fields.flatMap(([field, value]) => parseMark(field, value) ?? []);
+  const now = await Promise.all(marks.map((m) => redis.pfcount(keys.counter(m.event, m.variant))));
+  marks.forEach(({ estimate, ...at }, i) => {
+    if (now[i] !== estimate) buckets.push({ ...at, count: now[i] - estimate });
+  });
+  return buckets;
 }
 
 // KEYS: meta, variants, goals (one hash tag). ARGV: the participate counters' key without the
