@@ -21,8 +21,9 @@
  *    ./peeking.ts).
  *
  * Options (environment): ACCURACY_EXPERIMENTS (200), ACCURACY_VISITORS (200000 per experiment),
- * ACCURACY_WEIGHTED_VISITORS (40000 per weighted experiment), ACCURACY_PEEKING_DAYS (30 looks)
- * and ACCURACY_PEEKING_DAILY (1000 visitors between looks) for the peeking study,
+ * ACCURACY_WEIGHTED_VISITORS (40000 per weighted experiment), ACCURACY_PEEKING_DAYS (30 looks),
+ * ACCURACY_PEEKING_DAILY (1000 visitors between looks) and ACCURACY_PEEKING_RATE (0.1, the
+ * control's rate; B's is 10% higher in the A/B) for the peeking study,
  * ACCURACY_SEED (1), ACCURACY_ONLY=peeking (only the peeking study: about a second, no Redis).
  */
 import Redis from 'ioredis';
@@ -288,7 +289,8 @@ async function main() {
   }
   const dailyVisitors = Number(process.env.ACCURACY_PEEKING_DAILY ?? 1000);
   const days = Number(process.env.ACCURACY_PEEKING_DAYS ?? 30);
-  studies.push(peekingStudy({ experiments: EXPERIMENTS, days, dailyVisitors, baseRate: 0.1, uplift: 0.1, seed: SEED }));
+  const baseRate = Number(process.env.ACCURACY_PEEKING_RATE ?? 0.1);
+  studies.push(peekingStudy({ experiments: EXPERIMENTS, days, dailyVisitors, baseRate, uplift: 0.1, seed: SEED }));
   const rows = studies.flatMap((s) => s.rows);
   console.log('| check | result | target |');
   console.log('|---|---|---|');
