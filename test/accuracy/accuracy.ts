@@ -28,14 +28,12 @@
  * comma-separated list of the studies to run (http, aa, weighted, peeking, peeking-hll; all
  * when unset): ACCURACY_ONLY=peeking takes about a second and needs no Redis.
  */
-import Redis from 'ioredis';
 import { format, type SimulateResult } from '../../cli/commands/simulate';
 import { prng } from '../../cli/simulate/prng';
 import { countError, sampleRatioCheck, twoProportionTest, wilsonInterval, Z95 } from '../../src/stats';
-import { createRedis, HLL_STANDARD_ERROR, PARTICIPATE, RedisCounterStore } from '../../src/store';
+import { HLL_STANDARD_ERROR, PARTICIPATE } from '../../src/store';
 import { abtest, cleanEnv } from '../helpers/cli';
-import { startTestRedis, testConfig } from '../helpers/redis';
-import { HllWriter } from './hll-writer';
+import { HllWriter, withHllRedis } from './hll-writer';
 import { peekingStudy, share } from './peeking';
 import { peekingHll } from './peeking-hll';
 import { weightedSrm } from './weighted';
@@ -109,17 +107,8 @@ interface Truth {
 }
 
 async function aaTests(): Promise<{ rows: string[][]; ok: boolean; seconds: number }> {
-  const server = await startTestRedis();
-  const config = testConfig(server.url, {
-    counting: 'hll',
-    redis_command_timeout_ms: 10_000,
-    max_experiments_per_namespace: 0,
-  });
-  const client = createRedis(config);
-  const store = new RedisCounterStore(client, config);
-  const bulk = new Redis(server.url);
-  const started = Date.now();
-  try {
+  return withHllRedis(async ({ config, store, bulk }) => {
+    const started = Date.now();
     const random = prng(SEED);
     const truths: Truth[] = [];
     const writer = new HllWriter(store, bulk, config.key_prefix, NAMESPACE, BATCH);
@@ -230,11 +219,7 @@ async function aaTests(): Promise<{ rows: string[][]; ok: boolean; seconds: numb
       ],
     ];
     return { rows, ok, seconds };
-  } finally {
-    bulk.disconnect();
-    client.disconnect();
-    await server.stop();
-  }
+  });
 }
 
 async function main() {

@@ -1,6 +1,34 @@
-import type Redis from 'ioredis';
-import type { RedisCounterStore } from '../../src/store';
+import Redis from 'ioredis';
+import type { Config } from '../../src/config';
+import { createRedis, RedisCounterStore } from '../../src/store';
 import { experimentKeys } from '../../src/store/keys';
+import { startTestRedis, testConfig } from '../helpers/redis';
+
+/** A private redis-server in HLL mode: the config, the store on it and a plain client for bulk writes. */
+export interface HllRedis {
+  config: Config;
+  store: RedisCounterStore;
+  bulk: Redis;
+}
+
+/** Runs a study against a private redis-server in HLL mode (no experiment cap, 10 s command deadline), then stops it. */
+export async function withHllRedis<T>(study: (r: HllRedis) => Promise<T>): Promise<T> {
+  const server = await startTestRedis();
+  const config = testConfig(server.url, {
+    counting: 'hll',
+    redis_command_timeout_ms: 10_000,
+    max_experiments_per_namespace: 0,
+  });
+  const client = createRedis(config);
+  const bulk = new Redis(server.url);
+  try {
+    return await study({ config, store: new RedisCounterStore(client, config), bulk });
+  } finally {
+    bulk.disconnect();
+    client.disconnect();
+    await server.stop();
+  }
+}
 
 interface Buffer {
   experiment: string;

@@ -1,9 +1,7 @@
-import Redis from 'ioredis';
 import { prng } from '../../cli/simulate/prng';
 import { type GoalStats, goalStats, SEQUENTIAL_ALPHA, type VariantInput } from '../../src/stats';
-import { createRedis, PARTICIPATE, RedisCounterStore } from '../../src/store';
-import { startTestRedis, testConfig } from '../helpers/redis';
-import { HllWriter } from './hll-writer';
+import { PARTICIPATE } from '../../src/store';
+import { HllWriter, withHllRedis } from './hll-writer';
 import { share } from './peeking';
 
 /**
@@ -49,17 +47,8 @@ export async function peekingHll(o: {
   rate: number;
   seed: number;
 }): Promise<{ rows: string[][]; ok: boolean }> {
-  const server = await startTestRedis();
-  const config = testConfig(server.url, {
-    counting: 'hll',
-    redis_command_timeout_ms: 10_000,
-    max_experiments_per_namespace: 0,
-  });
-  const client = createRedis(config);
-  const store = new RedisCounterStore(client, config);
-  const bulk = new Redis(server.url);
-  const started = Date.now();
-  try {
+  return withHllRedis(async ({ config, store, bulk }) => {
+    const started = Date.now();
     const random = prng(o.seed);
     const writer = new HllWriter(store, bulk, config.key_prefix, NAMESPACE);
     const stopped = RULES.map(() => 0);
@@ -113,9 +102,5 @@ export async function peekingHll(o: {
       '',
     ]);
     return { rows, ok: stopped[0] / o.experiments <= SEQUENTIAL_ALPHA };
-  } finally {
-    bulk.disconnect();
-    client.disconnect();
-    await server.stop();
-  }
+  });
 }
