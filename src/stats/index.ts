@@ -1,6 +1,8 @@
 import { InputError } from '../errors';
 import { bayesProbabilities, type Beta } from './bayes';
+import { clean, count, countError, rateCountingVariance } from './counts';
 import { chiSquareSurvival, clamp01, normalTwoSided, Z95 } from './math';
+import { type SequentialResult, sequentialTest } from './sequential';
 
 /**
  * Conversion statistics for the results endpoint and the dashboard: Wilson intervals,
@@ -22,8 +24,17 @@ import { chiSquareSurvival, clamp01, normalTwoSided, Z95 } from './math';
  * the sample-ratio check below add that variance; with σ = 0 they are the textbook ones.
  */
 
+export { countError } from './counts';
 export { betaCdf, chiSquareSurvival, lnGamma, normalTwoSided, Z95 } from './math';
 export { bayesProbabilities, type Beta } from './bayes';
+export {
+  SEQUENTIAL_ALPHA,
+  SEQUENTIAL_METHOD,
+  SEQUENTIAL_OPTIMISED_FOR,
+  type SequentialResult,
+  sequentialTest,
+  sequentialVerdict,
+} from './sequential';
 export { experimentStats, withStats, type ExperimentStats } from './experiment';
 
 /** One variant's counts for one goal, as the experiments endpoint reports them. */
@@ -53,6 +64,12 @@ export interface VariantStats {
   probBeatControl: number | null;
   /** Posterior probability that this variant has the highest true rate of all. */
   probBest: number;
+  /**
+   * Against the control, valid however often it is looked at ({@link SEQUENTIAL_METHOD}): the
+   * always-valid p-value of "rate = control rate" and the 95% confidence sequence for
+   * rate − control rate; null for the control.
+   */
+  sequential: SequentialResult | null;
 }
 
 /** The statistics of one goal: every variant against the control. */
@@ -72,33 +89,6 @@ export interface SrmResult {
   mismatch: boolean;
   /** Each variant's expected share of participants, from the weights. */
   expectedShares: number[];
-}
-
-/**
- * The relative standard error of a HyperLogLog count n whose asymptotic error is σ = 1.04/√m
- * (Flajolet et al. 2007): σ, or less for small counts, where a HyperLogLog estimates like
- * linear counting, with variance m(e^t − t − 1), t = n/m (Whang et al. 1990); e.g. 0.56% for
- * 2,000 and 0.62% for 10,000 against 0.81% from 32,000 on, for Redis's 16384 registers.
- * Returns 0 when σ = 0 (exact counting) or n = 0.
- */
-export function countError(n: number, standardError: number): number {
-  if (!(standardError > 0) || !(n > 0)) return 0;
-  const m = (1.04 / standardError) ** 2;
-  const t = n / m;
-  return Math.min(standardError, Math.sqrt(m * (Math.expm1(t) - t)) / n);
-}
-
-/** Relative variance of a rate s/n from the counting error of both counts. */
-const rateCountingVariance = (s: number, n: number, standardError: number): number =>
-  countError(s, standardError) ** 2 + countError(n, standardError) ** 2;
-
-/** A count as a finite number ≥ 0 (NaN, negative and infinite become 0). */
-const count = (x: number): number => (Number.isFinite(x) && x > 0 ? x : 0);
-
-/** Counts made safe: trials ≥ 0, 0 ≤ successes ≤ trials. */
-function clean(v: VariantInput): { s: number; n: number } {
-  const n = count(v.trials);
-  return { s: Math.min(count(v.successes), n), n };
 }
 
 /**
@@ -164,7 +154,8 @@ export function posterior(successes: number, trials: number, standardError = 0):
 /**
  * Statistics of one goal: each variant's rate and Wilson interval, and against the control
  * its difference (Newcombe 1998, method 10), relative uplift (MOVER-R, Donner & Zou 2012),
- * z-test p-value, and the Bayesian chances to beat the control and to be best.
+ * z-test p-value, the Bayesian chances to beat the control and to be best, and the
+ * always-valid p-value and confidence sequence ({@link sequentialTest}).
  * @param opts.control the control's label. @default the first variant
  * @param opts.standardError relative standard error of each count (HLL: 1.04/√16384). @default 0
  * @throws InputError when `control` names no variant
@@ -201,6 +192,7 @@ export function goalStats(results: VariantInput[], opts: { control?: string; sta
       pValue: i === c ? null : twoProportionTest(ctl.input, row.input, sigma).pValue,
       probBeatControl: beatControl[i],
       probBest: best[i],
+      sequential: i === c ? null : sequentialTest(ctl.input, row.input, sigma),
     })),
   };
 }
