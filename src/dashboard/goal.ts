@@ -1,4 +1,4 @@
-import type { GoalStats, VariantStats } from '../stats';
+import { type GoalStats, SEQUENTIAL_METHOD, sequentialVerdict, type VariantStats } from '../stats';
 import { rateChart } from './chart';
 import { h } from './dom';
 import {
@@ -20,14 +20,8 @@ import { trendBlock } from './trend-chart';
  * variants (fixed-horizon or always-valid columns), the chart of the rates, and the trend.
  */
 
-// Local until h-seqstats lands `VariantStats.sequential` and `sequentialVerdict`; replaced at merge.
-type Sequential = { pValue: number; interval: [number, number] } | null;
-const sequentialOf = (s: VariantStats): Sequential =>
-  (s as VariantStats & { sequential?: Sequential }).sequential ?? null;
-const sequentialVerdict = (_g: GoalStats) => '';
-
 /** A variant's verdict by the always-valid p-value. */
-const sequentialKind = (s: VariantStats) => verdict(sequentialOf(s)?.pValue ?? null, s.diff?.value ?? null);
+const sequentialKind = (s: VariantStats) => verdict(s.sequential?.pValue ?? null, s.diff?.value ?? null);
 
 /** What each mode says about itself, above the table. */
 export const MODE_NOTES: Record<StatsMode, string> = {
@@ -52,7 +46,7 @@ function fixedCells(s: VariantStats, control: string): HTMLElement[] {
 
 /** The always-valid cells of a variant: the difference with its confidence sequence, the always-valid p-value. */
 function sequentialCells(s: VariantStats, control: string): HTMLElement[] {
-  const q = sequentialOf(s);
+  const q = s.sequential;
   const diff =
     s.label === control
       ? 'control'
@@ -101,7 +95,15 @@ export function goalBlock(
     'div',
     { class: 'goal', 'data-goal': goal, 'data-mode': o.mode },
     h('h3', {}, 'goal ', h('q', {}, goal)),
-    h('p', { class: `mode-note ${o.mode}`, 'data-mode-note': o.mode }, MODE_NOTES[o.mode]),
+    h(
+      'p',
+      {
+        class: `mode-note ${o.mode}`,
+        'data-mode-note': o.mode,
+        title: o.mode === 'sequential' ? `${SEQUENTIAL_METHOD.name}; ${SEQUENTIAL_METHOD.tuning}` : undefined,
+      },
+      MODE_NOTES[o.mode],
+    ),
     sentence ? h('p', { class: 'verdict', 'data-verdict': '' }, sentence) : null,
     // Narrow screens scroll the table and chart sideways instead of squeezing them.
     h(
