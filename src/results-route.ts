@@ -2,9 +2,10 @@ import type { Config } from './config';
 import { checkName, plusOrSpace } from './events';
 import { InputError } from './errors';
 import type { ProxyEvent } from './http';
-import type { ExperimentResults, ExperimentSummary, ExperimentsAnswer, ResultsMeta } from './results';
+import type { ExperimentResults, ExperimentSummary, ExperimentsAnswer, ResultsMeta, SeriesPeriod } from './results';
 import { definedResults, definedSummary, expectedSplit } from './experiments/results';
 import type { Definition } from './experiments/definition';
+import { buildSeries, dayOf, SERIES_PERIODS } from './series';
 import { withStats } from './stats';
 import { standardError, type CounterStore } from './store';
 
@@ -22,10 +23,13 @@ import { standardError, type CounterStore } from './store';
  *   0, the counts from before any definition, for undefined ones). A defined experiment comes
  *   with its `definition` and its variants in declared order; its statistics take the declared
  *   control and, for the sample-ratio check, the declared weights of the phase.
+ * - `series=day|week|month`: each experiment's counts over time in the phase shown (see
+ *   {@link buildSeries}), at most {@link PAGE_LIMITS}.series experiments per answer (not with
+ *   `summary`).
  */
 
 /** Experiments per answer: full results, full results with statistics, summaries. */
-export const PAGE_LIMITS = { full: 50, stats: 20, summary: 1000 } as const;
+export const PAGE_LIMITS = { full: 50, stats: 20, series: 10, summary: 1000 } as const;
 
 /** A whole number in [min, max] from a query parameter, `fallback` when absent. */
 function intParam(
@@ -54,13 +58,21 @@ export async function experimentsAnswer(
   const scopeText = query.scope;
   const summary = query.summary === '1';
   const stats = query.stats === '1' && !summary;
-  const pageMax = summary ? PAGE_LIMITS.summary : stats ? PAGE_LIMITS.stats : PAGE_LIMITS.full;
+  const period = seriesParam(query.series, summary);
+  const pageMax = summary
+    ? PAGE_LIMITS.summary
+    : period
+      ? PAGE_LIMITS.series
+      : stats
+        ? PAGE_LIMITS.stats
+        : PAGE_LIMITS.full;
+  const now = store.now();
   const meta: ResultsMeta = {
     namespace,
     scope: scopeText ?? null,
     counting: config.counting,
     standard_error: standardError(config.counting),
-    generated_at: new Date().toISOString(),
+    generated_at: now.toISOString(),
   };
   let names: string[];
   if (scopeText) {
@@ -89,14 +101,33 @@ export async function experimentsAnswer(
     return [{ meta }, ...summaries] as [{ meta: ResultsMeta }, ...ExperimentSummary[]];
   }
   const phases = phasesOf(query.phase, names, defs);
-  const results = (await store.results(namespace, names, phases)).map((r) => {
+  const [read, days] = await Promise.all([
+    store.results(namespace, names, phases),
+    period ? store.dayCounts(namespace, names, phases) : null,
+  ]);
+  const results = read.map((r) => {
     const d = defs.get(r.experiment);
-    return d ? definedResults(r, d, phases[r.experiment]) : r;
+    const shown = d ? definedResults(r, d, phases[r.experiment]) : r;
+    if (!period || !days) return shown;
+    const phase = phases[r.experiment];
+    const running = d?.state === 'running' && d.phase === phase;
+    const series = buildSeries(shown, days.get(r.experiment) ?? [], { period, phase, running, today: dayOf(now) });
+    return { ...shown, series };
   });
   return [{ meta }, ...(stats ? results.map((r) => statsOf(r, query.control)) : results)] as [
     { meta: ResultsMeta },
     ...ExperimentResults[],
   ];
+}
+
+/** The period of `series=`, or null when no series is asked. */
+function seriesParam(text: string | undefined, summary: boolean): SeriesPeriod | null {
+  if (text === undefined || text === '') return null;
+  if (!SERIES_PERIODS.includes(text as SeriesPeriod)) {
+    throw new InputError('series', `series must be one of ${SERIES_PERIODS.join(', ')}; got "${text}"`);
+  }
+  if (summary) throw new InputError('series', 'series cannot be combined with summary=1 (summaries carry no series)');
+  return text as SeriesPeriod;
 }
 
 /** The phase to read of each experiment: `phase=N`, or a defined one's current phase (0 if undefined). */

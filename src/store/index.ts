@@ -3,11 +3,12 @@ import type { ExperimentResults, ExperimentSummary } from '../results';
 import type { Definition } from '../experiments/definition';
 import { InputError } from '../errors';
 import { readDefinition, readDefinitions, writeDefinition } from './definitions';
-import { definitionsKey, experimentKeys, namespaceKey, namespacesKey } from './keys';
+import { dayField, definitionsKey, experimentKeys, namespaceKey, namespacesKey } from './keys';
 import { checkDeadline, guard, type RedisClient } from './redis';
-import { byName, experimentNames, experimentResults, experimentSummary, readAll } from './results';
+import { byName, dayCounts, experimentNames, experimentResults, experimentSummary, readAll } from './results';
 import { TRACK, withScripts, type ScriptClient } from './scripts';
 import { PARTICIPATE, type TrackEvent } from '../protocol';
+import { dayOf, type DayCount } from '../series';
 
 export { createRedis, guard, type RedisClient } from './redis';
 export { HLL_STANDARD_ERROR, standardError } from './results';
@@ -23,12 +24,17 @@ export interface TrackOutcome {
 
 /** The counter store the handlers use. */
 export interface CounterStore {
-  track(events: TrackEvent[]): Promise<TrackOutcome>;
+  /** The store's clock: the instant whose UTC day events count in when `track` is given no time. */
+  now(): Date;
+  /** Counts events; those new to their counter also count in the day bucket of `at` (UTC). @default at: now() */
+  track(events: TrackEvent[], at?: Date): Promise<TrackOutcome>;
   /**
    * The named experiments (sorted by name), or all of the namespace; missing ones are left out.
    * `phases` says which phase to read of an experiment (default 0: the undefined experiment's keys).
    */
   results(namespace: string, scope?: string[], phases?: Record<string, number>): Promise<ExperimentResults[]>;
+  /** The day buckets of the named experiments, each in its phase of `phases` (default 0); none for a missing one. */
+  dayCounts(namespace: string, names: string[], phases?: Record<string, number>): Promise<Map<string, DayCount[]>>;
   /** The experiments of a namespace, sorted by name. */
   experimentNames(namespace: string): Promise<string[]>;
   /** Participants only, for the named experiments in the order given; missing ones are left out. */
@@ -57,9 +63,11 @@ export class RedisCounterStore implements CounterStore {
   /** The script arguments that come from the config, as strings once. */
   private readonly caps: { variants: string; goals: string; experiments: string; namespaces: string };
 
+  /** @param clock what `now` is for the day buckets (tests pass a controlled one) @default the system clock */
   constructor(
     redis: RedisClient,
     private readonly config: Config,
+    private readonly clock: () => Date = () => new Date(),
   ) {
     this.redis = withScripts(redis);
     this.caps = {
@@ -70,18 +78,24 @@ export class RedisCounterStore implements CounterStore {
     };
   }
 
-  async track(events: TrackEvent[]): Promise<TrackOutcome> {
+  now(): Date {
+    return this.clock();
+  }
+
+  async track(events: TrackEvent[], at?: Date): Promise<TrackOutcome> {
+    const day = dayOf(at ?? this.clock());
     return guard(this.redis, this.config, async (deadline) => {
-      const outcomes = await Promise.all(events.map((e, index) => this.count(e, index, deadline)));
+      const outcomes = await Promise.all(events.map((e, index) => this.count(e, index, day, deadline)));
       const rejected = outcomes.filter((o): o is TrackOutcome['rejected'][number] => o !== null);
       return { stored: events.length - rejected.length, rejected };
     });
   }
 
-  /** Counts one event; `gen` is what the experiment's meta said before indexing ('' at first). */
+  /** Counts one event on `day`; `gen` is what the experiment's meta said before indexing ('' at first). */
   private async count(
     e: TrackEvent,
     index: number,
+    day: string,
     deadline: number,
     gen = '',
   ): Promise<TrackOutcome['rejected'][number] | null> {
@@ -92,6 +106,7 @@ export class RedisCounterStore implements CounterStore {
       keys.variants,
       keys.goals,
       keys.counter(e.event, e.variant),
+      keys.days,
       e.uuid,
       e.variant,
       e.event,
@@ -101,6 +116,7 @@ export class RedisCounterStore implements CounterStore {
       e.event === PARTICIPATE ? '0' : '1',
       gen,
       keys.base,
+      dayField(day, e.event, e.variant),
     );
     if (code === TRACK.notRunning) {
       return {
@@ -132,11 +148,11 @@ export class RedisCounterStore implements CounterStore {
     if (code === TRACK.busy) {
       // A delete of this experiment is running: count after it, as a new experiment.
       await new Promise((r) => setTimeout(r, 5));
-      return this.count(e, index, deadline);
+      return this.count(e, index, day, deadline);
     }
     // needsIndex, or moved (a delete came between index and count): take a place, confirm.
     const refusal = await this.index(e);
-    return refusal ? { index, ...refusal } : this.count(e, index, deadline, seen);
+    return refusal ? { index, ...refusal } : this.count(e, index, day, deadline, seen);
   }
 
   /** Puts an experiment in the namespace index unless a cap refuses; the refusal, else null. */
@@ -177,6 +193,20 @@ export class RedisCounterStore implements CounterStore {
     return guard(redis, this.config, async () => {
       const names = scope ? [...new Set(scope)].sort(byName) : await experimentNames(redis, prefix, namespace);
       return readAll(names, (name) => experimentResults(redis, prefix, namespace, name, phases[name] ?? 0));
+    });
+  }
+
+  async dayCounts(
+    namespace: string,
+    names: string[],
+    phases: Record<string, number> = {},
+  ): Promise<Map<string, DayCount[]>> {
+    const prefix = this.config.key_prefix;
+    return guard(this.redis, this.config, async () => {
+      const all = await Promise.all(
+        names.map((name) => dayCounts(this.redis, experimentKeys(prefix, namespace, name, phases[name] ?? 0))),
+      );
+      return new Map(names.map((name, i) => [name, all[i]]));
     });
   }
 
@@ -229,7 +259,7 @@ export class RedisCounterStore implements CounterStore {
         String(TOMB_MS),
       );
       const counters = [PARTICIPATE, ...goals].flatMap((event) => variants.map((v) => keys.counter(event, v)));
-      await this.redis.del(keys.variants, keys.goals, keys.def, ...counters);
+      await this.redis.del(keys.variants, keys.goals, keys.days, keys.def, ...counters);
       for (let phase = 1; phase <= last; phase++)
         await this.deletePhase(experimentKeys(prefix, namespace, experiment, phase));
       await this.redis.srem(definitionsKey(prefix, namespace), experiment);
@@ -244,7 +274,7 @@ export class RedisCounterStore implements CounterStore {
   private async deletePhase(keys: ReturnType<typeof experimentKeys>): Promise<void> {
     const [variants, goals] = await Promise.all([this.redis.smembers(keys.variants), this.redis.smembers(keys.goals)]);
     const counters = [PARTICIPATE, ...goals].flatMap((event) => variants.map((v) => keys.counter(event, v)));
-    await this.redis.del(keys.variants, keys.goals, ...counters);
+    await this.redis.del(keys.variants, keys.goals, keys.days, ...counters);
   }
 }
 

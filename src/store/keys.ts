@@ -8,6 +8,10 @@
 const SPECIAL = /[%:{}]/;
 const escapeName = (name: string): string =>
   SPECIAL.test(name) ? name.replace(/[%:{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : name;
+const unescapeName = (text: string): string =>
+  text.includes('%')
+    ? text.replace(/%([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(Number.parseInt(hex, 16)))
+    : text;
 
 export interface ExperimentKeys {
   /**
@@ -25,6 +29,11 @@ export interface ExperimentKeys {
   goals: string;
   /** The counter of one (event, variant): a HyperLogLog or a set of uuids. */
   counter(event: string, variant: string): string;
+  /**
+   * Hash of the day buckets: field {@link dayField} → how many events were new to their counter
+   * that day (UTC). Bounded by days × variants × (goals + 1).
+   */
+  days: string;
 }
 
 /**
@@ -41,7 +50,19 @@ export function experimentKeys(prefix: string, namespace: string, experiment: st
     variants: `${counts}variants`,
     goals: `${counts}goals`,
     counter: (event, variant) => `${counts}c:${escapeName(event)}:${escapeName(variant)}`,
+    days: `${counts}days`,
   };
+}
+
+/** The field of the day bucket of (day `YYYY-MM-DD`, event, variant) in {@link ExperimentKeys.days}. */
+export const dayField = (day: string, event: string, variant: string): string =>
+  `${day}:${escapeName(event)}:${escapeName(variant)}`;
+
+/** What a {@link dayField} names, or null for a field of another shape. */
+export function parseDayField(field: string): { day: string; event: string; variant: string } | null {
+  const parts = field.split(':');
+  if (parts.length !== 3) return null;
+  return { day: parts[0], event: unescapeName(parts[1]), variant: unescapeName(parts[2]) };
 }
 
 /** Set of the experiments of one namespace that have a definition. */

@@ -1,8 +1,9 @@
 import type { Counting } from '../config';
 import type { ExperimentResults, ExperimentSummary } from '../results';
-import { experimentKeys, namespaceKey } from './keys';
+import { experimentKeys, namespaceKey, parseDayField, type ExperimentKeys } from './keys';
 import type { RedisClient } from './redis';
 import { PARTICIPATE } from '../protocol';
+import type { DayCount } from '../series';
 
 /**
  * Reading results from Redis: the names of a namespace, one experiment's counts, and the
@@ -76,6 +77,15 @@ export async function experimentResults(
       results: s.variants.map((label, i) => ({ label, successes: goalCounts[g][i], trials: participants[i] })),
     })),
   };
+}
+
+/** The day buckets of one phase's keys, in no order. */
+export async function dayCounts(redis: RedisClient, keys: ExperimentKeys): Promise<DayCount[]> {
+  const fields = await redis.hgetall(keys.days);
+  return Object.entries(fields).flatMap(([field, n]) => {
+    const at = parseDayField(field);
+    return at ? [{ ...at, count: Number(n) }] : [];
+  });
 }
 
 // KEYS: meta, variants, goals (one hash tag). ARGV: the participate counters' key without the

@@ -343,6 +343,7 @@ describe('tracking defined experiments', () => {
     expect((await admin.keys(`${p}*`)).sort()).toEqual([
       `${p}{alephbet:plain}:c:buy:red`,
       `${p}{alephbet:plain}:c:participate:red`,
+      `${p}{alephbet:plain}:days`,
       `${p}{alephbet:plain}:goals`,
       `${p}{alephbet:plain}:meta`,
       `${p}{alephbet:plain}:variants`,
@@ -357,6 +358,7 @@ describe('tracking defined experiments', () => {
       `${p}{alephbet:button}:meta`,
       `${p}{alephbet:button}:p1:c:buy:red`,
       `${p}{alephbet:button}:p1:c:participate:red`,
+      `${p}{alephbet:button}:p1:days`,
       `${p}{alephbet:button}:p1:goals`,
       `${p}{alephbet:button}:p1:variants`,
     ]);
@@ -371,7 +373,9 @@ describe('tracking defined experiments', () => {
       await store.track([{ namespace: 'alephbet', ...ev('red', 'warm') }]);
       await admin.config('RESETSTAT');
       await store.track([{ namespace: 'alephbet', ...ev('red', 'u2') }]);
-      expect(await commandCalls(admin)).toEqual(['evalsha=1', 'hmget=1', 'pfadd=1', 'sismember=1']);
+      // The day bucket: HINCRBY by the change of the estimate (PFCOUNT before, cached, and after).
+      const calls = ['evalsha=1', 'hincrby=1', 'hmget=1', 'pfadd=1', 'pfcount=2', 'sismember=1'];
+      expect(await commandCalls(admin)).toEqual(calls);
     } finally {
       client.disconnect();
     }

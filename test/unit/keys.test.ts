@@ -1,4 +1,4 @@
-import { experimentKeys, namespaceKey, namespacesKey } from '../../src/store/keys';
+import { dayField, experimentKeys, namespaceKey, namespacesKey, parseDayField } from '../../src/store/keys';
 
 /** The Redis Cluster hash tag of a key: the text between the first { and the next }. */
 const tag = (key: string) => {
@@ -10,8 +10,10 @@ const tag = (key: string) => {
 describe('key layout', () => {
   it('puts every key of an experiment under one hash tag', () => {
     const k = experimentKeys('abtest:', 'ns', 'exp');
-    const tags = new Set([k.meta, k.variants, k.goals, k.counter('participate', 'a'), k.counter('buy', 'b')].map(tag));
-    expect(tags).toEqual(new Set(['ns:exp']));
+    const p2 = experimentKeys('abtest:', 'ns', 'exp', 2);
+    const all = [k.meta, k.variants, k.goals, k.counter('participate', 'a'), k.counter('buy', 'b'), k.days, p2.days];
+    expect(new Set(all.map(tag))).toEqual(new Set(['ns:exp']));
+    expect(p2.days).not.toBe(k.days);
   });
 
   it('escapes names so that braces and colons cannot change the slot or collide', () => {
@@ -21,6 +23,14 @@ describe('key layout', () => {
     expect(experimentKeys('p:', 'n', 'e').counter('a:b', 'c')).not.toBe(
       experimentKeys('p:', 'n', 'e').counter('a', 'b:c'),
     );
+  });
+
+  it('names a day bucket by day, event and variant, and reads the names back', () => {
+    const field = dayField('2026-03-01', 'a:b', '%{c}');
+    expect(field).toBe('2026-03-01:a%3Ab:%25%7Bc%7D');
+    expect(parseDayField(field)).toEqual({ day: '2026-03-01', event: 'a:b', variant: '%{c}' });
+    expect(dayField('2026-03-01', 'a:b', 'c')).not.toBe(dayField('2026-03-01', 'a', 'b:c'));
+    expect(parseDayField('2026-03-01:x')).toBeNull();
   });
 
   it('keeps the indexes in one slot of their own', () => {
