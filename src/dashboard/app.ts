@@ -1,6 +1,7 @@
 import {
   apiBase,
   csvFilename,
+  DASHBOARD_PAGE,
   experimentView,
   parseResults,
   type ExperimentView,
@@ -39,8 +40,8 @@ const periods = new Map<string, SeriesPeriod>();
 let pickedMode: StatsMode | null = null;
 /** The last answer's meta, for redrawing without a request. */
 let lastMeta: ResultsMeta | null = null;
-/** Experiments per page, and the first one shown: the API answers one bounded page at a time. */
-const PAGE = 20;
+/** The first experiment shown: the API answers one bounded page (DASHBOARD_PAGE) at a time. */
+const PAGE = DASHBOARD_PAGE;
 let offset = 0;
 /** The latest load: an older one that answers late draws nothing. */
 let latest = 0;

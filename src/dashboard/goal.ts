@@ -116,7 +116,7 @@ export function goalBlock(
         h('tbody', {}, ...rows),
       ),
     ),
-    h('div', { class: 'scroll' }, rateChart(stats, kind)),
+    h('div', { class: 'scroll' }, rateChart(stats, kind, o.width)),
     o.trend?.variants[0]?.points.length ? trendBlock(o.trend, v.counting, o.width) : null,
   );
 }

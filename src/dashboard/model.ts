@@ -17,6 +17,12 @@ export function parseResults(body: unknown): { meta: ResultsMeta; experiments: E
   return { meta: body[0].meta as ResultsMeta, experiments: body.slice(1) as ExperimentResults[] };
 }
 
+/**
+ * Experiments per page of the dashboard: at most what `/experiments` answers with a series
+ * (`PAGE_LIMITS.series` of src/results-route.ts, not imported: the page must not bundle the server).
+ */
+export const DASHBOARD_PAGE = 10;
+
 /** One experiment ready to draw. */
 export interface ExperimentView {
   name: string;

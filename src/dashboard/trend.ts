@@ -93,7 +93,7 @@ const LEFT = 44;
 const RIGHT = 10;
 const TOP = 10;
 const RATE_HEIGHT = 150;
-const GAP = 16;
+const GAP = 22;
 const BAR_HEIGHT = 50;
 const AXIS = 20;
 /** Dots mark each point when there are at most this many (more would be a blur). */

@@ -112,6 +112,9 @@ test('per goal, the cumulative rate of each variant per day with its interval an
   ]);
   await p.page.click(`${goal('purchase')} .trend-data summary`);
   await shot('desktop');
+  await p.page
+    .locator(`${goal('purchase')} .trend-block`)
+    .screenshot({ path: path.join(outputDir(), 'dashboard-trend-chart.png') });
 
   const weeks = new Set(
     days.map((d) => {
@@ -194,12 +197,17 @@ test('on a phone (390×844) the charts fit the screen and keep their text size',
   await p.page.setViewportSize({ width: 390, height: 844 });
   await p.page.reload();
   await p.page.waitForSelector(`${goal('purchase')} svg.trend`);
-  const fit = await p.page.$eval(`${goal('purchase')} svg.trend`, (svg) => {
-    const box = svg.getBoundingClientRect();
-    return { right: box.right, scale: box.width / (svg as SVGSVGElement).viewBox.baseVal.width };
-  });
-  expect(fit.right).toBeLessThanOrEqual(390);
-  expect(fit.scale).toBeGreaterThan(0.9);
+  for (const chart of ['svg.trend', 'svg.chart']) {
+    const fit = await p.page.$eval(`${goal('purchase')} ${chart}`, (svg) => {
+      const box = svg.getBoundingClientRect();
+      return { right: box.right, scale: box.width / (svg as SVGSVGElement).viewBox.baseVal.width };
+    });
+    expect(fit.right).toBeLessThanOrEqual(390);
+    expect(fit.scale).toBeGreaterThan(0.9);
+  }
   expect(await p.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await shot('phone');
+  await p.page
+    .locator(`${goal('purchase')}`)
+    .screenshot({ path: path.join(outputDir(), 'dashboard-trend-phone-goal.png') });
 });

@@ -1,5 +1,6 @@
 import { tickDigits } from '../../src/dashboard/chart';
-import { csvFilename, signedPoints, statsMode } from '../../src/dashboard/model';
+import { csvFilename, DASHBOARD_PAGE, signedPoints, statsMode } from '../../src/dashboard/model';
+import { PAGE_LIMITS } from '../../src/results-route';
 import { goalTrend, periodLabel, trendGeometry } from '../../src/dashboard/trend';
 import type { ExperimentSeries } from '../../src/results';
 import { wilsonInterval, Z95 } from '../../src/stats';
@@ -138,4 +139,8 @@ test('formatting a difference in points, and the CSV file name', () => {
   expect(signedPoints(-0.004)).toBe('\u22120.40 pp');
   expect(csvFilename('shop', 'checkout', 2)).toBe('shop-checkout-phase2.csv');
   expect(csvFilename('my shop', 'a/b: "c"?', 0)).toBe('my_shop-a_b_c_-phase0.csv');
+});
+
+test('a page of the dashboard is one answer of /experiments with a series', () => {
+  expect(DASHBOARD_PAGE).toBeLessThanOrEqual(PAGE_LIMITS.series);
 });
