@@ -10,7 +10,7 @@ import {
 } from './model';
 import type { ExperimentResults, ResultsMeta, SeriesPeriod } from '../results';
 import { seriesCsv, type SeriesResults } from '../csv';
-import { type CardContext, experimentCard } from './card';
+import { type CardContext, chartWidth, experimentCard } from './card';
 import { h, pager } from './dom';
 import { definitionPanel } from './admin';
 import { definitionsApi } from './admin-api';
@@ -384,6 +384,17 @@ function start() {
       pickedMode = input.value as StatsMode;
       redraw();
     });
+  // The charts are drawn at the page's width: a rotated phone or a resized window redraws them.
+  let drawnWidth = chartWidth();
+  let resizing: ReturnType<typeof setTimeout> | undefined;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => {
+      if (chartWidth() === drawnWidth) return;
+      drawnWidth = chartWidth();
+      redraw();
+    }, 200);
+  });
   redraw();
   void refresh();
 }

@@ -22,7 +22,7 @@ export interface CardContext {
 const PERIODS: SeriesPeriod[] = ['day', 'week', 'month'];
 
 /** The width the charts are drawn at: the card's content width, so that their text keeps its size on a phone. */
-function chartWidth(): number {
+export function chartWidth(): number {
   const page = document.documentElement.clientWidth;
   return Math.round(Math.max(300, Math.min(720, page - (page <= 600 ? 50 : 100))));
 }

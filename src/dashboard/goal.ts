@@ -117,6 +117,6 @@ export function goalBlock(
       ),
     ),
     h('div', { class: 'scroll' }, rateChart(stats, kind, o.width)),
-    o.trend?.variants[0]?.points.length ? trendBlock(o.trend, v.counting, o.width) : null,
+    o.trend?.variants[0]?.points.length ? trendBlock(v.name, o.trend, v.counting, o.width) : null,
   );
 }

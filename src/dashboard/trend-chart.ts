@@ -14,11 +14,14 @@ const PERIOD = { day: 'day', week: 'week', month: 'month' } as const;
 /** The variant colour class: by position in the experiment, so each variant keeps its colour across goals. */
 const tone = (j: number) => `s${j % 6}`;
 
+/** The data tables open, by experiment and goal: a redraw (auto-refresh) keeps them open. */
+const opened = new Set<string>();
+
 /**
- * The trend block of one goal, drawn `width` units wide (the page passes its width in CSS
- * pixels, so that text stays readable on a phone).
+ * The trend block of one goal of `experiment`, drawn `width` units wide (the page passes its
+ * width in CSS pixels, so that text stays readable on a phone).
  */
-export function trendBlock(t: GoalTrend, counting: 'hll' | 'exact', width: number): HTMLElement {
+export function trendBlock(experiment: string, t: GoalTrend, counting: 'hll' | 'exact', width: number): HTMLElement {
   const g = trendGeometry(t, width);
   const per = PERIOD[t.period];
   const svg = el('svg', {
@@ -62,12 +65,12 @@ export function trendBlock(t: GoalTrend, counting: 'hll' | 'exact', width: numbe
     h('h4', {}, `Cumulative conversion rate per ${per} (95% interval)`),
     legend,
     svg,
-    dataTable(t, counting),
+    dataTable(t, counting, `${experiment}\u0000${t.goal}`),
   );
 }
 
 /** The chart's numbers: one row per period and variant, folded away unless asked for. */
-function dataTable(t: GoalTrend, counting: 'hll' | 'exact'): HTMLElement {
+function dataTable(t: GoalTrend, counting: 'hll' | 'exact', key: string): HTMLElement {
   const per = PERIOD[t.period];
   const rows = (t.variants[0]?.points ?? []).flatMap((_, i) =>
     t.variants.map((v) => {
@@ -98,9 +101,9 @@ function dataTable(t: GoalTrend, counting: 'hll' | 'exact'): HTMLElement {
     'conversions so far',
     'rate so far (95% interval)',
   ];
-  return h(
+  const details = h(
     'details',
-    { class: 'trend-data' },
+    opened.has(key) ? { class: 'trend-data', open: '' } : { class: 'trend-data' },
     h('summary', {}, `The numbers per ${per}, as a table`),
     h(
       'div',
@@ -113,4 +116,9 @@ function dataTable(t: GoalTrend, counting: 'hll' | 'exact'): HTMLElement {
       ),
     ),
   );
+  details.addEventListener('toggle', () => {
+    if ((details as HTMLDetailsElement).open) opened.add(key);
+    else opened.delete(key);
+  });
+  return details;
 }

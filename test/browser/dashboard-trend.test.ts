@@ -73,6 +73,20 @@ beforeAll(async () => {
     const out = await store.track(events, new Date(`${days[i]}T12:00:00Z`));
     expect(out.rejected).toEqual([]);
   }
+  // A clear winner over the last three days: 1,000 a day per arm, 10% against 15%.
+  for (let i = 0; i < 3; i++) {
+    const events: TrackEvent[] = [];
+    for (const [variant, rate] of [
+      ['a', 0.1],
+      ['b', 0.15],
+    ] as const)
+      for (let k = 0; k < 1000; k++) {
+        const base = { namespace: 'shop', experiment: 'banner', variant, uuid: `${variant}-${i}-${k}` };
+        events.push({ ...base, event: 'participate' });
+        if (k < 1000 * rate) events.push({ ...base, event: 'click' });
+      }
+    expect((await store.track(events, new Date(`${days[DAYS - 3 + i]}T12:00:00Z`))).rejected).toEqual([]);
+  }
   p = await openProfile({ timeoutMs: 20_000 });
 });
 
@@ -125,6 +139,9 @@ test('per goal, the cumulative rate of each variant per day with its interval an
   await p.page.selectOption(`${card} select.period`, 'week');
   await p.page.waitForSelector(`${goal('purchase')} .trend-block[data-period=week]`);
   expect(await rows('purchase')).toBe(weeks.size * 2);
+  // A redraw keeps the table that was opened open, and the others closed.
+  expect(await p.page.$(`${goal('purchase')} details.trend-data[open]`)).not.toBeNull();
+  expect(await p.page.$(`${goal('signup')} details.trend-data[open]`)).toBeNull();
   expect(await p.page.$eval(`${goal('signup')} .trend-data tbody tr`, (tr) => tr.getAttribute('data-start'))).toBe(
     [...weeks][0],
   );
@@ -157,6 +174,9 @@ test('always-valid results while auto-refresh is on, fixed-horizon otherwise; ei
   expect(await p.page.textContent(`${goal('purchase')} [data-verdict]`)).toBe(sentence);
   expect(await p.page.$(`${goal('purchase')} td[data-col=seq-p]`)).not.toBeNull();
   expect(await p.page.$(`${goal('purchase')} td[data-col=beat]`)).toBeNull();
+  const click = '[data-experiment="banner"] [data-goal="click"]';
+  expect(await p.page.textContent(`${click} [data-verdict]`)).toBe('variant b is better (valid at any time)');
+  expect(await p.page.getAttribute(`${click} tr[data-variant="b"]`, 'class')).toBe('better');
   await shot('sequential');
 
   await p.page.check('input[name=mode][value=fixed]');

@@ -7,49 +7,22 @@ import { wilsonInterval, Z95 } from '../../src/stats';
 
 /** The dashboard's trend (series → per-goal cumulative rates → chart geometry) and its toggles, in Node. */
 
+/** A variant in a point: new and cumulative participants, and per goal [goal, new, cumulative] conversions. */
+const v = (label: string, n: number, cumulative: number, goals: [string, number, number][] = []) => ({
+  label,
+  participants: n,
+  cumulative_participants: cumulative,
+  goals: goals.map(([goal, c, cc]) => ({ goal, conversions: c, cumulative_conversions: cc })),
+});
+
 /** Three days; variant b starts on the second day; the goal `buy` is missing where nobody bought. */
 const series: ExperimentSeries = {
   period: 'day',
   phase: 1,
   points: [
-    {
-      start: '2026-11-20',
-      variants: [{ label: 'a', participants: 100, cumulative_participants: 100, goals: [] }],
-    },
-    {
-      start: '2026-11-21',
-      variants: [
-        {
-          label: 'a',
-          participants: 50,
-          cumulative_participants: 150,
-          goals: [{ goal: 'buy', conversions: 15, cumulative_conversions: 15 }],
-        },
-        {
-          label: 'b',
-          participants: 80,
-          cumulative_participants: 80,
-          goals: [{ goal: 'buy', conversions: 12, cumulative_conversions: 12 }],
-        },
-      ],
-    },
-    {
-      start: '2026-11-22',
-      variants: [
-        {
-          label: 'a',
-          participants: 50,
-          cumulative_participants: 200,
-          goals: [{ goal: 'buy', conversions: 5, cumulative_conversions: 20 }],
-        },
-        {
-          label: 'b',
-          participants: 120,
-          cumulative_participants: 200,
-          goals: [{ goal: 'buy', conversions: 18, cumulative_conversions: 30 }],
-        },
-      ],
-    },
+    { start: '2026-11-20', variants: [v('a', 100, 100)] },
+    { start: '2026-11-21', variants: [v('a', 50, 150, [['buy', 15, 15]]), v('b', 80, 80, [['buy', 12, 12]])] },
+    { start: '2026-11-22', variants: [v('a', 50, 200, [['buy', 5, 20]]), v('b', 120, 200, [['buy', 18, 30]])] },
   ],
 };
 
@@ -106,7 +79,7 @@ test('a lone point still shows its band; a long series thins its labels and dots
   expect(lone.width).toBe(320);
   const days = Array.from({ length: 90 }, (_, i) => ({
     start: new Date(Date.UTC(2026, 8, 1 + i)).toISOString().slice(0, 10),
-    variants: [{ label: 'a', participants: 10, cumulative_participants: 10 * (i + 1), goals: [] }],
+    variants: [v('a', 10, 10 * (i + 1))],
   }));
   const long = trendGeometry(goalTrend({ period: 'day', phase: 1, points: days }, 'buy', ['a']), 320);
   expect(long.xTicks.length).toBeLessThanOrEqual(5);
