@@ -31,6 +31,12 @@ export function definitionsApi(o: PageApi) {
     }
   }
 
+  /** Back to the current phase, per day: the choice could not be read. */
+  const forget = (name: string) => {
+    phases.delete(name);
+    o.periods.delete(name);
+  };
+
   /** The results of the experiments shown in another phase than their current one, or per another period than a day. */
   async function chosenViews(): Promise<Map<string, ExperimentResults>> {
     const out = new Map<string, ExperimentResults>();
@@ -46,9 +52,9 @@ export function definitionsApi(o: PageApi) {
           });
           const found = res.ok ? parseResults(await res.json()).experiments[0] : undefined;
           if (found) out.set(name, found);
-          else phases.delete(name);
+          else forget(name);
         } catch {
-          phases.delete(name);
+          forget(name);
         }
       }),
     );

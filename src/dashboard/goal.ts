@@ -12,7 +12,7 @@ import {
   type StatsMode,
   verdict,
 } from './model';
-import type { GoalTrend } from './trend';
+import { type GoalTrend, hasTrend } from './trend';
 import { trendBlock } from './trend-chart';
 
 /**
@@ -117,6 +117,10 @@ export function goalBlock(
       ),
     ),
     h('div', { class: 'scroll' }, rateChart(stats, kind, o.width)),
-    o.trend?.variants[0]?.points.length ? trendBlock(v.name, o.trend, v.counting, o.width) : null,
+    o.trend && hasTrend(o.trend)
+      ? trendBlock(v.name, o.trend, v.counting, o.width)
+      : o.trend
+        ? h('p', { class: 'muted no-trend' }, 'No counts per day in this phase yet.')
+        : null,
   );
 }

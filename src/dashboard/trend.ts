@@ -58,6 +58,10 @@ export function goalTrend(series: ExperimentSeries, goal: string, labels: string
   };
 }
 
+/** Whether a trend has anything to draw: a participant counted per day by its end (counts from before day buckets have none). */
+export const hasTrend = (t: GoalTrend): boolean =>
+  t.variants.some((v) => (v.points.at(-1)?.cumulativeParticipants ?? 0) > 0);
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** A period's start as an axis label: `Nov 3` (day, week) or `Nov 2026` (month). */

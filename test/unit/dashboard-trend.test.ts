@@ -1,7 +1,7 @@
 import { tickDigits } from '../../src/dashboard/chart';
 import { csvFilename, DASHBOARD_PAGE, signedPoints, statsMode } from '../../src/dashboard/model';
 import { PAGE_LIMITS } from '../../src/results-route';
-import { goalTrend, periodLabel, trendGeometry } from '../../src/dashboard/trend';
+import { goalTrend, hasTrend, periodLabel, trendGeometry } from '../../src/dashboard/trend';
 import type { ExperimentSeries } from '../../src/results';
 import { wilsonInterval, Z95 } from '../../src/stats';
 
@@ -39,8 +39,11 @@ test('the trend of a goal: cumulative rates with the Wilson interval (counting e
   // Before its first participant a variant has no rate (a gap, not a 0%).
   expect(b.points[0]).toMatchObject({ participants: 0, rate: null, interval: null });
   expect(b.points[2].rate).toBe(0.15);
-  // A variant the series does not know is all gaps.
+  // A variant the series does not know is all gaps; nothing to draw without a participant.
   expect(goalTrend(series, 'buy', ['c']).variants[0].points.every((p) => p.rate === null)).toBe(true);
+  expect(hasTrend(t)).toBe(true);
+  expect(hasTrend(goalTrend(series, 'buy', ['c']))).toBe(false);
+  expect(hasTrend(goalTrend({ ...series, points: [] }, 'buy', ['a']))).toBe(false);
 });
 
 test('the chart geometry: one x per period, rates on a round axis, a gap before a variant starts, bars to scale', () => {
