@@ -312,6 +312,14 @@ withApi(experiment.command('describe <name> <text>').description('set the descri
 );
 withApi(
   experiment
+    .command('export <name>')
+    .description('participants and conversions per variant, goal and period as CSV (on stdout: > file.csv)'),
+)
+  .option('--phase <n>', 'the phase to export (default: the current one)')
+  .option('--period <period>', 'day, week or month (weeks start on Monday; UTC)', 'day')
+  .action((name: string, flags: object) => verb(() => import('./commands/experiment-export'))({ ...flags, name }));
+withApi(
+  experiment
     .command('apply <file>')
     .description(
       'make the definitions of a JSON file true: ' +

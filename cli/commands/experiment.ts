@@ -151,7 +151,7 @@ export async function definitionsTarget(
     throw new InputError('--key', `no API key for the admin routes of ${api.base}`, 400);
   }
   const client = new DefinitionsApi(api.base, api.apiKey);
-  return { base: api.base, client, namespace: opts.namespace ?? config.namespace };
+  return { base: api.base, apiKey: api.apiKey, client, namespace: opts.namespace ?? config.namespace };
 }
 
 /**

@@ -103,6 +103,61 @@ describe('abtest experiment (verbs)', () => {
   });
 });
 
+describe('abtest experiment export NAME', () => {
+  /** Sends events as a batch; the answer must store them all. */
+  const send = async (events: object[]) => {
+    const r = await fetch(`${base}/track`, { method: 'POST', body: JSON.stringify(events) });
+    expect(await r.json()).toEqual({ status: 'ok', stored: events.length });
+  };
+  const e = (variant: string, uuid: string, event = 'participate') => ({
+    namespace: 'export',
+    experiment: 'cta',
+    variant,
+    event,
+    uuid,
+  });
+
+  it('prints the CSV of the current phase per day (or week), quoting and defusing names; names bad flags', async () => {
+    expect((await exp('export', 'create', 'cta', '--variants', 'red,green')).status).toBe(0);
+    expect((await exp('export', 'start', 'cta')).status).toBe(0);
+    await send([e('red', 'u1'), e('red', 'u2'), e('green', 'u3'), e('red', 'u1')]);
+    await send([e('red', 'u1', '=HYPERLINK("x"),buy'), e('red', 'u1', '=HYPERLINK("x"),buy')]);
+    const today = new Date().toISOString().slice(0, 10); // the dev server counts on its own clock
+    const r = await exp('export', 'export', 'cta');
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toBe(
+      [
+        'experiment,phase,period,start,variant,goal,participants,cumulative_participants,conversions,cumulative_conversions',
+        `cta,1,day,${today},red,"'=HYPERLINK(""x""),buy",2,2,1,1`,
+        `cta,1,day,${today},green,"'=HYPERLINK(""x""),buy",1,1,0,0`,
+        '',
+      ].join('\r\n'),
+    );
+    const d = new Date(`${today}T00:00:00Z`);
+    const monday = new Date(d.getTime() - ((d.getUTCDay() + 6) % 7) * 86_400_000).toISOString().slice(0, 10);
+    const weekly = await exp('export', 'export', 'cta', '--period', 'week');
+    expect(weekly.stdout.split('\r\n')[1]).toBe(`cta,1,week,${monday},red,"'=HYPERLINK(""x""),buy",2,2,1,1`);
+    const old = await exp('export', 'export', 'cta', '--phase', '0');
+    expect(old.stdout.split('\r\n')).toEqual([expect.stringMatching(/^experiment,/), '']);
+
+    const refusals = [
+      [['--phase', '5'], /^✖ --phase: phase 5 does not exist in experiment "cta" \(its phases: 0 to 1\)/],
+      [['--phase', 'one'], /^✖ --phase must be a whole number/],
+      [['--period', 'year'], /^✖ --period must be one of day, week, month, got "year"/],
+    ] as const;
+    for (const [flags, message] of refusals) {
+      const bad = await exp('export', 'export', 'cta', ...flags);
+      expect([bad.status, bad.stdout]).toEqual([1, '']);
+      expect(bad.stderr).toMatch(message);
+    }
+    const missing = await exp('export', 'export', 'nope');
+    expect([missing.status, missing.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^✖ experiment "nope" has no counts in namespace "export"\n {2}check the name/),
+    ]);
+  });
+});
+
 describe('abtest experiment apply FILE', () => {
   const file = () => path.join(home, 'experiments.json');
   const writeFile = (doc: unknown) => fs.writeFileSync(file(), JSON.stringify(doc));
