@@ -16,8 +16,14 @@
  * 3. The sample-ratio check against declared weights: an A/A of 200 experiments defined 2:1:1
  *    (see ./weighted.ts).
  *
+ * 4. The peeking study: 200 A/A and 200 A/B experiments looked at every simulated day for 30
+ *    days, stopping at the first significant result, fixed-horizon against sequential (see
+ *    ./peeking.ts).
+ *
  * Options (environment): ACCURACY_EXPERIMENTS (200), ACCURACY_VISITORS (200000 per experiment),
- * ACCURACY_WEIGHTED_VISITORS (40000 per weighted experiment), ACCURACY_SEED (1).
+ * ACCURACY_WEIGHTED_VISITORS (40000 per weighted experiment), ACCURACY_PEEKING_DAYS (30 looks)
+ * and ACCURACY_PEEKING_DAILY (1000 visitors between looks) for the peeking study,
+ * ACCURACY_SEED (1), ACCURACY_ONLY=peeking (only the peeking study: about a second, no Redis).
  */
 import Redis from 'ioredis';
 import { format, type SimulateResult } from '../../cli/commands/simulate';
@@ -27,6 +33,7 @@ import { createRedis, HLL_STANDARD_ERROR, PARTICIPATE, RedisCounterStore, type T
 import { experimentKeys } from '../../src/store/keys';
 import { abtest, cleanEnv } from '../helpers/cli';
 import { startTestRedis, testConfig } from '../helpers/redis';
+import { peekingStudy } from './peeking';
 import { weightedSrm } from './weighted';
 
 const EXPERIMENTS = Number(process.env.ACCURACY_EXPERIMENTS ?? 200);
@@ -271,14 +278,22 @@ async function aaTests(): Promise<{ rows: string[][]; ok: boolean; seconds: numb
 
 async function main() {
   const started = Date.now();
-  const http = await exactOverHttp();
-  const aa = await aaTests();
-  const weighted = await weightedSrm(EXPERIMENTS, Number(process.env.ACCURACY_WEIGHTED_VISITORS ?? 40_000), SEED);
-  const rows = [...http.rows, ...aa.rows, ...weighted.rows];
+  const only = process.env.ACCURACY_ONLY;
+  if (only !== undefined && only !== 'peeking')
+    throw new Error(`ACCURACY_ONLY must be "peeking" (or unset); got "${only}"`);
+  const studies: { rows: string[][]; ok: boolean }[] = [];
+  if (only === undefined) {
+    studies.push(await exactOverHttp(), await aaTests());
+    studies.push(await weightedSrm(EXPERIMENTS, Number(process.env.ACCURACY_WEIGHTED_VISITORS ?? 40_000), SEED));
+  }
+  const dailyVisitors = Number(process.env.ACCURACY_PEEKING_DAILY ?? 1000);
+  const days = Number(process.env.ACCURACY_PEEKING_DAYS ?? 30);
+  studies.push(peekingStudy({ experiments: EXPERIMENTS, days, dailyVisitors, baseRate: 0.1, uplift: 0.1, seed: SEED }));
+  const rows = studies.flatMap((s) => s.rows);
   console.log('| check | result | target |');
   console.log('|---|---|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-  const ok = http.ok && aa.ok && weighted.ok;
+  const ok = studies.every((s) => s.ok);
   console.log(
     `\naccuracy: ${ok ? 'all acceptance figures hold' : 'SOME ACCEPTANCE FIGURE FAILED'} (seed ${SEED}, ${((Date.now() - started) / 1000).toFixed(0)} s in all)`,
   );
