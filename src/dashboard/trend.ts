@@ -140,7 +140,9 @@ export function trendGeometry(t: GoalTrend, width = 640): TrendGeometry {
     .map(({ x, label }) => ({ x, label }));
   const maxParticipants = Math.max(0, ...t.variants.flatMap((v) => v.points.map((p) => p.participants)));
   const k = Math.max(1, t.variants.length);
-  const barWidth = (slot * 0.8) / k;
+  // A period's bars take 80% of its slot, at most 24 units a bar (a few periods would make slabs).
+  const group = Math.min(slot * 0.8, 24 * k);
+  const barWidth = group / k;
   return {
     width,
     height: barBox.bottom + AXIS,
@@ -158,7 +160,7 @@ export function trendGeometry(t: GoalTrend, width = 640): TrendGeometry {
         // A lone point gets a band a few units wide, so that it shows.
         const cols =
           run.length === 1
-            ? [-3, 3].map((d) => ({ ...run[0], px: x(run[0].i) + d }))
+            ? [-6, 6].map((d) => ({ ...run[0], px: x(run[0].i) + d }))
             : run.map((r) => ({ ...r, px: x(r.i) }));
         const upper = cols.map((c, m) => `${m ? 'L' : 'M'}${round(c.px)} ${y(c.hi)}`);
         const lower = cols.map((c) => `L${round(c.px)} ${y(c.lo)}`).reverse();
@@ -180,7 +182,7 @@ export function trendGeometry(t: GoalTrend, width = 640): TrendGeometry {
       const bars = v.points.map((p, i) => {
         const height = maxParticipants > 0 ? round((p.participants / maxParticipants) * BAR_HEIGHT) : 0;
         return {
-          x: round(rateBox.left + i * slot + slot * 0.1 + j * barWidth),
+          x: round(x(i) - group / 2 + j * barWidth),
           y: round(barBox.bottom - height),
           width: round(Math.max(0.5, barWidth - (barWidth > 3 ? 1 : 0))),
           height,

@@ -80,6 +80,10 @@ test('a lone point still shows its band; a long series thins its labels and dots
   const lone = trendGeometry(goalTrend(one, 'buy', ['a']), 320);
   expect(lone.variants[0].band.match(/[ML]/g)).toHaveLength(4);
   expect(lone.width).toBe(320);
+  // One period's bars stay bars, centred on its point, not slabs across the chart.
+  const bar = lone.variants[0].bars[0];
+  expect(bar.width).toBeLessThanOrEqual(24);
+  expect(Math.abs(bar.x + bar.width / 2 - lone.variants[0].dots[0].x)).toBeLessThanOrEqual(1);
   const days = Array.from({ length: 90 }, (_, i) => ({
     start: new Date(Date.UTC(2026, 8, 1 + i)).toISOString().slice(0, 10),
     variants: [v('a', 10, 10 * (i + 1))],
