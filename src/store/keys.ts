@@ -58,11 +58,26 @@ export function experimentKeys(prefix: string, namespace: string, experiment: st
 export const dayField = (day: string, event: string, variant: string): string =>
   `${day}:${escapeName(event)}:${escapeName(variant)}`;
 
-/** What a {@link dayField} names, or null for a field of another shape. */
+/** What a {@link dayField} names, or null for a field of another shape (a mark). */
 export function parseDayField(field: string): { day: string; event: string; variant: string } | null {
   const parts = field.split(':');
-  if (parts.length !== 3) return null;
+  if (parts.length !== 3 || field.startsWith('~')) return null;
   return { day: parts[0], event: unescapeName(parts[1]), variant: unescapeName(parts[2]) };
+}
+
+/**
+ * What a mark of the day buckets says (HLL mode, see COUNT_LUA in ./scripts): field
+ * `~event:variant`, value `YYYY-MM-DD:estimate`, the day of the counter's last event and its
+ * estimate when that day began; null for a field of another shape.
+ */
+export function parseMark(
+  field: string,
+  value: string,
+): { day: string; event: string; variant: string; estimate: number } | null {
+  const parts = field.slice(1).split(':');
+  if (!field.startsWith('~') || parts.length !== 2) return null;
+  const [event, variant] = parts.map(unescapeName);
+  return { day: value.slice(0, 10), event, variant, estimate: Number(value.slice(11)) };
 }
 
 /** Set of the experiments of one namespace that have a definition. */

@@ -1,6 +1,6 @@
 import type { Counting } from '../config';
 import type { ExperimentResults, ExperimentSummary } from '../results';
-import { experimentKeys, namespaceKey, parseDayField, type ExperimentKeys } from './keys';
+import { experimentKeys, namespaceKey, parseDayField, parseMark, type ExperimentKeys } from './keys';
 import type { RedisClient } from './redis';
 import { PARTICIPATE } from '../protocol';
 import type { DayCount } from '../series';
@@ -79,13 +79,23 @@ export async function experimentResults(
   };
 }
 
-/** The day buckets of one phase's keys, in no order. */
+/**
+ * The day buckets of one phase's keys, in no order. In HLL mode the growth of each counter's
+ * estimate since its mark (see COUNT_LUA in ./scripts) is added to the mark's day, so that a
+ * counter's days add up to its PFCOUNT now.
+ */
 export async function dayCounts(redis: RedisClient, keys: ExperimentKeys): Promise<DayCount[]> {
-  const fields = await redis.hgetall(keys.days);
-  return Object.entries(fields).flatMap(([field, n]) => {
+  const fields = Object.entries(await redis.hgetall(keys.days));
+  const buckets = fields.flatMap(([field, n]) => {
     const at = parseDayField(field);
     return at ? [{ ...at, count: Number(n) }] : [];
   });
+  const marks = fields.flatMap(([field, value]) => parseMark(field, value) ?? []);
+  const now = await Promise.all(marks.map((m) => redis.pfcount(keys.counter(m.event, m.variant))));
+  marks.forEach(({ estimate, ...at }, i) => {
+    if (now[i] !== estimate) buckets.push({ ...at, count: now[i] - estimate });
+  });
+  return buckets;
 }
 
 // KEYS: meta, variants, goals (one hash tag). ARGV: the participate counters' key without the

@@ -24,15 +24,24 @@ export const TRACK = {
 } as const;
 
 /**
- * The Lua function that counts one member into one counter and, when it is new there, into its
- * day bucket: `count(mode, ckey, member, dkey, dfield)` returns 1 (new) or 0 (seen before).
- * Exact mode (`mode == 'exact'`): SADD into the set `ckey`; a new member adds 1 to the field
- * `dfield` of the hash `dkey`. HLL mode: PFADD into `ckey`; when PFADD reports a change, the day
- * gets the change of the HyperLogLog's estimate (PFCOUNT after minus before; the before is
- * cached by Redis since the last change), so the buckets of a counter add up to its PFCOUNT.
- * Counting one per PFADD change instead would undercount: a new member changes no register
- * ever more often (200,000 uniques gave 40,506 changes). Scripts that count events (track,
- * Sixpack's participate and convert) start with this fragment and call `count`.
+ * The Lua function that counts one member into one counter and into the day bucket of the day
+ * it is counted on: `count(mode, ckey, member, dkey, dfield)` returns 1 (new) or 0 (seen before).
+ * `dkey` is the hash of day buckets, `dfield` the bucket's field, `YYYY-MM-DD:event:variant`
+ * (src/store/keys.ts `dayField`).
+ *
+ * Exact mode (`mode == 'exact'`): SADD into the set `ckey`; a new member adds 1 to the bucket.
+ *
+ * HLL mode: PFADD into `ckey`; a day's bucket gets the growth of the HyperLogLog's estimate over
+ * the day. A mark field `~event:variant` holds the day of the counter's last event and its
+ * estimate when that day began (`YYYY-MM-DD:estimate`); the first event of another day adds
+ * PFCOUNT minus that estimate to the mark's day and moves the mark. So a counter's buckets plus
+ * the growth since its mark (the reader adds it: src/store/results.ts `dayCounts`) are its
+ * PFCOUNT, and PFCOUNT runs once per counter and day, not per new member (a dense PFCOUNT
+ * takes tens of µs). Counting 1 per change PFADD reports would undercount badly: of 200,000
+ * uniques, 40,506 changed a register. Every event goes through the mark, so the growth since it
+ * belongs to the mark's day, also when a caller's time (Sixpack's `datetime`) goes back.
+ *
+ * Scripts that count events (track, Sixpack's participate and convert) start with this fragment.
  */
 export const COUNT_LUA = `
 local function count(mode, ckey, member, dkey, dfield)
@@ -41,13 +50,18 @@ local function count(mode, ckey, member, dkey, dfield)
     if added == 1 then redis.call('HINCRBY', dkey, dfield, 1) end
     return added
   end
-  local before = redis.call('PFCOUNT', ckey)
-  local added = redis.call('PFADD', ckey, member)
-  if added == 1 then
-    local grown = redis.call('PFCOUNT', ckey) - before
-    if grown ~= 0 then redis.call('HINCRBY', dkey, dfield, grown) end
+  local day, counter = string.sub(dfield, 1, 10), string.sub(dfield, 12)
+  local mfield = '~' .. counter
+  local mark = redis.call('HGET', dkey, mfield)
+  if not mark or string.sub(mark, 1, 10) ~= day then
+    local estimate = redis.call('PFCOUNT', ckey)
+    if mark then
+      local grown = estimate - tonumber(string.sub(mark, 12))
+      if grown ~= 0 then redis.call('HINCRBY', dkey, string.sub(mark, 1, 10) .. ':' .. counter, grown) end
+    end
+    redis.call('HSET', dkey, mfield, day .. ':' .. estimate)
   end
-  return added
+  return redis.call('PFADD', ckey, member)
 end
 `;
 

@@ -1,5 +1,13 @@
 import { CSV_COLUMNS, csvCell, seriesCsv, type SeriesResults } from '../../src/csv';
 
+/** One variant of a point, with one goal `buy`. */
+const variant = (label: string, participants: number, cumulative: number, conversions: number, cumConv: number) => ({
+  label,
+  participants,
+  cumulative_participants: cumulative,
+  goals: [{ goal: 'buy', conversions, cumulative_conversions: cumConv }],
+});
+
 const results = (over: Partial<SeriesResults> = {}): SeriesResults => ({
   experiment: 'button',
   counting: 'exact',
@@ -13,40 +21,8 @@ const results = (over: Partial<SeriesResults> = {}): SeriesResults => ({
     period: 'day',
     phase: 1,
     points: [
-      {
-        start: '2026-11-01',
-        variants: [
-          {
-            label: 'red',
-            participants: 2,
-            cumulative_participants: 2,
-            goals: [{ goal: 'buy', conversions: 1, cumulative_conversions: 1 }],
-          },
-          {
-            label: 'green',
-            participants: 1,
-            cumulative_participants: 1,
-            goals: [{ goal: 'buy', conversions: 0, cumulative_conversions: 0 }],
-          },
-        ],
-      },
-      {
-        start: '2026-11-02',
-        variants: [
-          {
-            label: 'red',
-            participants: 1,
-            cumulative_participants: 3,
-            goals: [{ goal: 'buy', conversions: 2, cumulative_conversions: 3 }],
-          },
-          {
-            label: 'green',
-            participants: 0,
-            cumulative_participants: 1,
-            goals: [{ goal: 'buy', conversions: 0, cumulative_conversions: 0 }],
-          },
-        ],
-      },
+      { start: '2026-11-01', variants: [variant('red', 2, 2, 1, 1), variant('green', 1, 1, 0, 0)] },
+      { start: '2026-11-02', variants: [variant('red', 1, 3, 2, 3), variant('green', 0, 1, 0, 0)] },
     ],
   },
   ...over,
