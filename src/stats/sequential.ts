@@ -7,7 +7,7 @@ import type { GoalStats, VariantInput } from './index';
  * first time the p-value is below 0.05 keeps the false-positive rate at or below 5%.
  *
  * Method: the mixture sequential probability ratio test (mSPRT; Robbins 1970; Johari, Koomen,
- * Pekelis & Walsh, "Always valid inference", Operations Research 70(3), 2022, §4) for
+ * Pekelis & Walsh, "Always valid inference", Operations Research 70(3), 2022) for
  * θ = rate − control rate, with a normal mixture N(0, τ²) over θ. Its mixture likelihood ratio
  * for θ̂ ~ N(θ, V) against θ = θ0 is, with r = τ²/V and z = (θ̂ − θ0)/√V,
  *
@@ -17,10 +17,10 @@ import type { GoalStats, VariantInput } from './index';
  * always-valid p-value is min(1, 1/Λ) at θ0 = 0; the confidence sequence is every θ0 with
  * Λ < 1/α: θ̂ ± √(V·(1 + 1/r)·(2 ln(1/α) + ln(1 + r))). This is the two-sided normal-mixture
  * boundary of Howard, Ramdas, McAuliffe & Sekhon ("Time-uniform, nonparametric, nonasymptotic
- * confidence sequences", Annals of Statistics 49(2), 2021, eq. (14)); with V estimated from the
+ * confidence sequences", Annals of Statistics 49(2), 2021); with V estimated from the
  * data it is the asymptotic confidence sequence of Waudby-Smith, Arbour, Sinha, Kennedy &
  * Ramdas ("Time-uniform central limit theory and asymptotic confidence sequences", Annals of
- * Statistics 52(6), 2024, Theorem 2.2), which is what makes the plug-in variance valid.
+ * Statistics 52(6), 2024), which is what makes the plug-in variance valid.
  *
  * V = p̃_c(1 − p̃_c)/n_c + p̃_v(1 − p̃_v)/n_v + (σ_s² + σ_n²)·p̂² of each arm: the binomial
  * variance of the difference, with Agresti & Caffo's (2000) p̃ = (s + 1)/(n + 2) so that rates
@@ -29,8 +29,8 @@ import type { GoalStats, VariantInput } from './index';
  * the p-value larger.
  *
  * Tuning: τ² = r*·(p̃_c(1 − p̃_c) + p̃_v(1 − p̃_v))/n*, so that r = τ²/V = r* exactly when both
- * arms have n* participants; r* = −W₋₁(−α²/e) − 1 ≈ 8.21 (the root of r = 2 ln(1/α) + ln(1 + r))
- * is the ratio at which the confidence sequence is narrowest (Howard et al. 2021, §3.5;
+ * arms have n* participants (and counts are exact); r* = −W₋₁(−α²/e) − 1 ≈ 8.21 (the root of r = 2 ln(1/α) + ln(1 + r))
+ * is the ratio at which the confidence sequence is narrowest (Howard et al. 2021;
  * Waudby-Smith et al. 2024's ρ² for t* = n*). n* = {@link SEQUENTIAL_OPTIMISED_FOR} per arm. There
  * the interval reaches 3.04 standard errors each side (a fixed-horizon one 1.96); from a fifth
  * of n* to 20 times n* it is within 11% of the best any tuning could give at that size.

@@ -18,22 +18,24 @@
  *
  * 4. The peeking study: 200 A/A and 200 A/B experiments looked at every simulated day for 30
  *    days, stopping at the first significant result, fixed-horizon against sequential (see
- *    ./peeking.ts).
+ *    ./peeking.ts); then the same A/A in HLL mode through a real Redis (./peeking-hll.ts).
  *
  * Options (environment): ACCURACY_EXPERIMENTS (200), ACCURACY_VISITORS (200000 per experiment),
- * ACCURACY_WEIGHTED_VISITORS (40000 per weighted experiment), ACCURACY_PEEKING_DAYS (30 looks)
- * and ACCURACY_PEEKING_DAILY (1000 visitors between looks) for the peeking study,
- * ACCURACY_SEED (1), ACCURACY_ONLY=peeking (only the peeking study: about a second, no Redis).
+ * ACCURACY_WEIGHTED_VISITORS (40000 per weighted experiment), ACCURACY_PEEKING_DAYS (30 looks),
+ * ACCURACY_PEEKING_DAILY (1000 visitors between looks) and ACCURACY_PEEKING_RATE (0.1, the
+ * control's rate; B's is 10% higher in the A/B) for the peeking study,
+ * ACCURACY_PEEKING_HLL_DAILY (3000) for its HLL part, ACCURACY_SEED (1), and ACCURACY_ONLY, a
+ * comma-separated list of the studies to run (http, aa, weighted, peeking, peeking-hll; all
+ * when unset): ACCURACY_ONLY=peeking takes about a second and needs no Redis.
  */
-import Redis from 'ioredis';
 import { format, type SimulateResult } from '../../cli/commands/simulate';
 import { prng } from '../../cli/simulate/prng';
 import { countError, sampleRatioCheck, twoProportionTest, wilsonInterval, Z95 } from '../../src/stats';
-import { createRedis, HLL_STANDARD_ERROR, PARTICIPATE, RedisCounterStore, type TrackEvent } from '../../src/store';
-import { experimentKeys } from '../../src/store/keys';
+import { HLL_STANDARD_ERROR, PARTICIPATE } from '../../src/store';
 import { abtest, cleanEnv } from '../helpers/cli';
-import { startTestRedis, testConfig } from '../helpers/redis';
-import { peekingStudy } from './peeking';
+import { HllWriter, withHllRedis } from './hll-writer';
+import { peekingStudy, share } from './peeking';
+import { peekingHll } from './peeking-hll';
 import { weightedSrm } from './weighted';
 
 const EXPERIMENTS = Number(process.env.ACCURACY_EXPERIMENTS ?? 200);
@@ -46,15 +48,10 @@ const GOALS = [
 ];
 const ARMS = ['a', 'b'];
 const NAMESPACE = 'accuracy';
+const STUDIES = ['http', 'aa', 'weighted', 'peeking', 'peeking-hll'];
 const BATCH = 10_000;
 
 const pct = (x: number, digits = 1) => `${(100 * x).toFixed(digits)}%`;
-
-/** A share with its 95% Wilson interval, e.g. "4.8% (3.4–6.7%) of 600". */
-function share(hits: number, n: number): string {
-  const [lo, hi] = wilsonInterval(hits, n);
-  return `${pct(hits / n)} (${pct(lo)}–${pct(hi)}) of ${n}`;
-}
 
 const sd = (xs: number[]) => {
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -110,78 +107,31 @@ interface Truth {
 }
 
 async function aaTests(): Promise<{ rows: string[][]; ok: boolean; seconds: number }> {
-  const server = await startTestRedis();
-  const config = testConfig(server.url, {
-    counting: 'hll',
-    redis_command_timeout_ms: 10_000,
-    max_experiments_per_namespace: 0,
-  });
-  const client = createRedis(config);
-  const store = new RedisCounterStore(client, config);
-  const bulk = new Redis(server.url);
-  const started = Date.now();
-  try {
+  return withHllRedis(async ({ config, store, bulk }) => {
+    const started = Date.now();
     const random = prng(SEED);
     const truths: Truth[] = [];
-    const pending = new Set<Promise<unknown>>();
-    const pfadd = async (key: string, elements: string[]) => {
-      const p = bulk.pfadd(key, ...elements);
-      pending.add(p);
-      p.finally(() => pending.delete(p));
-      if (pending.size >= 8) await Promise.race(pending);
-    };
+    const writer = new HllWriter(store, bulk, config.key_prefix, NAMESPACE, BATCH);
     for (let e = 0; e < EXPERIMENTS; e++) {
       const name = `aa${e}`;
-      const keys = experimentKeys(config.key_prefix, NAMESPACE, name);
       const truth: Truth = { participants: [0, 0], conversions: GOALS.map(() => [0, 0]) };
-      // counters: participate per arm, then each goal per arm
-      const buffers = new Map<string, { event: string; arm: number; elements: string[]; first: boolean }>();
-      const buffer = (event: string, arm: number) => {
-        const id = `${event}|${arm}`;
-        let b = buffers.get(id);
-        if (!b) buffers.set(id, (b = { event, arm, elements: [], first: true }));
-        return b;
-      };
-      const flush = async (b: { event: string; arm: number; elements: string[]; first: boolean }) => {
-        if (b.elements.length === 0) return;
-        if (b.first) {
-          // the first element through the store's own write path, which creates the experiment
-          const event: TrackEvent = {
-            namespace: NAMESPACE,
-            experiment: name,
-            variant: ARMS[b.arm],
-            event: b.event,
-            uuid: b.elements.shift()!,
-          };
-          const outcome = await store.track([event]);
-          if (outcome.rejected.length) throw new Error(outcome.rejected[0].message);
-          b.first = false;
-        }
-        if (b.elements.length) await pfadd(keys.counter(b.event, ARMS[b.arm]), b.elements);
-        b.elements = [];
-      };
       for (let j = 0; j < VISITORS; j++) {
         const arm = random.next() < 0.5 ? 0 : 1;
         truth.participants[arm]++;
-        const p = buffer(PARTICIPATE, arm);
-        p.elements.push(`${e}:${j}:p`);
-        if (p.elements.length >= BATCH) await flush(p);
+        if (writer.add(name, PARTICIPATE, ARMS[arm], `${e}:${j}:p`)) await writer.drain();
         for (let g = 0; g < GOALS.length; g++) {
           if (random.next() >= GOALS[g].rate) continue;
           truth.conversions[g][arm]++;
-          const b = buffer(GOALS[g].goal, arm);
-          b.elements.push(`${e}:${j}:${g}`);
-          if (b.elements.length >= BATCH) await flush(b);
+          if (writer.add(name, GOALS[g].goal, ARMS[arm], `${e}:${j}:${g}`)) await writer.drain();
         }
       }
-      for (const b of buffers.values()) await flush(b);
+      await writer.flush();
       truths.push(truth);
       if ((e + 1) % 20 === 0)
         process.stderr.write(
           `  A/A: ${e + 1}/${EXPERIMENTS} experiments written, ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
         );
     }
-    await Promise.all(pending);
     const counts = await store.results(
       NAMESPACE,
       truths.map((_, e) => `aa${e}`),
@@ -269,26 +219,31 @@ async function aaTests(): Promise<{ rows: string[][]; ok: boolean; seconds: numb
       ],
     ];
     return { rows, ok, seconds };
-  } finally {
-    bulk.disconnect();
-    client.disconnect();
-    await server.stop();
-  }
+  });
 }
 
 async function main() {
   const started = Date.now();
-  const only = process.env.ACCURACY_ONLY;
-  if (only !== undefined && only !== 'peeking')
-    throw new Error(`ACCURACY_ONLY must be "peeking" (or unset); got "${only}"`);
+  const only = process.env.ACCURACY_ONLY?.split(',').map((s) => s.trim());
+  const unknown = only?.filter((s) => !STUDIES.includes(s));
+  if (unknown?.length)
+    throw new Error(`ACCURACY_ONLY takes a list of ${STUDIES.join(', ')}; got "${unknown.join(', ')}"`);
+  const runs = (study: string) => !only || only.includes(study);
   const studies: { rows: string[][]; ok: boolean }[] = [];
-  if (only === undefined) {
-    studies.push(await exactOverHttp(), await aaTests());
-    studies.push(await weightedSrm(EXPERIMENTS, Number(process.env.ACCURACY_WEIGHTED_VISITORS ?? 40_000), SEED));
-  }
-  const dailyVisitors = Number(process.env.ACCURACY_PEEKING_DAILY ?? 1000);
+  if (runs('http')) studies.push(await exactOverHttp());
+  if (runs('aa')) studies.push(await aaTests());
+  const weightedVisitors = Number(process.env.ACCURACY_WEIGHTED_VISITORS ?? 40_000);
+  if (runs('weighted')) studies.push(await weightedSrm(EXPERIMENTS, weightedVisitors, SEED));
   const days = Number(process.env.ACCURACY_PEEKING_DAYS ?? 30);
-  studies.push(peekingStudy({ experiments: EXPERIMENTS, days, dailyVisitors, baseRate: 0.1, uplift: 0.1, seed: SEED }));
+  if (runs('peeking')) {
+    const dailyVisitors = Number(process.env.ACCURACY_PEEKING_DAILY ?? 1000);
+    const baseRate = Number(process.env.ACCURACY_PEEKING_RATE ?? 0.1);
+    studies.push(peekingStudy({ experiments: EXPERIMENTS, days, dailyVisitors, baseRate, uplift: 0.1, seed: SEED }));
+  }
+  if (runs('peeking-hll')) {
+    const dailyVisitors = Number(process.env.ACCURACY_PEEKING_HLL_DAILY ?? 3000);
+    studies.push(await peekingHll({ experiments: EXPERIMENTS, days, dailyVisitors, rate: 0.3, seed: SEED }));
+  }
   const rows = studies.flatMap((s) => s.rows);
   console.log('| check | result | target |');
   console.log('|---|---|---|');

@@ -87,7 +87,7 @@ function run(rateA: number, rateB: number, o: PeekingOptions, seed: number): Out
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /** A share with its 95% Wilson interval, e.g. "4.8% (3.4–6.7%) of 600". */
-function share(hits: number, n: number): string {
+export function share(hits: number, n: number): string {
   const [lo, hi] = wilsonInterval(hits, n);
   return `${pct(hits / n)} (${pct(lo)}–${pct(hi)}) of ${n}`;
 }

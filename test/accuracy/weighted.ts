@@ -1,14 +1,13 @@
-import Redis from 'ioredis';
 import { prng } from '../../cli/simulate/prng';
 import { experiments } from '../../src/api';
 import { admin } from '../../src/experiments/routes';
 import type { Context } from '../../src/http';
 import type { ExperimentResults } from '../../src/results';
 import { sampleRatioCheck } from '../../src/stats';
-import { createRedis, PARTICIPATE, RedisCounterStore } from '../../src/store';
+import { PARTICIPATE } from '../../src/store';
 import { experimentKeys } from '../../src/store/keys';
 import { proxyEvent } from '../helpers/events';
-import { startTestRedis, testConfig } from '../helpers/redis';
+import { withHllRedis } from './hll-writer';
 
 /**
  * A/A of the sample-ratio check against declared weights: 200 experiments defined through the
@@ -28,16 +27,8 @@ export async function weightedSrm(
   visitors: number,
   seed: number,
 ): Promise<{ rows: string[][]; ok: boolean; alarms: number }> {
-  const server = await startTestRedis();
-  const config = testConfig(server.url, {
-    counting: 'hll',
-    redis_command_timeout_ms: 10_000,
-    max_experiments_per_namespace: 0,
-  });
-  const client = createRedis(config);
-  const ctx: Context = { config, store: new RedisCounterStore(client, config) };
-  const bulk = new Redis(server.url);
-  try {
+  return withHllRedis(async ({ config, store, bulk }) => {
+    const ctx: Context = { config, store };
     const random = prng(seed);
     const names = Array.from({ length: count }, (_, e) => `w${e}`);
     for (const name of names) {
@@ -94,9 +85,5 @@ export async function weightedSrm(
       ],
     ];
     return { rows, ok, alarms };
-  } finally {
-    bulk.disconnect();
-    client.disconnect();
-    await server.stop();
-  }
+  });
 }

@@ -62,6 +62,13 @@ describe('GET /experiments?stats=1', () => {
         { label: 'red', successes: 12, trials: 60 },
       ];
       expect(exp.goals).toEqual([{ goal: 'buy', results, stats: goalStats(results, { standardError: sigma }) }]);
+      // the always-valid figures travel too: null for the control (blue), {pValue, interval} for red
+      const [blue, red] = exp.goals[0].stats.variants;
+      expect(blue.sequential).toBeNull();
+      expect(red.sequential).toEqual({
+        pValue: expect.any(Number),
+        interval: [expect.any(Number), expect.any(Number)],
+      });
       // 60/40 against an expected 50/50: χ² = 4, p = 0.0455, not a mismatch at 0.001
       expect(exp.srm).toEqual({
         ...sampleRatioCheck([40, 60], { standardError: sigma }),
