@@ -1,9 +1,9 @@
 import type { Definition } from '../experiments/definition';
-import type { ExperimentResults } from '../results';
+import type { ExperimentResults, SeriesPeriod } from '../results';
 import type { AdminHooks } from './admin';
 import { parseResults } from './model';
 
-/** The dashboard's calls of the definition routes: the definitions, results of a chosen phase, and the admin changes. */
+/** The dashboard's calls of the definition routes: the definitions, results of a chosen phase or period, and the admin changes. */
 
 interface PageApi {
   request(method: string, path: string, params: Record<string, string>, body?: unknown): Promise<Response>;
@@ -12,6 +12,8 @@ interface PageApi {
   namespace(): string;
   /** The phase chosen per experiment (absent: the current one); changed here. */
   phases: Map<string, number>;
+  /** The period chosen per experiment (absent: a day); changed by the card. */
+  periods: Map<string, SeriesPeriod>;
   defs(): Map<string, Definition>;
 }
 
@@ -29,22 +31,30 @@ export function definitionsApi(o: PageApi) {
     }
   }
 
-  /** The results of the experiments shown in another phase than their current one. */
-  async function chosenPhases(): Promise<Map<string, ExperimentResults>> {
+  /** Back to the current phase, per day: the choice could not be read. */
+  const forget = (name: string) => {
+    phases.delete(name);
+    o.periods.delete(name);
+  };
+
+  /** The results of the experiments shown in another phase than their current one, or per another period than a day. */
+  async function chosenViews(): Promise<Map<string, ExperimentResults>> {
     const out = new Map<string, ExperimentResults>();
     await Promise.all(
-      [...phases].map(async ([name, phase]) => {
+      [...new Set([...phases.keys(), ...o.periods.keys()])].map(async (name) => {
+        const phase = phases.get(name);
         try {
           const res = await o.request('GET', '/experiments', {
             namespace: o.namespace(),
             scope: name,
-            phase: String(phase),
+            phase: phase === undefined ? '' : String(phase),
+            series: o.periods.get(name) ?? 'day',
           });
           const found = res.ok ? parseResults(await res.json()).experiments[0] : undefined;
           if (found) out.set(name, found);
-          else phases.delete(name);
+          else forget(name);
         } catch {
-          phases.delete(name);
+          forget(name);
         }
       }),
     );
@@ -69,5 +79,5 @@ export function definitionsApi(o: PageApi) {
       void o.refresh();
     },
   };
-  return { definitions, chosenPhases, hooks };
+  return { definitions, chosenViews, hooks };
 }

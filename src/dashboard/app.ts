@@ -1,6 +1,16 @@
-import { apiBase, experimentView, parseResults, type ExperimentView } from './model';
-import type { ExperimentResults, ResultsMeta } from '../results';
-import { type CardContext, experimentCard } from './card';
+import {
+  apiBase,
+  csvFilename,
+  DASHBOARD_PAGE,
+  experimentView,
+  parseResults,
+  type ExperimentView,
+  type StatsMode,
+  statsMode,
+} from './model';
+import type { ExperimentResults, ResultsMeta, SeriesPeriod } from '../results';
+import { seriesCsv, type SeriesResults } from '../csv';
+import { type CardContext, chartWidth, experimentCard } from './card';
 import { h, pager } from './dom';
 import { definitionPanel } from './admin';
 import { definitionsApi } from './admin-api';
@@ -24,8 +34,14 @@ let timer: ReturnType<typeof setInterval> | null = null;
 /** Definitions by experiment (archived included), and the phase chosen per experiment (else the current one). */
 let defs = new Map<string, Definition>();
 const phases = new Map<string, number>();
-/** Experiments per page, and the first one shown: the API answers one bounded page at a time. */
-const PAGE = 20;
+/** The period of the trend chosen per experiment (else a day). */
+const periods = new Map<string, SeriesPeriod>();
+/** The statistics the user picked; null: follow auto-refresh (see statsMode). */
+let pickedMode: StatsMode | null = null;
+/** The last answer's meta, for redrawing without a request. */
+let lastMeta: ResultsMeta | null = null;
+/** The first experiment shown: the API answers one bounded page (DASHBOARD_PAGE) at a time. */
+const PAGE = DASHBOARD_PAGE;
 let offset = 0;
 /** The latest load: an older one that answers late draws nothing. */
 let latest = 0;
@@ -110,6 +126,7 @@ async function refresh() {
         namespace: settings.namespace,
         limit: String(PAGE),
         offset: String(offset),
+        series: 'day',
       });
     } catch {
       if (mine !== latest) return;
@@ -163,17 +180,15 @@ async function refresh() {
       if (mine === latest) showState('error', 'Unexpected answer', (e as Error).message);
       return;
     }
-    const [found, chosen] = await Promise.all([api.definitions(), api.chosenPhases()]);
+    const [found, chosen] = await Promise.all([api.definitions(), api.chosenViews()]);
     if (mine !== latest) return;
     defs = found;
     const experiments = parsed.experiments.map((e) => chosen.get(e.experiment) ?? e);
     // Kept so that switching a control redraws without a request.
     lastResults.clear();
     for (const e of experiments) lastResults.set(e.experiment, e);
-    draw(
-      parsed.meta,
-      experiments.map((e) => experimentView(e, controls.get(e.experiment))),
-    );
+    lastMeta = parsed.meta;
+    redraw();
   } finally {
     if (mine === latest) {
       $('refresh').removeAttribute('aria-busy');
@@ -188,6 +203,7 @@ const api = definitionsApi({
   failure,
   namespace: () => settings.namespace,
   phases,
+  periods,
   defs: () => defs,
 });
 const hooks = api.hooks;
@@ -202,6 +218,13 @@ const cardContext: CardContext = {
       ?.replaceWith(card(experimentView(lastResults.get(name)!, control)));
   },
   onDelete: (name) => void remove(name),
+  mode: () => statsMode($<HTMLInputElement>('auto').checked, pickedMode),
+  onPeriod: (name, period) => {
+    if (period === 'day') periods.delete(name);
+    else periods.set(name, period);
+    void refresh();
+  },
+  onDownload: (name) => void download(name),
   hooks,
 };
 const card = (v: ExperimentView) => experimentCard(v, cardContext);
@@ -224,6 +247,39 @@ function rememberNamespace(namespace?: string) {
     // no localStorage: no suggestions
   }
   $('namespaces').replaceChildren(...recent.map((n) => h('option', { value: n })));
+}
+
+/** Draws the last results again (a new control or statistics mode needs no request). */
+function redraw() {
+  for (const input of document.querySelectorAll<HTMLInputElement>('input[name=mode]'))
+    input.checked = input.value === cardContext.mode();
+  if (lastMeta)
+    draw(
+      lastMeta,
+      [...lastResults.values()].map((e) => experimentView(e, controls.get(e.experiment))),
+    );
+}
+
+/** Downloads an experiment's counts per day in the phase shown as CSV (src/csv.ts). */
+async function download(name: string) {
+  const phase = lastResults.get(name)?.series?.phase ?? phases.get(name) ?? 0;
+  const params = { namespace: settings.namespace, scope: name, phase: String(phase), series: 'day' };
+  let text: string;
+  try {
+    const res = await request('GET', '/experiments', params);
+    if (!res.ok) return void alert(`Could not export “${name}”: ${await failure(res)}`);
+    const found = parseResults(await res.json()).experiments[0];
+    if (!found?.series) return void alert(`Could not export “${name}”: the API sent no counts over time.`);
+    text = seriesCsv([found as SeriesResults]);
+  } catch {
+    return void alert(`Could not export “${name}”: the API cannot be reached.`);
+  }
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+  const link = h('a', { href: url, download: csvFilename(lastMeta?.namespace ?? settings.namespace, name, phase) });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 function draw(meta: ResultsMeta, views: ExperimentView[]) {
@@ -318,7 +374,28 @@ function start() {
   $('refresh').addEventListener('click', () => void refresh());
   $('archived').addEventListener('change', () => void refresh());
   const auto = $<HTMLInputElement>('auto');
-  auto.addEventListener('change', () => setAutoRefresh(auto.checked));
+  auto.addEventListener('change', () => {
+    setAutoRefresh(auto.checked);
+    pickedMode = null;
+    redraw();
+  });
+  for (const input of document.querySelectorAll<HTMLInputElement>('input[name=mode]'))
+    input.addEventListener('change', () => {
+      pickedMode = input.value as StatsMode;
+      redraw();
+    });
+  // The charts are drawn at the page's width: a rotated phone or a resized window redraws them.
+  let drawnWidth = chartWidth();
+  let resizing: ReturnType<typeof setTimeout> | undefined;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => {
+      if (chartWidth() === drawnWidth) return;
+      drawnWidth = chartWidth();
+      redraw();
+    }, 200);
+  });
+  redraw();
   void refresh();
 }
 

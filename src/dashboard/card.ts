@@ -1,9 +1,10 @@
 import type { Definition } from '../experiments/definition';
-import type { ExperimentResults } from '../results';
+import type { ExperimentResults, SeriesPeriod } from '../results';
 import { adoptButton, type AdminHooks, definitionPanel } from './admin';
-import { rateChart } from './chart';
 import { h } from './dom';
-import { chance, type ExperimentView, formatCount, formatP, percent, signedPercent, verdict } from './model';
+import { goalBlock } from './goal';
+import { type ExperimentView, formatCount, formatP, percent, type StatsMode } from './model';
+import { goalTrend } from './trend';
 
 /** What a card needs from the page: the loaded results and definitions, and what to do on a click. */
 export interface CardContext {
@@ -11,7 +12,33 @@ export interface CardContext {
   definition(name: string): Definition | undefined;
   onControl(name: string, control: string): void;
   onDelete(name: string): void;
+  /** The statistics shown (always-valid or fixed-horizon). */
+  mode(): StatsMode;
+  onPeriod(name: string, period: SeriesPeriod): void;
+  onDownload(name: string): void;
   hooks: AdminHooks;
+}
+
+const PERIODS: SeriesPeriod[] = ['day', 'week', 'month'];
+
+/** The width the charts are drawn at: the card's content width, so that their text keeps its size on a phone. */
+export function chartWidth(): number {
+  const page = document.documentElement.clientWidth;
+  return Math.round(Math.max(300, Math.min(720, page - (page <= 600 ? 50 : 100))));
+}
+
+/** "Over time, per [day|week|month]" and the CSV download of an experiment whose results carry a series. */
+function overTime(e: ExperimentResults, ctx: CardContext): HTMLElement | null {
+  if (!e.series) return null;
+  const select = h(
+    'select',
+    { class: 'period', 'aria-label': `period of ${e.experiment}` },
+    ...PERIODS.map((p) => h('option', p === e.series!.period ? { value: p, selected: '' } : { value: p }, `per ${p}`)),
+  ) as HTMLSelectElement;
+  select.addEventListener('change', () => ctx.onPeriod(e.experiment, select.value as SeriesPeriod));
+  const csv = h('button', { type: 'button', class: 'csv' }, 'Download CSV');
+  csv.addEventListener('click', () => ctx.onDownload(e.experiment));
+  return h('div', { class: 'over-time' }, h('label', {}, 'over time ', select), csv);
 }
 
 /**
@@ -106,67 +133,13 @@ export function experimentCard(v: ExperimentView, ctx: CardContext): HTMLElement
   );
   if (v.goals.length === 0)
     card.append(h('p', { class: 'muted no-goals' }, 'No goal completed yet: participants only.'));
-  for (const g of v.goals) card.append(goalBlock(v, g.goal, g.stats));
+  const series = overTime(e, ctx);
+  if (series) card.append(series);
+  const labels = v.variants.map((x) => x.label);
+  const width = chartWidth();
+  for (const g of v.goals) {
+    const trend = e.series && goalTrend(e.series, g.goal, labels, v.standardError);
+    card.append(goalBlock(v, g.goal, g.stats, { mode: ctx.mode(), trend, width }));
+  }
   return card;
-}
-
-function goalBlock(v: ExperimentView, goal: string, stats: ExperimentView['goals'][number]['stats']): HTMLElement {
-  const rows = stats.variants.map((s) => {
-    const kind = verdict(s.pValue, s.diff?.value ?? null);
-    const uplift =
-      s.label === stats.control
-        ? 'control'
-        : s.uplift
-          ? `${signedPercent(s.uplift.value)} (${signedPercent(s.uplift.interval[0])} to ${signedPercent(s.uplift.interval[1])})`
-          : 'n/a (control rate is 0)';
-    return h(
-      'tr',
-      { 'data-variant': s.label, class: kind },
-      h('th', {}, s.label),
-      h('td', { class: 'num', 'data-col': 'conversions' }, formatCount(s.successes, v.counting)),
-      h('td', { class: 'num', 'data-col': 'trials' }, formatCount(s.trials, v.counting)),
-      h(
-        'td',
-        { class: 'num', 'data-col': 'rate' },
-        percent(s.rate, 2),
-        h('span', { class: 'ci' }, ` ${percent(s.interval[0], 1)}\u2013${percent(s.interval[1], 1)}`),
-      ),
-      h('td', { class: 'num', 'data-col': 'uplift' }, uplift),
-      h('td', { class: 'num', 'data-col': 'p' }, s.pValue === null ? '' : formatP(s.pValue)),
-      h('td', { class: 'num', 'data-col': 'beat' }, s.probBeatControl === null ? '' : chance(s.probBeatControl)),
-    );
-  });
-  return h(
-    'div',
-    { class: 'goal', 'data-goal': goal },
-    h('h3', {}, 'goal ', h('q', {}, goal)),
-    // Narrow screens scroll the table and chart sideways instead of squeezing them.
-    h(
-      'div',
-      { class: 'scroll' },
-      h(
-        'table',
-        {},
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ...[
-              'variant',
-              'conversions',
-              'participants',
-              'rate (95% interval)',
-              `uplift vs ${stats.control}`,
-              'p-value',
-              'chance to beat control',
-            ].map((t, i) => h('th', i ? { class: 'num' } : {}, t)),
-          ),
-        ),
-        h('tbody', {}, ...rows),
-      ),
-    ),
-    h('div', { class: 'scroll' }, rateChart(stats)),
-  );
 }

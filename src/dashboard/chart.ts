@@ -1,15 +1,14 @@
-import type { GoalStats } from '../stats';
+import type { GoalStats, VariantStats } from '../stats';
 import { percent, verdict } from './model';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const WIDTH = 640;
 const ROW = 30;
-const LEFT = 130;
-const RIGHT = 70;
+const RIGHT = 56;
 const TOP = 8;
 const AXIS = 24;
 
-function el(tag: string, attrs: Record<string, string | number>, text?: string): SVGElement {
+/** Builds an SVG element: `el('line', { x1: 0, ... })`. */
+export function el(tag: string, attrs: Record<string, string | number>, text?: string): SVGElement {
   const node = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
   if (text !== undefined) node.textContent = text;
@@ -24,27 +23,42 @@ export function axisMax(highest: number): number {
   return 1;
 }
 
+/** Decimals of the percent labels of `steps` equal steps up to `max`: a 1-2-2.5-5 maximum gives round numbers. */
+export function tickDigits(max: number, steps: number): number {
+  const step = (max / steps) * 100;
+  let digits = 0;
+  while (digits < 3 && Math.abs(Math.round(step * 10 ** digits) - step * 10 ** digits) > 1e-6) digits++;
+  return digits;
+}
+
 /**
  * One goal's rates as an inline SVG: a dot per variant at its rate and a bar over its 95%
  * interval, the control's rate as a dashed line; variants better or worse than the control
- * (p < 0.05) in green or red.
+ * in green or red, as `kind` judges them.
+ * @param kind a variant's verdict against the control. @default the fixed-horizon one (z-test p < 0.05)
+ * @param width the drawing's width in SVG units (the page draws at its CSS pixel width). @default 640
  */
-export function rateChart(stats: GoalStats): SVGElement {
+export function rateChart(
+  stats: GoalStats,
+  kind: (r: VariantStats) => string = (r) => verdict(r.pValue, r.diff?.value ?? null),
+  width = 640,
+): SVGElement {
   const rows = stats.variants;
+  // The labels' column: a quarter of a narrow drawing, 130 units of a wide one; about 7 units a character.
+  const left = Math.min(130, Math.round(width / 4));
+  const chars = Math.floor((left - 10) / 7);
   const height = TOP + rows.length * ROW + AXIS;
   const max = axisMax(Math.max(...rows.map((r) => r.interval[1])));
-  const x = (v: number) => LEFT + (Math.min(v, max) / max) * (WIDTH - LEFT - RIGHT);
+  const x = (v: number) => left + (Math.min(v, max) / max) * (width - left - RIGHT);
   const svg = el('svg', {
-    viewBox: `0 0 ${WIDTH} ${height}`,
+    viewBox: `0 0 ${width} ${height}`,
     class: 'chart',
     role: 'img',
     'aria-label': 'conversion rate of each variant with its 95% interval',
   });
   const axisY = TOP + rows.length * ROW;
   // Five steps of a 1-2-2.5-5 maximum are round numbers: 0, 4, 8 … 20% or 0, 0.2 … 1%.
-  let digits = 0;
-  while (digits < 3 && Math.abs(Math.round((max / 5) * 100 * 10 ** digits) - (max / 5) * 100 * 10 ** digits) > 1e-6)
-    digits++;
+  const digits = tickDigits(max, 5);
   for (let i = 0; i <= 5; i++) {
     const v = (max * i) / 5;
     svg.append(el('line', { x1: x(v), x2: x(v), y1: TOP, y2: axisY, class: 'grid' }));
@@ -55,19 +69,18 @@ export function rateChart(stats: GoalStats): SVGElement {
     svg.append(el('line', { x1: x(control.rate), x2: x(control.rate), y1: TOP, y2: axisY, class: 'control-line' }));
   rows.forEach((r, i) => {
     const y = TOP + i * ROW + ROW / 2;
-    const kind = r.label === stats.control ? 'control' : verdict(r.pValue, r.diff?.value ?? null);
-    const g = el('g', { class: `row ${kind}` });
+    const g = el('g', { class: `row ${r.label === stats.control ? 'control' : kind(r)}` });
     g.append(
       el(
         'text',
-        { x: LEFT - 10, y: y + 4, 'text-anchor': 'end', class: 'label' },
-        r.label.length > 18 ? `${r.label.slice(0, 17)}\u2026` : r.label,
+        { x: left - 10, y: y + 4, 'text-anchor': 'end', class: 'label' },
+        r.label.length > chars ? `${r.label.slice(0, chars - 1)}\u2026` : r.label,
       ),
     );
     g.append(el('line', { x1: x(r.interval[0]), x2: x(r.interval[1]), y1: y, y2: y, class: 'ci' }));
     for (const end of r.interval) g.append(el('line', { x1: x(end), x2: x(end), y1: y - 6, y2: y + 6, class: 'ci' }));
     g.append(el('circle', { cx: x(r.rate), cy: y, r: 5, class: 'dot' }));
-    g.append(el('text', { x: WIDTH - RIGHT + 8, y: y + 4, class: 'value' }, percent(r.rate, 1)));
+    g.append(el('text', { x: width - RIGHT + 8, y: y + 4, class: 'value' }, percent(r.rate, 1)));
     svg.append(g);
   });
   return svg;

@@ -17,6 +17,12 @@ export function parseResults(body: unknown): { meta: ResultsMeta; experiments: E
   return { meta: body[0].meta as ResultsMeta, experiments: body.slice(1) as ExperimentResults[] };
 }
 
+/**
+ * Experiments per page of the dashboard: at most what `/experiments` answers with a series
+ * (`PAGE_LIMITS.series` of src/results-route.ts, not imported: the page must not bundle the server).
+ */
+export const DASHBOARD_PAGE = 10;
+
 /** One experiment ready to draw. */
 export interface ExperimentView {
   name: string;
@@ -98,3 +104,31 @@ export function verdict(
 
 /** The API base URL typed or configured: one normaliser for the dashboard and the CLI. */
 export { apiBase } from '../api-url';
+
+/** Which statistics the page shows: always-valid (sequential) ones, or the fixed-horizon ones. */
+export type StatsMode = 'sequential' | 'fixed';
+
+/**
+ * The statistics shown: the one the user picked, else the always-valid ones while the page
+ * auto-refreshes (checking often is what they allow) and the fixed-horizon ones when it does
+ * not. Switching auto-refresh forgets the pick (see app.ts), so turning it on always shows the
+ * always-valid numbers first.
+ */
+export function statsMode(autoRefresh: boolean, picked: StatsMode | null): StatsMode {
+  return picked ?? (autoRefresh ? 'sequential' : 'fixed');
+}
+
+/** A difference of rates in percentage points, signed: `0.0123` → `+1.23 pp`. */
+export function signedPoints(x: number, digits = 2): string {
+  const text = `${(Math.abs(x) * 100).toFixed(digits)} pp`;
+  return x > 0 ? `+${text}` : x < 0 ? `\u2212${text}` : text;
+}
+
+/**
+ * The name of an experiment's CSV download: `<namespace>-<experiment>-phase<N>.csv`, with
+ * white space and the characters file systems refuse (`/ \ : * ? " < > |`) as `_`.
+ */
+export function csvFilename(namespace: string, experiment: string, phase: number): string {
+  const safe = (s: string) => s.replace(/[\s/\\:*?"<>|\u0000-\u001f]+/g, '_');
+  return `${safe(namespace)}-${safe(experiment)}-phase${phase}.csv`;
+}
