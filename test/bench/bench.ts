@@ -17,7 +17,8 @@ import { configToEnv, validateConfig, type Config } from '../../src/config';
 import { changeState, draftDefinition } from '../../src/experiments/definition';
 import { createRedis, RedisCounterStore } from '../../src/store';
 import { startDevProcess } from '../helpers/cli';
-import { wrkLoad, type LoadResult } from './load';
+import { fmt, median, waitFor, wrkLoad, type LoadResult } from './load';
+import { serveRows } from './serve';
 import { fillAtCaps, resultsRows, statsRow } from './results';
 
 const root = path.join(__dirname, '..', '..');
@@ -33,23 +34,6 @@ http.createServer((req, res) => {
   res.end(body);
 }).listen(Number(process.argv[1]), '127.0.0.1', () => console.log('ready'));
 `;
-
-async function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${out}`)), 20_000);
-    const on = (d: Buffer) => {
-      out += d;
-      if (pattern.test(out)) {
-        clearTimeout(timer);
-        resolve(out);
-      }
-    };
-    child.stdout!.on('data', on);
-    child.stderr!.on('data', on);
-    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
-  });
-}
 
 /** GET /track with a new uuid per request, the server trees in `watch` measured meanwhile. */
 const load = (base: string, watch: number[], experiment = 'bench'): Promise<LoadResult> =>
@@ -90,8 +74,6 @@ const redisPid = (port: number): number =>
     )![1],
   );
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 async function main() {
   const redis = await startRedisServer();
   const children: ChildProcess[] = [];
@@ -122,6 +104,18 @@ async function main() {
       devRuns.push(await load(`http://127.0.0.1:${devPort}`, devWatch));
       definedRuns.push(await load(`http://127.0.0.1:${devPort}`, devWatch, 'benchdef'));
     }
+    // 1b. abtest serve --workers 2 against a bare Node cluster of 2 workers, interleaved rounds.
+    dev.child.kill('SIGINT');
+    const serve = await serveRows({
+      root,
+      redisUrl: redis.url,
+      redisPid: redisPid(redis.port),
+      env,
+      home,
+      seconds,
+      rounds,
+      connections: CONNECTIONS,
+    });
     const definedRps = median(definedRuns.map((r) => r.rps));
     const bareRps = median(bareRuns.map((r) => r.rps));
     const devRps = median(devRuns.map((r) => r.rps));
@@ -201,6 +195,7 @@ async function main() {
         String([...devRuns, ...definedRuns, ...bareRuns].reduce((s, r) => s + r.errors, 0)),
         'must be 0',
       ],
+      ...serve,
       [
         'track handler µs/event in-process, 64 in flight (bundle → local Redis)',
         perEvent.concurrentUs.toFixed(1),
@@ -235,8 +230,6 @@ async function main() {
     await redis.stop();
   }
 }
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** Runs in a fresh process: the handler of a bundle, called directly with proxy events. */
 const IN_PROCESS = `
