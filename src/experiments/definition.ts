@@ -46,6 +46,11 @@ export interface Definition {
   updated_at: string;
   /** Increments on every change. */
   version: number;
+  /**
+   * Created by Sixpack's `/participate` (src/sixpack/): while its weights are equal, new
+   * visitors get Sixpack's sha1 choice, so visitors keep the alternative Sixpack gave them.
+   */
+  sixpack?: true;
 }
 
 /** Longest description. */
@@ -159,6 +164,29 @@ export function draftDefinition(
     updated_at: now,
     version: (current?.version ?? 0) + 1,
   };
+}
+
+/**
+ * The definition of an experiment first seen through Sixpack's `/participate`: running from
+ * the start (phase 1), the alternatives in request order with equal weights, the first as
+ * control and fallback, `traffic_fraction` as its sample.
+ */
+export function sixpackDefinition(
+  namespace: string,
+  experiment: string,
+  alternatives: string[],
+  sample: number,
+  now: string,
+): Definition {
+  const variants = alternatives.map((label) => ({ label, weight: 1 }));
+  const draft = draftDefinition(
+    namespace,
+    experiment,
+    { description: '', variants, sample, fallback: alternatives[0] },
+    now,
+    null,
+  );
+  return { ...changeState(draft, { state: 'running', restart: false }, now), sixpack: true };
 }
 
 /** What each state may become (restart is running again with a new phase). */

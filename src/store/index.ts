@@ -7,12 +7,14 @@ import { definitionsKey, experimentKeys, namespaceKey, namespacesKey } from './k
 import { checkDeadline, guard, type RedisClient } from './redis';
 import { byName, experimentNames, experimentResults, experimentSummary, readAll } from './results';
 import { TRACK, withScripts, type ScriptClient } from './scripts';
+import { convert, participate, type ConvertInput, type ParticipateInput, type SixpackOutcome } from './sixpack';
 import { PARTICIPATE, type TrackEvent } from '../protocol';
 
 export { createRedis, guard, type RedisClient } from './redis';
 export { HLL_STANDARD_ERROR, standardError } from './results';
 
 export { PARTICIPATE, type TrackEvent } from '../protocol';
+export type { ConvertInput, ParticipateInput, SixpackOutcome, SixpackRefusal } from './sixpack';
 
 /** What happened to a batch: events counted (new or already seen) and events a cap refused. */
 export interface TrackOutcome {
@@ -44,6 +46,12 @@ export interface CounterStore {
    * place in the namespace index under the caps); else a ConflictError (409).
    */
   saveDefinition(d: Definition, previous: number): Promise<void>;
+  /** Sixpack's `/participate` on a defined experiment: one round trip (src/store/sixpack.ts). */
+  participate(p: ParticipateInput): Promise<SixpackOutcome>;
+  /** Sixpack's `/convert`: one round trip. */
+  convert(c: ConvertInput): Promise<SixpackOutcome>;
+  /** Resolves when Redis answers PING within the deadline (else an UnavailableError). */
+  ping(): Promise<void>;
 }
 
 /**
@@ -200,6 +208,32 @@ export class RedisCounterStore implements CounterStore {
     });
   }
 
+  async participate(p: ParticipateInput): Promise<SixpackOutcome> {
+    return this.untilNotBusy(() => participate(this.redis, this.config.key_prefix, p));
+  }
+
+  async convert(c: ConvertInput): Promise<SixpackOutcome> {
+    return this.untilNotBusy(() =>
+      convert(this.redis, this.config.key_prefix, c, this.config.max_goals_per_experiment),
+    );
+  }
+
+  /** Runs a Sixpack script again while a delete of its experiment runs (as track does), within the deadline. */
+  private untilNotBusy(run: () => Promise<SixpackOutcome>): Promise<SixpackOutcome> {
+    return guard(this.redis, this.config, async (deadline) => {
+      for (;;) {
+        const out = await run();
+        if (out.refusal !== 'busy') return out;
+        checkDeadline(deadline);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    });
+  }
+
+  async ping(): Promise<void> {
+    await guard(this.redis, this.config, () => this.redis.ping());
+  }
+
   async experimentNames(namespace: string): Promise<string[]> {
     return guard(this.redis, this.config, () => experimentNames(this.redis, this.config.key_prefix, namespace));
   }
@@ -229,7 +263,7 @@ export class RedisCounterStore implements CounterStore {
         String(TOMB_MS),
       );
       const counters = [PARTICIPATE, ...goals].flatMap((event) => variants.map((v) => keys.counter(event, v)));
-      await this.redis.del(keys.variants, keys.goals, keys.def, ...counters);
+      await this.redis.del(keys.variants, keys.goals, keys.def, keys.assignments, ...counters);
       for (let phase = 1; phase <= last; phase++)
         await this.deletePhase(experimentKeys(prefix, namespace, experiment, phase));
       await this.redis.srem(definitionsKey(prefix, namespace), experiment);

@@ -17,6 +17,8 @@ export interface ExperimentKeys {
   meta: string;
   /** String: the experiment's definition (JSON), when it has one. */
   def: string;
+  /** Hash: visitor id → variant, of visitors assigned on the server (Sixpack's /participate); every phase. */
+  assignments: string;
   /** What every key of the experiment starts with. */
   base: string;
   /** Set of variant labels seen. */
@@ -37,6 +39,7 @@ export function experimentKeys(prefix: string, namespace: string, experiment: st
   return {
     meta: `${base}meta`,
     def: `${base}def`,
+    assignments: `${base}asg`,
     base,
     variants: `${counts}variants`,
     goals: `${counts}goals`,

@@ -1,0 +1,238 @@
+import { PARTICIPATE } from '../protocol';
+import { experimentKeys } from './keys';
+import type { RedisClient } from './redis';
+
+/*
+ * The store's part of the Sixpack API (`/participate`, `/convert`): one script each, one round
+ * trip on the hot path. Both read the experiment's definition (`…:def`, JSON) and its meta hash
+ * (counting mode, tomb, current phase), and the hash of visitors assigned on the server
+ * (`…:asg`, visitor id → variant, kept across phases so that a change of weights moves nobody).
+ * They count into the same counters as the track script: the current phase's
+ * `p<N>:variants`, `p<N>:goals` and `p<N>:c:<event>:<variant>`, with the uuid being the client
+ * id, in the experiment's counting mode.
+ */
+
+/** Why a participate or convert did not answer an alternative. */
+export type SixpackRefusal =
+  | 'busy'
+  | 'unknown'
+  | 'traffic-fraction'
+  | 'changed'
+  | 'archived'
+  | 'paused'
+  | 'draft'
+  | 'not-participating'
+  | 'invalid-kpi'
+  | 'goal-cap';
+
+/** The script's first field: 1 for an answer, a negative code for a refusal. */
+const REFUSALS: Record<string, SixpackRefusal> = {
+  '-1': 'busy',
+  '-2': 'unknown',
+  '-3': 'traffic-fraction',
+  '-4': 'changed',
+  '-5': 'archived',
+  '-6': 'paused',
+  '-7': 'draft',
+  '-8': 'not-participating',
+  '-9': 'invalid-kpi',
+  '-10': 'goal-cap',
+};
+
+/** What a participate or convert script answered. */
+export type SixpackOutcome = { alternative: string; refusal?: undefined } | { refusal: SixpackRefusal };
+
+// What both scripts share: the escape of names in counter keys (as ./keys.ts escapes them) and
+// counting one member into one counter. COUNT is the one place that adds a member: a day
+// bucket (DAY, 'YYYY-MM-DD') goes here.
+const COMMON = `
+local function esc(name)
+  return (string.gsub(name, '[%%:{}]', function(c) return string.format('%%%02X', string.byte(c)) end))
+end
+local function count(ckey, mode, member)
+  if mode == 'exact' then return redis.call('SADD', ckey, member) end
+  return redis.call('PFADD', ckey, member)
+end
+local m = redis.call('HMGET', KEYS[1], 'mode', 'tomb', 'phase')
+if m[2] then return {-1} end
+local raw = redis.call('GET', KEYS[2])
+if not raw then return {-2} end
+local d = cjson.decode(raw)
+local phaseKeys = ARGV[2] .. 'p' .. (m[3] or '0') .. ':'
+`;
+
+// KEYS: meta, def, assignments. ARGV: client id, key base, force ('' for none), record force
+// ('1'/'0'), prefetch ('1'/'0'), traffic fraction out of range ('1'/'0'), Sixpack's sha1
+// choice (28 bits), the traffic-fraction hash in [0, 1), src/assign.ts's hash in [0, 1), day,
+// the requested alternatives... Returns {1, alternative} or {code}.
+const PARTICIPATE_SCRIPT = `${COMMON}
+local DAY = ARGV[10]
+if ARGV[6] == '1' then return {-3} end
+local labels, weights, want, have = {}, {}, {}, {}
+for i, v in ipairs(d.variants) do labels[i] = v.label; weights[i] = v.weight; have[i] = v.label end
+for i = 11, #ARGV do want[#want + 1] = ARGV[i] end
+table.sort(want); table.sort(have)
+if #want ~= #have then return {-4} end
+for i = 1, #want do if want[i] ~= have[i] then return {-4} end end
+local function record(variant, assign)
+  if assign then redis.call('HSET', KEYS[3], ARGV[1], variant) end
+  redis.call('SADD', phaseKeys .. 'variants', variant)
+  count(phaseKeys .. 'c:' .. esc('${PARTICIPATE}') .. ':' .. esc(variant), m[1], ARGV[1])
+end
+if ARGV[3] ~= '' then
+  if ARGV[4] == '1' and d.state == 'running' then record(ARGV[3], true) end
+  return {1, ARGV[3]}
+end
+if d.state == 'rolled_out' then return {1, d.winner} end
+if d.state ~= 'running' then return {1, d.fallback} end
+local had = redis.call('HGET', KEYS[3], ARGV[1])
+if had then
+  if ARGV[5] ~= '1' then record(had, false) end
+  return {1, had}
+end
+local equal = true
+for i = 2, #weights do if weights[i] ~= weights[1] then equal = false end end
+local pick
+if d.sixpack == true and equal then
+  if tonumber(ARGV[8]) >= d.sample then return {1, d.fallback} end
+  pick = labels[tonumber(ARGV[7]) % #labels + 1]
+else
+  -- src/assign.ts: bucketRanges + chooseVariant, the same double arithmetic in the same order.
+  local n, total, start = tonumber(ARGV[9]), 0, 0
+  for _, w in ipairs(weights) do total = total + w end
+  for i, w in ipairs(weights) do
+    local share = w / total
+    if n >= start and n < start + share * d.sample then pick = labels[i]; break end
+    start = start + share
+  end
+  if not pick then return {1, d.fallback} end
+end
+if ARGV[5] ~= '1' then record(pick, true) end
+return {1, pick}
+`;
+
+// KEYS: meta, def, assignments. ARGV: client id, key base, goal, kpi invalid ('1'/'0'), max
+// goals, day. Returns {1, alternative} or {code}. A rolled-out experiment answers the
+// visitor's variant without counting: its last phase ended at the rollout.
+const CONVERT_SCRIPT = `${COMMON}
+local DAY = ARGV[6]
+if d.state == 'archived' then return {-5} end
+if d.state == 'paused' then return {-6} end
+if d.state == 'draft' then return {-7} end
+local had = redis.call('HGET', KEYS[3], ARGV[1])
+if not had then return {-8} end
+if ARGV[4] == '1' then return {-9} end
+if d.state == 'running' then
+  local gkey = phaseKeys .. 'goals'
+  if redis.call('SISMEMBER', gkey, ARGV[3]) == 0 then
+    local cap = tonumber(ARGV[5])
+    if cap > 0 and redis.call('SCARD', gkey) >= cap then return {-10} end
+    redis.call('SADD', gkey, ARGV[3])
+  end
+  redis.call('SADD', phaseKeys .. 'variants', had)
+  count(phaseKeys .. 'c:' .. esc(ARGV[3]) .. ':' .. esc(had), m[1], ARGV[1])
+end
+return {1, had}
+`;
+
+type SixpackClient = RedisClient & {
+  abtestParticipate(k1: string, k2: string, k3: string, ...argv: string[]): Promise<[number, string?]>;
+  abtestConvert(k1: string, k2: string, k3: string, ...argv: string[]): Promise<[number, string?]>;
+};
+
+const defined = new WeakSet<RedisClient>();
+
+function client(redis: RedisClient): SixpackClient {
+  if (!defined.has(redis)) {
+    redis.defineCommand('abtestParticipate', { numberOfKeys: 3, lua: PARTICIPATE_SCRIPT });
+    redis.defineCommand('abtestConvert', { numberOfKeys: 3, lua: CONVERT_SCRIPT });
+    defined.add(redis);
+  }
+  return redis as SixpackClient;
+}
+
+const outcome = ([code, alternative]: [number, string?]): SixpackOutcome =>
+  code === 1 ? { alternative: alternative ?? '' } : { refusal: REFUSALS[String(code)] ?? 'busy' };
+
+const day = (at: Date): string => at.toISOString().slice(0, 10);
+
+/** What a participate asks of the store (names checked, hashes computed by the route). */
+export interface ParticipateInput {
+  namespace: string;
+  experiment: string;
+  clientId: string;
+  /** As requested (any order); compared as a sorted list with the stored ones. */
+  alternatives: string[];
+  /** One of the requested alternatives, or null. */
+  force: string | null;
+  recordForce: boolean;
+  prefetch: boolean;
+  /** The request's traffic_fraction is outside (0, 1]: refused for an existing experiment. */
+  badTrafficFraction: boolean;
+  /** Sixpack's choice: the first 28 bits of sha1(experiment.client_id). */
+  choice: number;
+  /** The traffic-fraction hash in [0, 1): other bits of the same sha1. */
+  fraction: number;
+  /** src/assign.ts's hash in [0, 1), for weighted definitions. */
+  weighted: number;
+  /** The recording date (Sixpack's `datetime`, else now). */
+  at: Date;
+}
+
+/** One participate: one script call. */
+export async function participate(redis: RedisClient, prefix: string, p: ParticipateInput): Promise<SixpackOutcome> {
+  const keys = experimentKeys(prefix, p.namespace, p.experiment);
+  const flag = (b: boolean) => (b ? '1' : '0');
+  return outcome(
+    await client(redis).abtestParticipate(
+      keys.meta,
+      keys.def,
+      keys.assignments,
+      p.clientId,
+      keys.base,
+      p.force ?? '',
+      flag(p.recordForce),
+      flag(p.prefetch),
+      flag(p.badTrafficFraction),
+      String(p.choice),
+      String(p.fraction),
+      String(p.weighted),
+      day(p.at),
+      ...p.alternatives,
+    ),
+  );
+}
+
+/** What a convert asks of the store. */
+export interface ConvertInput {
+  namespace: string;
+  experiment: string;
+  clientId: string;
+  /** The goal counted: the KPI, or the goal of conversions without one. */
+  goal: string;
+  badKpi: boolean;
+  at: Date;
+}
+
+/** One convert: one script call. */
+export async function convert(
+  redis: RedisClient,
+  prefix: string,
+  c: ConvertInput,
+  maxGoals: number,
+): Promise<SixpackOutcome> {
+  const keys = experimentKeys(prefix, c.namespace, c.experiment);
+  return outcome(
+    await client(redis).abtestConvert(
+      keys.meta,
+      keys.def,
+      keys.assignments,
+      c.clientId,
+      keys.base,
+      c.goal,
+      c.badKpi ? '1' : '0',
+      String(maxGoals),
+      day(c.at),
+    ),
+  );
+}
