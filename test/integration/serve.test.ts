@@ -69,6 +69,36 @@ describe('abtest serve refuses to start without what production needs', () => {
   });
 });
 
+describe('abtest serve when Redis goes down', () => {
+  it('/_status answers 503 within the deadline, and 200 again once Redis is back', async () => {
+    const own = await startTestRedis();
+    const { env, home } = serveEnv({ ABTEST_REDIS_URL: own.url, ABTEST_REDIS_COMMAND_TIMEOUT_MS: '1000' });
+    const s = await startServeProcess(['--port', '0', '--workers', '1'], { cwd: home, env });
+    try {
+      expect((await fetch(`${s.base}/_status`)).status).toBe(200);
+      await own.stop();
+      const t = Date.now();
+      const down = await fetch(`${s.base}/_status`);
+      expect(down.status).toBe(503);
+      expect(Date.now() - t).toBeLessThan(5000);
+      expect(JSON.stringify(await down.json())).not.toMatch(/127\.0\.0\.1|ECONN/);
+      const back = await startTestRedis({ port: own.port });
+      try {
+        const deadline = Date.now() + 10_000;
+        let status = 0;
+        while ((status = (await fetch(`${s.base}/_status`)).status) !== 200 && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 100));
+        expect(status).toBe(200);
+      } finally {
+        await back.stop();
+      }
+    } finally {
+      s.child.kill('SIGTERM');
+      await exitOf(s);
+    }
+  });
+});
+
 describe('abtest serve --workers 2', () => {
   let s: ServeProcess;
   let prefix: string;
@@ -107,6 +137,10 @@ describe('abtest serve --workers 2', () => {
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-methods')).toBe('GET,POST,OPTIONS');
     expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('answers /_status: 200 with Redis up', async () => {
+    expect(await api('/_status')).toMatchObject({ status: 200, body: { status: 'ok' } });
   });
 
   it('serves no demo page and no dashboard (it would hand out the API key)', async () => {
