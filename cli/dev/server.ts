@@ -203,14 +203,17 @@ export function createDevServer(opts: DevServerOptions): http.Server {
       reply(res, gatewayError(502, 'Internal server error', 'InternalServerErrorException', origin));
   };
   const invoke = (res: http.ServerResponse, route: RouteWiring, event: APIGatewayProxyEvent) => {
-    const what = `handler ${route.function}`;
-    Promise.resolve()
-      .then(() => opts.handlers[route.function](event))
-      .then(
-        (out) =>
-          validResult(out) ? reply(res, out) : failed(res, what, new AbtestError('internal', 'no valid proxy result')),
-        (e) => failed(res, what, e),
-      );
+    const fail = (e: unknown) => failed(res, `handler ${route.function}`, e);
+    let answer: Promise<ProxyResult>;
+    try {
+      answer = Promise.resolve(opts.handlers[route.function](event));
+    } catch (e) {
+      return fail(e);
+    }
+    answer.then(
+      (out) => (validResult(out) ? reply(res, out) : fail(new AbtestError('internal', 'no valid proxy result'))),
+      fail,
+    );
   };
 
   const answered = new WeakSet<object>();

@@ -1,52 +1,27 @@
 import type http from 'node:http';
 
-/** A server that can stop gracefully: stop accepting, finish what it accepted, then close. */
-export interface Drainable {
-  /** Requests read and not yet answered. */
-  inFlight(): number;
-  /**
-   * Stops accepting connections, answers every request already read (each with
-   * `Connection: close`), closes idle keep-alive connections, and resolves `true` once every
-   * connection is closed; `false` when `ms` passed first (the rest are then cut).
-   */
-  drain(ms: number): Promise<boolean>;
-}
+/** How often a draining server closes the connections that went idle (an answer was sent). */
+const SWEEP_MS = 20;
 
 /**
- * Makes `server` drainable. Must be called before the server gets its first request: it
- * counts requests from the socket's side, so that none is lost to the order of listeners.
+ * Stops `server` gracefully: stops accepting connections, answers every request already read
+ * (on a connection still open, a request read meanwhile is answered too), closes each
+ * keep-alive connection as soon as it is idle, and resolves `true` once every connection is
+ * closed; `false` when `ms` passed first (the rest are then cut). Nothing is added to the
+ * path of a request: idle connections are swept every few milliseconds while draining.
  */
-export function drainable(server: http.Server): Drainable {
-  let inFlight = 0;
-  let draining = false;
-  let drained: Promise<boolean> | null = null;
-  server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
-    inFlight++;
-    // A request read while draining (on a connection still open) is answered, then its connection closes.
-    if (draining) res.setHeader('Connection', 'close');
-    res.once('close', () => {
-      inFlight--;
-      // The connection of an answer sent while draining is idle now: close it rather than wait for the client.
-      if (draining) setImmediate(() => server.closeIdleConnections());
+export function drain(server: http.Server, ms: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), SWEEP_MS);
+    const timer = setTimeout(() => {
+      clearInterval(sweep);
+      server.closeAllConnections();
+      resolve(false);
+    }, ms);
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(timer);
+      resolve(true);
     });
   });
-  return {
-    inFlight: () => inFlight,
-    drain(ms: number): Promise<boolean> {
-      drained ??= new Promise<boolean>((resolve) => {
-        draining = true;
-        const timer = setTimeout(() => {
-          server.closeAllConnections();
-          resolve(false);
-        }, ms);
-        timer.unref();
-        server.close(() => {
-          clearTimeout(timer);
-          resolve(true);
-        });
-        server.closeIdleConnections();
-      });
-      return drained;
-    },
-  };
 }

@@ -8,7 +8,7 @@ import { bundleLambdas } from '../deploy/bundle';
 import { createDevServer, type Page, type ProxyHandler } from '../dev/server';
 import { lambdaBundle } from '../paths';
 import { handlerExport, handlerFile } from '../wiring';
-import { drainable } from './drain';
+import { drain } from './drain';
 import { logRequests } from './log';
 
 /** What one gateway process serves, and how. */
@@ -89,7 +89,6 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     exposeLocalPages: opts.exposeLocalPages,
     trustProxy: opts.trustProxy,
   });
-  const drain = drainable(server);
   if (opts.log) logRequests(server, opts.log);
   const closeHandlers = () => Promise.all(Object.values(handlers).map((h) => h.close?.()));
   try {
@@ -104,11 +103,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     await closeHandlers();
     throw e;
   }
+  let stopped: Promise<boolean> | undefined;
   return {
     server,
     address: server.address() as AddressInfo,
     stop: async (ms) => {
-      const clean = await drain.drain(ms);
+      stopped ??= drain(server, ms);
+      const clean = await stopped;
       await closeHandlers();
       return clean;
     },
