@@ -18,9 +18,10 @@ import { parseExperiment, type SimExperiment } from './simulate/traffic';
  *                                              tests replace (`env`, AWS lookups, a reporter...)
  *   format(result, options): string[]          the lines printed on stdout
  *
- * A verb never writes to process.env, but for dev: it runs the bundles in this process, and they
- * read their config from its environment as they do in Lambda. The entry keeps dev's signal
- * handling (every way of ending stops its private redis-server).
+ * A verb never writes to process.env, but for dev and serve: they run the bundles in this process
+ * (serve: in each worker), and those read their config from its environment as they do in
+ * Lambda. The entry keeps their signal handling (dev: every way of ending stops its private
+ * redis-server; serve: the first signal drains, a second one cuts the drain short).
  */
 
 const out = (line = '') => process.stdout.write(`${line}\n`);

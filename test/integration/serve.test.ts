@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import Redis from 'ioredis';
 import { freePort } from '../../cli/dev/redis-server';
 import { experimentKeys } from '../../src/store/keys';
@@ -66,6 +67,20 @@ describe('abtest serve refuses to start without what production needs', () => {
     expect((await runToEnd(['--api-key', 'short'], env, home)).output).toMatch(/--api-key/);
     const r = await runToEnd(['--redis-url', `redis://127.0.0.1:${await freePort()}`], env, home);
     expect(r).toMatchObject({ code: 1, output: expect.stringMatching(/cannot be reached.*--redis-url/) });
+  });
+
+  it('a port in use: says so and names --port', async () => {
+    const { env, home } = serveEnv();
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as net.AddressInfo).port;
+      const r = await abtest(['serve', '--port', String(port), '--workers', '2'], { env, cwd: home }, 20_000);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/✖ the port is already in use.*\n.*pass another --port/);
+    } finally {
+      taken.close();
+    }
   });
 });
 
