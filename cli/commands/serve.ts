@@ -47,26 +47,23 @@ export interface ServeResult {
   done: Promise<number>;
 }
 
-/** The config `serve` runs with: a Redis and an API key are required, from flags or config. */
+/** What serve requires, each from its flag or its config key: a Redis and an API key. */
+const REQUIRED = [
+  { key: 'redis_url', flag: '--redis-url', option: 'redisUrl', what: 'a Redis' },
+  { key: 'api_key', flag: '--api-key', option: 'apiKey', what: 'an API key for the admin routes' },
+] as const;
+
+/** The config `serve` runs with: the flags over the config; a Redis and an API key are required. */
 function serveConfig(opts: ServeOptions, env: NodeJS.ProcessEnv): Config {
-  const { config: loaded } = commandConfig(opts, env);
-  const config = opts.redisUrl ? validateConfig({ ...loaded, redis_url: opts.redisUrl }, '--redis-url') : loaded;
-  if (!config.redis_url) {
-    throw new ConfigError(
-      'redis_url',
-      'abtest serve needs a Redis: no redis_url is configured',
-      'pass --redis-url or set redis_url in the config (or ABTEST_REDIS_URL)',
-    );
+  let config = commandConfig(opts, env).config;
+  for (const { key, flag, option, what } of REQUIRED) {
+    if (opts[option]) config = validateConfig({ ...config, [key]: opts[option] }, flag);
+    if (!config[key]) {
+      const hint = `pass ${flag} or set ${key} in the config (or ABTEST_${key.toUpperCase()})`;
+      throw new ConfigError(key, `abtest serve needs ${what}: no ${key} is configured`, hint);
+    }
   }
-  const withKey = opts.apiKey ? validateConfig({ ...config, api_key: opts.apiKey }, '--api-key') : config;
-  if (!withKey.api_key) {
-    throw new ConfigError(
-      'api_key',
-      'abtest serve needs an API key for the admin routes: no api_key is configured',
-      'pass --api-key or set api_key in the config (or ABTEST_API_KEY)',
-    );
-  }
-  return withKey;
+  return config;
 }
 
 /**
@@ -91,12 +88,12 @@ export async function run(opts: ServeOptions, deps: CommandDeps = {}): Promise<S
   await ensureBundles(wiring, root, opts.build);
   const count = opts.workers ?? os.availableParallelism();
   const primary = await startPrimary({ count, env, drainMs, warn: (line) => process.stderr.write(`${line}\n`) });
-  const address = devAddress(primary.address);
+  const { listen, url, network } = devAddress(primary.address);
   return {
     role: 'primary',
-    listen: address.listen,
-    url: address.url,
-    network: address.network,
+    listen,
+    url,
+    network,
     workers: count,
     ...common,
     stop: () => primary.stop(),
@@ -141,17 +138,8 @@ async function worker(
     }
     return done;
   };
-  const address = devAddress(gateway.address);
-  return {
-    role: 'worker',
-    listen: address.listen,
-    url: address.url,
-    network: address.network,
-    workers: 1,
-    ...common,
-    stop,
-    done,
-  };
+  // A worker prints nothing: its address is the primary's.
+  return { role: 'worker', ...devAddress(gateway.address), workers: 1, ...common, stop, done };
 }
 
 /** The banner of the primary (workers print nothing but their request log). */
