@@ -4,7 +4,8 @@
  * load generator takes little of the two cores), with the server side's CPU time per request
  * read from /proc; the handler in-process per event, bundle sizes, the cold start of a
  * bundle, and reading results at the caps; track of a defined, running experiment against an
- * undefined one in the same rounds. Prints a Markdown table.
+ * undefined one in the same rounds; then `abtest serve --workers 2` against a bare Node cluster
+ * of 2 workers (test/bench/serve.ts: /track, and /participate + /convert). Prints a Markdown table.
  *
  * Environment: BENCH_SECONDS (per HTTP round, default 8), BENCH_ROUNDS (default 2).
  */
@@ -78,7 +79,8 @@ async function main() {
   const redis = await startRedisServer();
   const children: ChildProcess[] = [];
   try {
-    const config = validateConfig({ redis_url: redis.url, key_prefix: 'bench:' });
+    // A generous store deadline: on a loaded box a slow read at the caps must not end the run with a 503.
+    const config = validateConfig({ redis_url: redis.url, key_prefix: 'bench:', redis_command_timeout_ms: 5000 });
     const env = { ...process.env, ...configToEnv(config) };
 
     // 1. HTTP: abtest dev vs a bare Node server, interleaved rounds.
@@ -116,6 +118,7 @@ async function main() {
       rounds,
       connections: CONNECTIONS,
     });
+    for (const [a, b, c] of serve) console.error(`| ${a} | ${b} | ${c} |`); // kept even if a later step fails
     const definedRps = median(definedRuns.map((r) => r.rps));
     const bareRps = median(bareRuns.map((r) => r.rps));
     const devRps = median(devRuns.map((r) => r.rps));
