@@ -1,6 +1,8 @@
+import cluster from 'node:cluster';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Counting } from '../src/config';
 import type { CommandDeps, Verb } from './command';
+import type { DevOptions } from './commands/dev';
 import type { ExperimentAction, ExperimentOptions } from './commands/experiment';
 import { lineReporter } from './deploy/reporter';
 import { explain } from './explain';
@@ -16,9 +18,10 @@ import { parseExperiment, type SimExperiment } from './simulate/traffic';
  *                                              tests replace (`env`, AWS lookups, a reporter...)
  *   format(result, options): string[]          the lines printed on stdout
  *
- * A verb never writes to process.env, but for dev: it runs the bundles in this process, and they
- * read their config from its environment as they do in Lambda. The entry keeps dev's signal
- * handling (every way of ending stops its private redis-server).
+ * A verb never writes to process.env, but for dev and serve: they run the bundles in this process
+ * (serve: in each worker), and those read their config from its environment as they do in
+ * Lambda. The entry keeps their signal handling (dev: every way of ending stops its private
+ * redis-server; serve: the first signal drains, a second one cuts the drain short).
  */
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -108,8 +111,9 @@ program
   .option('--redis-url <url>', 'use this Redis instead of the configured one or a private one')
   .option('--build', 'rebuild the Lambda bundles first')
   .option('--expose-dashboard', 'serve /dashboard (it holds the API key) to any host name, not only localhost')
+  .addOption(new Option('--log <format>', 'one line per request on stdout').choices(['json']))
   .action(
-    action(async (o: { port: number; host: string; redisUrl?: string; build?: boolean; exposeDashboard?: boolean }) => {
+    action(async (o: DevOptions) => {
       const { run, format } = await import('./commands/dev');
       // Every way of ending (Ctrl-C, kill, a closed terminal, a failure) stops the private redis-server.
       let r: Awaited<ReturnType<typeof run>> | undefined;
@@ -135,6 +139,47 @@ program
       for (const line of format(r)) out(line);
     }),
   );
+
+program
+  .command('serve')
+  .description('serve the API in production on this machine: workers sharing the port, a configured Redis and API key')
+  .option('--port <n>', 'port to listen on (0: any free port)', intOption('--port', 0, 65535), 8787)
+  .option('--host <host>', 'address to listen on (0.0.0.0: every interface)', '127.0.0.1')
+  .option('--workers <n>', 'worker processes sharing the port (default: one per core)', intOption('--workers', 1, 256))
+  .option('--redis-url <url>', 'the Redis to use (default: config redis_url)')
+  .option('--api-key <key>', 'key of the admin routes (default: config api_key; ABTEST_API_KEY keeps it out of ps)')
+  .addOption(new Option('--log <format>', 'one line per request on stdout').choices(['json']))
+  .option('--trust-proxy', 'take the client address from the last X-Forwarded-For entry (behind one proxy)')
+  .option(
+    '--drain-timeout <s>',
+    'seconds a stop waits for accepted requests',
+    intOption('--drain-timeout', 0, 3600),
+    10,
+  )
+  .option('--build', 'rebuild the Lambda bundles first')
+  .action(async (o: object) => {
+    const { run, format } = await import('./commands/serve');
+    // The first SIGTERM or Ctrl-C drains, a second one cuts the drain short.
+    let r: Awaited<ReturnType<typeof run>> | undefined;
+    let signalled = false;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const)
+      process.on(signal, () => {
+        signalled = true;
+        void r?.stop();
+      });
+    try {
+      r = await run({ ...globals(), ...o });
+    } catch (e) {
+      // A worker that cannot start exits; the primary reports why.
+      if (cluster.isWorker) process.exit(1);
+      fail(e);
+    }
+    for (const line of format(r)) out(line);
+    if (signalled) void r.stop();
+    const code = await r.done;
+    if (r.role === 'primary') out(code === 0 ? 'stopped' : 'stopped (forced: some requests were cut)');
+    process.exit(code);
+  });
 
 program
   .command('snippet')

@@ -1,19 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { configToEnv, validateConfig, type Config, type Wiring } from '../../src/config';
+import type { Wiring } from '../../src/config';
 import { redactUrl } from '../../src/redact';
-import { handlerExport, handlerFile } from '../wiring';
 import { commandConfig, loadWiring, type GlobalOptions } from '../context';
-import { bundleLambdas } from '../deploy/bundle';
 import { devAddress } from '../dev/address';
-import { pingStore } from '../../src/store/ping';
-import { AbtestError } from '../../src/errors';
 import { hasRedisServer, pingRedis, startRedisServer, type PrivateRedis } from '../dev/redis-server';
-import { createDevServer, type Page, type ProxyHandler } from '../dev/server';
 import { devPages } from '../dev/pages';
-import { lambdaBundle, packageRoot } from '../paths';
+import type { Page } from '../dev/server';
+import { packageRoot } from '../paths';
+import { checkRedis, startGateway } from '../serve/gateway';
+import { validateConfig, type Config } from '../../src/config';
 
 export interface DevOptions extends GlobalOptions {
   port?: number;
@@ -23,6 +19,8 @@ export interface DevOptions extends GlobalOptions {
   build?: boolean;
   /** Serve /dashboard (it holds the API key) whatever the Host header says. @default false */
   exposeDashboard?: boolean;
+  /** `json`: one JSON line per request on stdout. @default no request log */
+  log?: 'json';
 }
 
 export interface DevResult {
@@ -89,10 +87,7 @@ export async function run(opts: DevOptions, deps: { env?: NodeJS.ProcessEnv } = 
     : loaded.redis_url;
   if (redisUrl) {
     const source = opts.redisUrl ? '--redis-url' : '--redis-url (or fix redis_url in the config)';
-    await pingStore({ ...loaded, redis_url: redisUrl }).catch((e: unknown) => {
-      const why = e instanceof AbtestError ? e.message : String(e);
-      throw new AbtestError('unavailable', `${why}: pass a working ${source}`, { cause: e });
-    });
+    await checkRedis({ ...loaded, redis_url: redisUrl }, source);
   } else {
     if (!hasRedisServer() && (await pingRedis('127.0.0.1', 6379))) {
       redisUrl = 'redis://127.0.0.1:6379';
@@ -107,33 +102,21 @@ export async function run(opts: DevOptions, deps: { env?: NodeJS.ProcessEnv } = 
   const config: Config = { ...loaded, redis_url: redisUrl, api_key: loaded.api_key ?? randomBytes(20).toString('hex') };
 
   try {
-    if (opts.build || wiring.functions.some((f) => !fs.existsSync(lambdaBundle(handlerFile(f), root))))
-      await bundleLambdas(wiring, root);
-    // The bundles read their config from the environment, as they do in Lambda.
-    for (const [k, v] of Object.entries(configToEnv(config))) env[k] = v;
-    const handlers: Record<string, ProxyHandler & { close?: () => Promise<void> }> = {};
-    for (const f of wiring.functions) {
-      const mod = require(lambdaBundle(handlerFile(f), root));
-      handlers[f.name] = mod[handlerExport(f)];
-      if (typeof handlers[f.name] !== 'function')
-        throw new AbtestError('bundle', `dist/lambdas/${handlerFile(f)}.js exports no function ${handlerExport(f)}`, {
-          hint: 'rebuild with npm run build',
-        });
-    }
     const pages: Record<string, Page> = devPages({ config, wiring, root });
-    const server = createDevServer({
+    const gateway = await startGateway({
+      config,
       wiring,
-      handlers,
+      root,
+      env,
+      port: opts.port ?? 8787,
+      host: opts.host ?? '127.0.0.1',
+      build: opts.build,
       pages,
-      apiKey: config.api_key!,
-      corsOrigin: config.cors_origin,
       exposeLocalPages: opts.exposeDashboard,
+      log: opts.log === 'json' ? (line) => process.stdout.write(line) : undefined,
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port ?? 8787, opts.host ?? '127.0.0.1', () => resolve());
-    });
-    const { listen, url, localUrl, network } = devAddress(server.address() as AddressInfo);
+    const server = gateway.server;
+    const { listen, url, localUrl, network } = devAddress(gateway.address);
     const dashboardBase = opts.exposeDashboard ? url : localUrl;
     return {
       listen,
@@ -151,11 +134,8 @@ export async function run(opts: DevOptions, deps: { env?: NodeJS.ProcessEnv } = 
       routes: devRoutes(wiring),
       server,
       stop: async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-        await Promise.all(Object.values(handlers).map((h) => h.close?.()));
+        // In-flight requests are answered (a second of grace: dev), then Redis goes.
+        await gateway.stop(1000);
         await privateRedis?.stop();
       },
     };

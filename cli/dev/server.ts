@@ -27,6 +27,8 @@ export interface DevServerOptions {
   pages?: Record<string, Page>;
   /** Serve `local` pages whatever the `Host` header says. @default false */
   exposeLocalPages?: boolean;
+  /** The client address is the last `X-Forwarded-For` entry (one trusted proxy in front). @default false */
+  trustProxy?: boolean;
 }
 
 /**
@@ -66,6 +68,7 @@ export function toProxyEvent(
   route: RouteWiring,
   body: string | null,
   stage: string,
+  sourceIp: string,
 ): APIGatewayProxyEvent {
   const headers: Record<string, string> = Object.create(null);
   const multiValueHeaders: Record<string, string[]> = Object.create(null);
@@ -101,7 +104,7 @@ export function toProxyEvent(
       resourceId: 'dev',
       resourcePath: route.path,
       identity: {
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        sourceIp,
         userAgent: headers['User-Agent'] ?? headers['user-agent'] ?? null,
         accessKey: null,
         accountId: null,
@@ -119,6 +122,18 @@ export function toProxyEvent(
       },
     },
   };
+}
+
+/**
+ * The client's address as API Gateway gives it in `identity.sourceIp`: the socket's peer (an
+ * IPv4 client as `1.2.3.4`, not `::ffff:1.2.3.4`), or with `trustProxy` the last address of
+ * `X-Forwarded-For`, the one the proxy in front appended (earlier entries are the client's word).
+ */
+export function clientAddress(req: http.IncomingMessage, trustProxy: boolean): string {
+  const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
+  const last = typeof forwarded === 'string' ? forwarded.slice(forwarded.lastIndexOf(',') + 1).trim() : '';
+  const ip = last || req.socket.remoteAddress || '127.0.0.1';
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }
 
 const REQUEST_ID_PREFIX = randomUUID().slice(0, 23);
@@ -172,6 +187,7 @@ const validResult = (out: unknown): out is ProxyResult => {
  */
 export function createDevServer(opts: DevServerOptions): http.Server {
   const stage = opts.stage ?? 'dev';
+  const trust = opts.trustProxy ?? false;
   const byPath = new Map<string, RouteWiring[]>();
   for (const r of opts.wiring.routes) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r]);
   const pages = new Map(Object.entries(opts.pages ?? {}));
@@ -187,14 +203,17 @@ export function createDevServer(opts: DevServerOptions): http.Server {
       reply(res, gatewayError(502, 'Internal server error', 'InternalServerErrorException', origin));
   };
   const invoke = (res: http.ServerResponse, route: RouteWiring, event: APIGatewayProxyEvent) => {
-    const what = `handler ${route.function}`;
-    Promise.resolve()
-      .then(() => opts.handlers[route.function](event))
-      .then(
-        (out) =>
-          validResult(out) ? reply(res, out) : failed(res, what, new AbtestError('internal', 'no valid proxy result')),
-        (e) => failed(res, what, e),
-      );
+    const fail = (e: unknown) => failed(res, `handler ${route.function}`, e);
+    let answer: Promise<ProxyResult>;
+    try {
+      answer = Promise.resolve(opts.handlers[route.function](event));
+    } catch (e) {
+      return fail(e);
+    }
+    answer.then(
+      (out) => (validResult(out) ? reply(res, out) : fail(new AbtestError('internal', 'no valid proxy result'))),
+      fail,
+    );
   };
 
   const answered = new WeakSet<object>();
@@ -238,7 +257,7 @@ export function createDevServer(opts: DevServerOptions): http.Server {
     }
     // A request without a body (no Content-Length, no chunked encoding) goes straight on.
     if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
-      return invoke(res, route, toProxyEvent(req, target, route, null, stage));
+      return invoke(res, route, toProxyEvent(req, target, route, null, stage, clientAddress(req, trust)));
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -250,7 +269,11 @@ export function createDevServer(opts: DevServerOptions): http.Server {
       if (size > MAX_BODY_BYTES) {
         return reply(res, json(413, errorBody(`the body is larger than ${MAX_BODY_BYTES} bytes`, 'body'), cors));
       }
-      invoke(res, route, toProxyEvent(req, target, route, Buffer.concat(chunks).toString('utf8'), stage));
+      invoke(
+        res,
+        route,
+        toProxyEvent(req, target, route, Buffer.concat(chunks).toString('utf8'), stage, clientAddress(req, trust)),
+      );
     });
   };
   // A request Node cannot parse gets a JSON 400 rather than a bare one (and never an exception).

@@ -4,7 +4,8 @@
  * load generator takes little of the two cores), with the server side's CPU time per request
  * read from /proc; the handler in-process per event, bundle sizes, the cold start of a
  * bundle, and reading results at the caps; track of a defined, running experiment against an
- * undefined one in the same rounds. Prints a Markdown table.
+ * undefined one in the same rounds; then `abtest serve --workers 2` against a bare Node cluster
+ * of 2 workers (test/bench/serve.ts: /track, and /participate + /convert). Prints a Markdown table.
  *
  * Environment: BENCH_SECONDS (per HTTP round, default 8), BENCH_ROUNDS (default 2).
  */
@@ -17,7 +18,8 @@ import { configToEnv, validateConfig, type Config } from '../../src/config';
 import { changeState, draftDefinition } from '../../src/experiments/definition';
 import { createRedis, RedisCounterStore } from '../../src/store';
 import { startDevProcess } from '../helpers/cli';
-import { wrkLoad, type LoadResult } from './load';
+import { fmt, median, waitFor, wrkLoad, type LoadResult } from './load';
+import { serveRows } from './serve';
 import { fillAtCaps, resultsRows, statsRow } from './results';
 
 const root = path.join(__dirname, '..', '..');
@@ -33,23 +35,6 @@ http.createServer((req, res) => {
   res.end(body);
 }).listen(Number(process.argv[1]), '127.0.0.1', () => console.log('ready'));
 `;
-
-async function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${out}`)), 20_000);
-    const on = (d: Buffer) => {
-      out += d;
-      if (pattern.test(out)) {
-        clearTimeout(timer);
-        resolve(out);
-      }
-    };
-    child.stdout!.on('data', on);
-    child.stderr!.on('data', on);
-    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
-  });
-}
 
 /** GET /track with a new uuid per request, the server trees in `watch` measured meanwhile. */
 const load = (base: string, watch: number[], experiment = 'bench'): Promise<LoadResult> =>
@@ -90,13 +75,12 @@ const redisPid = (port: number): number =>
     )![1],
   );
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 async function main() {
   const redis = await startRedisServer();
   const children: ChildProcess[] = [];
   try {
-    const config = validateConfig({ redis_url: redis.url, key_prefix: 'bench:' });
+    // A generous store deadline: on a loaded box a slow read at the caps must not end the run with a 503.
+    const config = validateConfig({ redis_url: redis.url, key_prefix: 'bench:', redis_command_timeout_ms: 5000 });
     const env = { ...process.env, ...configToEnv(config) };
 
     // 1. HTTP: abtest dev vs a bare Node server, interleaved rounds.
@@ -122,6 +106,19 @@ async function main() {
       devRuns.push(await load(`http://127.0.0.1:${devPort}`, devWatch));
       definedRuns.push(await load(`http://127.0.0.1:${devPort}`, devWatch, 'benchdef'));
     }
+    // 1b. abtest serve --workers 2 against a bare Node cluster of 2 workers, interleaved rounds.
+    dev.child.kill('SIGINT');
+    const serve = await serveRows({
+      root,
+      redisUrl: redis.url,
+      redisPid: redisPid(redis.port),
+      env,
+      home,
+      seconds,
+      rounds,
+      connections: CONNECTIONS,
+    });
+    for (const [a, b, c] of serve) console.error(`| ${a} | ${b} | ${c} |`); // kept even if a later step fails
     const definedRps = median(definedRuns.map((r) => r.rps));
     const bareRps = median(bareRuns.map((r) => r.rps));
     const devRps = median(devRuns.map((r) => r.rps));
@@ -201,6 +198,7 @@ async function main() {
         String([...devRuns, ...definedRuns, ...bareRuns].reduce((s, r) => s + r.errors, 0)),
         'must be 0',
       ],
+      ...serve,
       [
         'track handler µs/event in-process, 64 in flight (bundle → local Redis)',
         perEvent.concurrentUs.toFixed(1),
@@ -235,8 +233,6 @@ async function main() {
     await redis.stop();
   }
 }
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** Runs in a fresh process: the handler of a bundle, called directly with proxy events. */
 const IN_PROCESS = `

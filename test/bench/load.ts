@@ -3,7 +3,7 @@
  * cores little) against a URL, and the CPU time the server side spent meanwhile, read from
  * /proc (user + system of a process tree and of redis-server).
  */
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +24,8 @@ export interface LoadResult {
 export interface LoadTarget {
   method?: 'GET' | 'POST';
   path: string;
+  /** `{n}` runs 1..cycle, then again (per wrk thread): reuse ids an earlier run created. @default no cycle */
+  cycle?: number;
   body?: string;
   headers?: Record<string, string>;
 }
@@ -80,7 +82,7 @@ wrk.method = ${quote(target.method ?? 'GET')}
 ${target.body === undefined ? '' : `wrk.body = ${quote(target.body)}`}
 ${headers}
 function request()
-  n = n + 1
+  n = n + 1${target.cycle ? `\n  if n > ${Math.floor(target.cycle)} then n = 1 end` : ''}
   local path = ${quote(before)}${after === undefined ? '' : ` .. tid .. "-" .. n .. ${quote(after)}`}
   return wrk.format(nil, path)
 end
@@ -138,3 +140,26 @@ export async function wrkLoad(
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Resolves with `child`'s output once it matches `pattern` (20 s at most). */
+export function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${out}`)), 20_000);
+    const on = (d: Buffer) => {
+      out += d;
+      if (pattern.test(out)) {
+        clearTimeout(timer);
+        resolve(out);
+      }
+    };
+    child.stdout!.on('data', on);
+    child.stderr!.on('data', on);
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
+  });
+}
+
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** A whole number with thousands separators. */
+export const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');

@@ -82,27 +82,54 @@ export interface DevProcess {
   apiKey: string;
 }
 
+/** Starts `node dist/cli.js ...args` and resolves once its output matches `ready` (killed after 20 s). */
+async function startServer(
+  args: string[],
+  opts: CliOptions,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; output(): string }> {
+  let out = '';
+  const child = spawnCli(args, opts);
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const deadline = Date.now() + 20_000;
+  while (!ready.test(out)) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`abtest ${args[0]} did not start:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, output: () => out };
+}
+
 /**
  * Starts `node dist/cli.js dev ...args` and resolves once it says where it serves.
  * The caller kills `child` when done.
  */
 export async function startDevProcess(args: string[], opts: CliOptions): Promise<DevProcess> {
-  let out = '';
-  const child = spawnCli(['dev', ...args], opts);
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const deadline = Date.now() + 20_000;
-  while (!/Press Ctrl-C/.test(out)) {
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL');
-      throw new Error(`abtest dev did not start:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const { child, output } = await startServer(['dev', ...args], opts, /Press Ctrl-C/);
   return {
     child,
-    output: () => out,
-    base: out.match(/serving the Lambda bundles on (http:\/\/\S+)/)![1],
-    apiKey: out.match(/x-api-key: ([0-9a-f]+)/)![1],
+    output,
+    base: output().match(/serving the Lambda bundles on (http:\/\/\S+)/)![1],
+    apiKey: output().match(/x-api-key: ([0-9a-f]+)/)![1],
   };
+}
+
+/** The built `abtest serve`, running in a child process (its primary), and what it printed. */
+export interface ServeProcess {
+  child: ChildProcess;
+  output(): string;
+  base: string;
+}
+
+/**
+ * Starts `node dist/cli.js serve ...args` and resolves once it says where it listens.
+ * The caller stops `child` when done (SIGTERM drains; SIGKILL leaves the workers to exit
+ * when they notice).
+ */
+export async function startServeProcess(args: string[], opts: CliOptions): Promise<ServeProcess> {
+  const { child, output } = await startServer(['serve', ...args], opts, /drains in-flight requests/);
+  return { child, output, base: output().match(/listening on (http:\/\/\S+)/)![1] };
 }
