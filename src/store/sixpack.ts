@@ -1,5 +1,7 @@
 import { PARTICIPATE } from '../protocol';
+import { dayOf } from '../series';
 import { experimentKeys } from './keys';
+import { COUNT_LUA } from './scripts';
 import type { RedisClient } from './redis';
 
 /*
@@ -43,15 +45,11 @@ const REFUSALS: Record<string, SixpackRefusal> = {
 export type SixpackOutcome = { alternative: string; refusal?: undefined } | { refusal: SixpackRefusal };
 
 // What both scripts share: the escape of names in counter keys (as ./keys.ts escapes them) and
-// counting one member into one counter. COUNT is the one place that adds a member: a day
-// bucket (DAY, 'YYYY-MM-DD') goes here.
-const COMMON = `
+// counting one member into one counter of the current phase with its day bucket (`countIn`,
+// through the track script's COUNT_LUA; DAY is 'YYYY-MM-DD', from Sixpack's `datetime` or now).
+const common = (dayArg: number): string => `${COUNT_LUA}
 local function esc(name)
   return (string.gsub(name, '[%%:{}]', function(c) return string.format('%%%02X', string.byte(c)) end))
-end
-local function count(ckey, mode, member)
-  if mode == 'exact' then return redis.call('SADD', ckey, member) end
-  return redis.call('PFADD', ckey, member)
 end
 local m = redis.call('HMGET', KEYS[1], 'mode', 'tomb', 'phase')
 if m[2] then return {-1} end
@@ -59,14 +57,18 @@ local raw = redis.call('GET', KEYS[2])
 if not raw then return {-2} end
 local d = cjson.decode(raw)
 local phaseKeys = ARGV[2] .. 'p' .. (m[3] or '0') .. ':'
+local DAY = ARGV[${dayArg}]
+local function countIn(event, variant)
+  local ckey = phaseKeys .. 'c:' .. esc(event) .. ':' .. esc(variant)
+  return count(m[1], ckey, ARGV[1], phaseKeys .. 'days', DAY .. ':' .. esc(event) .. ':' .. esc(variant))
+end
 `;
 
 // KEYS: meta, def, assignments. ARGV: client id, key base, force ('' for none), record force
 // ('1'/'0'), prefetch ('1'/'0'), traffic fraction out of range ('1'/'0'), Sixpack's sha1
 // choice (28 bits), the traffic-fraction hash in [0, 1), src/assign.ts's hash in [0, 1), day,
 // the requested alternatives... Returns {1, alternative} or {code}.
-const PARTICIPATE_SCRIPT = `${COMMON}
-local DAY = ARGV[10]
+const PARTICIPATE_SCRIPT = `${common(10)}
 if ARGV[6] == '1' then return {-3} end
 local labels, weights, want, have = {}, {}, {}, {}
 for i, v in ipairs(d.variants) do labels[i] = v.label; weights[i] = v.weight; have[i] = v.label end
@@ -77,7 +79,7 @@ for i = 1, #want do if want[i] ~= have[i] then return {-4} end end
 local function record(variant, assign)
   if assign then redis.call('HSET', KEYS[3], ARGV[1], variant) end
   redis.call('SADD', phaseKeys .. 'variants', variant)
-  count(phaseKeys .. 'c:' .. esc('${PARTICIPATE}') .. ':' .. esc(variant), m[1], ARGV[1])
+  countIn('${PARTICIPATE}', variant)
 end
 if ARGV[3] ~= '' then
   if ARGV[4] == '1' and d.state == 'running' then record(ARGV[3], true) end
@@ -114,8 +116,7 @@ return {1, pick}
 // KEYS: meta, def, assignments. ARGV: client id, key base, goal, kpi invalid ('1'/'0'), max
 // goals, day. Returns {1, alternative} or {code}. A rolled-out experiment answers the
 // visitor's variant without counting: its last phase ended at the rollout.
-const CONVERT_SCRIPT = `${COMMON}
-local DAY = ARGV[6]
+const CONVERT_SCRIPT = `${common(6)}
 if d.state == 'archived' then return {-5} end
 if d.state == 'paused' then return {-6} end
 if d.state == 'draft' then return {-7} end
@@ -130,7 +131,7 @@ if d.state == 'running' then
     redis.call('SADD', gkey, ARGV[3])
   end
   redis.call('SADD', phaseKeys .. 'variants', had)
-  count(phaseKeys .. 'c:' .. esc(ARGV[3]) .. ':' .. esc(had), m[1], ARGV[1])
+  countIn(ARGV[3], had)
 end
 return {1, had}
 `;
@@ -152,7 +153,6 @@ function client(redis: RedisClient): SixpackClient {
 }
 
 const flag = (b: boolean): string => (b ? '1' : '0');
-const day = (at: Date): string => at.toISOString().slice(0, 10);
 
 /** Runs one of the scripts on a visitor of an experiment: KEYS meta, def, assignments; ARGV client id, key base, `rest`. */
 async function run(
@@ -201,7 +201,7 @@ export function participate(redis: RedisClient, prefix: string, p: ParticipateIn
     String(p.choice),
     String(p.fraction),
     String(p.weighted),
-    day(p.at),
+    dayOf(p.at),
     ...p.alternatives,
   ]);
 }
@@ -224,5 +224,5 @@ export function convert(
   c: ConvertInput,
   maxGoals: number,
 ): Promise<SixpackOutcome> {
-  return run(redis, prefix, 'abtestConvert', c, [c.goal, flag(c.badKpi), String(maxGoals), day(c.at)]);
+  return run(redis, prefix, 'abtestConvert', c, [c.goal, flag(c.badKpi), String(maxGoals), dayOf(c.at)]);
 }

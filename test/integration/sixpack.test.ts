@@ -390,9 +390,18 @@ describe('stored assignments', () => {
     await c.participate(`experiment=rt&${alts('a', 'b')}&client_id=warm`);
     await c.convert('experiment=rt&client_id=warm');
     await admin.config('RESETSTAT');
-    // One EVALSHA from the client; the rest runs inside the script (new visitor, exact mode).
+    // One EVALSHA from the client; the rest runs inside the script (new visitor, exact mode; the
+    // HINCRBY is the day bucket of a new member).
     await c.participate(`experiment=rt&${alts('a', 'b')}&client_id=v1`);
-    expect(await commandCalls(admin)).toEqual(['evalsha=1', 'get=1', 'hget=1', 'hmget=1', 'hset=1', 'sadd=2']);
+    expect(await commandCalls(admin)).toEqual([
+      'evalsha=1',
+      'get=1',
+      'hget=1',
+      'hincrby=1',
+      'hmget=1',
+      'hset=1',
+      'sadd=2',
+    ]);
     await admin.config('RESETSTAT');
     await c.participate(`experiment=rt&${alts('a', 'b')}&client_id=v1`);
     expect(await commandCalls(admin)).toEqual(['evalsha=1', 'get=1', 'hget=1', 'hmget=1', 'sadd=2']);
@@ -402,6 +411,7 @@ describe('stored assignments', () => {
       'evalsha=1',
       'get=1',
       'hget=1',
+      'hincrby=1',
       'hmget=1',
       'sadd=3',
       'scard=1',
@@ -527,5 +537,41 @@ describe('lifecycle through the admin API', () => {
     const counts = (await c.counts('adm'))!;
     expect(counts.participants).toEqual(seen);
     expect(counts.goals.convert).toEqual(seen);
+  });
+});
+
+describe('over time', () => {
+  it("Sixpack's datetime decides the day a participation and a conversion count in (the series of /experiments)", async () => {
+    const c = container();
+    const q = `experiment=dated&${alts('red', 'blue')}`;
+    for (const [client, day] of [
+      ['d1', '2026-01-02T10:00:00Z'],
+      ['d2', '2026-01-02T23:00:00Z'],
+      ['d3', '2026-01-04T08:00:00Z'],
+    ]) {
+      expect((await c.participate(`${q}&client_id=${client}&datetime=${day}`)).statusCode).toBe(200);
+    }
+    expect((await c.convert('experiment=dated&client_id=d1&kpi=buy&datetime=2026-01-03T09:00:00Z')).statusCode).toBe(
+      200,
+    );
+    // Repeats count nothing, whatever day they give.
+    expect((await c.participate(`${q}&client_id=d1&datetime=2026-01-05T00:00:00Z`)).statusCode).toBe(200);
+    const h = makeHandler(experiments, configToEnv(c.config));
+    opened.push(h);
+    const res = await h(proxyEvent('GET', '/experiments', { query: { scope: 'dated', series: 'day' } }));
+    const [, r] = JSON.parse(res.body);
+    const perDay = r.series.points.map(
+      (p: { start: string; variants: { participants: number; goals: { goal: string; conversions: number }[] }[] }) => [
+        p.start,
+        p.variants.reduce((s, v) => s + v.participants, 0),
+        p.variants.reduce((s, v) => s + (v.goals.find((g) => g.goal === 'buy')?.conversions ?? 0), 0),
+      ],
+    );
+    expect(perDay.slice(0, 3)).toEqual([
+      ['2026-01-02', 2, 0],
+      ['2026-01-03', 0, 1],
+      ['2026-01-04', 1, 0],
+    ]);
+    expect(perDay.slice(3).every(([, p, cv]: [string, number, number]) => p === 0 && cv === 0)).toBe(true);
   });
 });
