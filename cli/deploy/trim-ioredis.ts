@@ -35,7 +35,7 @@ export function compactCommands(commands: Record<string, CommandSpec>): string {
 }
 
 /**
- * ioredis parts abtest never uses (Sentinel, named TLS profiles of other clouds) replaced by
+ * ioredis parts abtest never uses (Sentinel, named TLS profiles of other clouds, Cluster pub/sub) replaced by
  * stubs, and its command table compacted ({@link compactCommands}), to keep the Lambda bundles
  * small and their cold start short.
  */
@@ -47,6 +47,21 @@ export const trimIoredis: Plugin = {
         'class SentinelConnector { constructor() {' +
         ' throw new Error("Redis Sentinel is not supported by abtest"); } }\n' +
         'exports.default = SentinelConnector; exports.SentinelIterator = SentinelConnector;',
+      loader: 'js',
+    }));
+    // Cluster pub/sub: abtest never subscribes, so the Cluster's subscriber connection (opened to
+    // a random node at ready) and the sharded-subscriber group are not made at all.
+    b.onLoad({ filter: /ioredis[\\/]built[\\/]cluster[\\/]ClusterSubscriber\.js$/ }, () => ({
+      contents:
+        'class ClusterSubscriber { start() {} stop() {} getInstance() { return undefined; } }\n' +
+        'exports.default = ClusterSubscriber;',
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /ioredis[\\/]built[\\/]cluster[\\/]ClusterSubscriberGroup\.js$/ }, () => ({
+      contents:
+        'class ClusterSubscriberGroup { constructor() {' +
+        ' throw new Error("sharded subscribers are not supported by abtest"); } }\n' +
+        'exports.default = ClusterSubscriberGroup;',
       loader: 'js',
     }));
     b.onLoad({ filter: /ioredis[\\/]built[\\/]constants[\\/]TLSProfiles\.js$/ }, () => ({

@@ -3,9 +3,10 @@ import { hash } from '../assign';
 import type { Config } from '../config';
 import { sixpackDefinition, type Definition } from '../experiments/definition';
 import { ConflictError, InputError, NotFoundError, UnavailableError } from '../errors';
-import { allowMethods, type Context, type ProxyEvent, type ProxyResult, type Route } from '../http';
+import { allowMethods, errorResult, type Context, type ProxyEvent, type ProxyResult, type Route } from '../http';
 import { nameProblem } from '../protocol';
 import type { ParticipateInput, SixpackOutcome, SixpackRefusal } from '../store';
+import { assignRoute } from './assign';
 import { jsonpCallback, MESSAGES, sixpackAnswer, sixpackFailure } from './answers';
 import {
   checkNames,
@@ -165,6 +166,8 @@ export const sixpack: Route = async (event, ctx) => {
   try {
     const early = allowMethods(event, ctx.config, ['GET']);
     if (early) return early;
+    // abtest's own route for server-side assignment: answered in abtest's shape, not Sixpack's.
+    if (event.resource === '/assign') return await assignRoute(event, ctx).catch((e) => errorResult(e, ctx.config));
     if (event.resource === '/participate') return await participate(event, q, ctx, answer);
     if (event.resource === '/convert') return await convert(event, q, ctx, answer);
     if (event.resource === '/_status') {

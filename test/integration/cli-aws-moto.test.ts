@@ -101,7 +101,7 @@ async function stageState(stage: string): Promise<unknown> {
     expect(first.stderr).toContain('… + create IAM role abtest-prod-lambda');
     expect(first.code).toBe(0);
     const r = JSON.parse(first.stdout);
-    expect(r.plan).toHaveLength(62);
+    expect(r.plan).toHaveLength(65);
     // API Gateway's own errors carry the CORS headers (moto stores gateway responses; it does not serve them).
     const { gatewayResponses } = (await stageState('prod')) as { gatewayResponses: Record<string, unknown> };
     expect(Object.keys(gatewayResponses).sort()).toEqual(['DEFAULT_4XX', 'DEFAULT_5XX']);

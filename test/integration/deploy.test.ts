@@ -71,7 +71,7 @@ describe('abtest deploy against a fake account', () => {
     const reporter = arrayReporter();
     const r = await run({}, reporter);
 
-    expect(r.plan).toHaveLength(62);
+    expect(r.plan).toHaveLength(65);
     const stages = reporter.events.filter((e) => e.startsWith('stage: ')).map((e) => e.slice(7));
     expect(stages.slice(0, 4)).toEqual([
       'check AWS credentials (us-east-1)',
@@ -122,6 +122,7 @@ describe('abtest deploy against a fake account', () => {
     expect(Object.keys(methods).sort()).toEqual([
       '/',
       '/_status',
+      '/assign',
       '/config',
       '/convert',
       '/definition',
@@ -136,6 +137,7 @@ describe('abtest deploy against a fake account', () => {
     ]);
     expect(Object.keys(methods['/participate']).sort()).toEqual(['GET', 'OPTIONS']);
     expect(methods['/participate'].GET.apiKeyRequired).toBe(false);
+    expect(methods['/assign'].GET.apiKeyRequired).toBe(false);
     expect(methods['/convert'].GET.methodIntegration!.uri).toMatch(/function:abtest-prod-sixpack:live\/invocations$/);
     expect(Object.keys(methods['/definition']).sort()).toEqual(['GET', 'OPTIONS', 'PUT']);
     expect(methods['/config'].GET.apiKeyRequired).toBe(false);
@@ -392,7 +394,7 @@ describe('abtest deploy against a fake account', () => {
 
   it('--dry-run prints the plan and makes no mutating call', async () => {
     const first = await run({ dryRun: true });
-    expect(first.plan).toHaveLength(62);
+    expect(first.plan).toHaveLength(65);
     expect(first.urls).toBeNull();
     expect(fake.mutations()).toEqual([]);
     await run();

@@ -575,3 +575,75 @@ describe('over time', () => {
     expect(perDay.slice(3).every(([, p, cv]: [string, number, number]) => p === 0 && cv === 0)).toBe(true);
   });
 });
+
+describe('GET /assign: every live experiment of a namespace for one visitor', () => {
+  const assignOf = async (c: C, search: string) => {
+    const res = await c.get('/assign', search);
+    expect(res.statusCode).toBe(200);
+    return JSON.parse(res.body) as { recorded: boolean; assignments: Record<string, string> };
+  };
+
+  it('is deterministic, honours state, winner and sample, records only with record=1, and keeps recorded visitors when weights change', async () => {
+    const c = container();
+    const two = [
+      { label: 'a', weight: 1 },
+      { label: 'b', weight: 3 },
+    ];
+    for (const name of ['as-w', 'as-p', 'as-r', 'as-d'])
+      expect((await c.put(name, { variants: two })).statusCode).toBe(201);
+    for (const name of ['as-w', 'as-p', 'as-r'])
+      expect((await c.state(name, { state: 'running' })).statusCode).toBe(200);
+    expect((await c.state('as-p', { state: 'paused' })).statusCode).toBe(200);
+    expect((await c.state('as-r', { state: 'rolled_out', winner: 'b' })).statusCode).toBe(200);
+    // A Sixpack experiment: the sha1 rule.
+    expect((await c.participate(`experiment=as-s&${alts('red', 'blue')}&client_id=first`)).statusCode).toBe(200);
+
+    const first = await assignOf(c, 'visitor=u1');
+    expect(first.recorded).toBe(false);
+    expect(first.assignments['as-w']).toBe(assign('as-w', 'u1', two).variant);
+    expect(first.assignments['as-p']).toBe('a');
+    expect(first.assignments['as-r']).toBe('b');
+    expect(first.assignments['as-s']).toBe(sha1Choice('as-s', 'u1', ['red', 'blue']));
+    expect(first.assignments['as-d']).toBeUndefined();
+    expect((await assignOf(c, 'visitor=u1')).assignments).toEqual(first.assignments);
+    // Without record nothing is counted.
+    expect((await c.counts('as-w'))!.participants).toEqual({ a: 0, b: 0 });
+
+    // A weighted split within ± 3σ, recorded.
+    const n = 1200;
+    const seen: Record<string, number> = { a: 0, b: 0 };
+    for (let i = 0; i < n; i++) {
+      const r = await assignOf(c, `visitor=w${i}&record=1`);
+      expect(r.recorded).toBe(true);
+      seen[r.assignments['as-w']]++;
+    }
+    const sigma = Math.sqrt(n * 0.25 * 0.75);
+    expect(Math.abs(seen.b - n * 0.75)).toBeLessThan(3 * sigma);
+    expect((await c.counts('as-w'))!.participants).toEqual(seen);
+    // Paused and rolled-out experiments count nothing.
+    expect((await c.counts('as-p'))!.participants).toEqual({ a: 0, b: 0 });
+
+    // Weights change: recorded visitors keep their variant.
+    const before = await Promise.all([...Array(100).keys()].map((i) => assignOf(c, `visitor=w${i}`)));
+    expect((await c.weights('as-w', { weights: [3, 1] })).statusCode).toBe(200);
+    for (let i = 0; i < 100; i++) {
+      expect((await assignOf(c, `visitor=w${i}`)).assignments['as-w']).toBe(before[i].assignments['as-w']);
+    }
+    // A bot is answered and not recorded.
+    const bot = await c.get('/assign', 'visitor=bot1&record=1', { 'User-Agent': 'Googlebot/2.1' });
+    expect(JSON.parse(bot.body).recorded).toBe(false);
+  });
+
+  it('refuses a missing or bad visitor and a bad record flag with 400 naming the field', async () => {
+    const c = container();
+    for (const [search, field] of [
+      ['', 'visitor'],
+      ['visitor=', 'visitor'],
+      ['visitor=u&record=yes', 'record'],
+    ]) {
+      const res = await c.get('/assign', search);
+      expect(res.statusCode).toBe(400);
+      expect(JSON.parse(res.body)).toMatchObject({ status: 'failed', field });
+    }
+  });
+});
