@@ -2,7 +2,7 @@ import { hash } from '../assign';
 import { json, type Context, type ProxyEvent, type ProxyResult } from '../http';
 import { InputError } from '../errors';
 import { checkName } from '../events';
-import { isExcluded, sixpackHash, sixpackQuery } from './params';
+import { isExcluded, namespaceParam, sixpackHash, sixpackQuery } from './params';
 
 /**
  * `GET /assign?namespace=…&visitor=…[&record=1]`: every live defined experiment's variant for
@@ -22,8 +22,7 @@ const LIVE = new Set(['running', 'paused', 'rolled_out']);
 export async function assignRoute(event: ProxyEvent, ctx: Context): Promise<ProxyResult> {
   const { config, store } = ctx;
   const q = sixpackQuery(event);
-  const ns = q.get('namespace');
-  const namespace = ns === undefined || ns === '' ? config.namespace : checkName(ns, 'namespace', config);
+  const namespace = namespaceParam(q, config);
   const raw = q.get('visitor');
   if (raw === undefined) throw new InputError('visitor', 'visitor is required: the id of the visitor to assign');
   const visitor = checkName(raw, 'visitor', config);

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../config';
 import { InputError } from '../errors';
 import { checkName } from '../events';
-import { header, type ProxyEvent } from '../http';
-import { excludedVisitor } from '../visitors';
+import type { ProxyEvent } from '../http';
+import { excludedVisitor, requestVisitor } from '../visitors';
 import { MESSAGES } from './answers';
 
 /**
@@ -99,6 +99,12 @@ export function requiredNames(q: SixpackQuery): { experiment: string; clientId: 
   return { experiment, clientId };
 }
 
+/** The `namespace` parameter (an abtest extension), checked, else the configured one. */
+export function namespaceParam(q: SixpackQuery, config: Config): string {
+  const ns = q.get('namespace');
+  return ns === undefined || ns === '' ? config.namespace : checkName(ns, 'namespace', config);
+}
+
 /**
  * The names checked against abtest's rules (Sixpack takes any experiment name, even an empty
  * one; abtest needs 1 to `max_name_length` characters of valid Unicode), the namespace (the
@@ -109,8 +115,7 @@ export function checkNames(
   names: { experiment: string; clientId: string },
   config: Config,
 ): { namespace: string; experiment: string; clientId: string } {
-  const ns = q.get('namespace');
-  const namespace = ns === undefined || ns === '' ? config.namespace : checkName(ns, 'namespace', config);
+  const namespace = namespaceParam(q, config);
   const experiment = checkName(names.experiment, 'experiment', config);
   const clientId = checkName(names.clientId, 'client_id', config);
   if (config.allowed_experiments && !config.allowed_experiments.includes(experiment)) {
@@ -136,8 +141,9 @@ function unquote(text: string): string {
 export function isExcluded(q: SixpackQuery, event: ProxyEvent, config: Config): boolean {
   const ua = q.get('user_agent');
   const ip = q.get('ip_address');
-  const userAgent = ua !== undefined ? unquote(ua) : header(event, 'user-agent');
-  const address = ip !== undefined ? unquote(ip) : (event.requestContext?.identity?.sourceIp ?? undefined);
+  const request = ua === undefined || ip === undefined ? requestVisitor(event) : undefined;
+  const userAgent = ua !== undefined ? unquote(ua) : request?.userAgent;
+  const address = ip !== undefined ? unquote(ip) : request?.ip;
   return excludedVisitor(config, userAgent, address);
 }
 
