@@ -117,8 +117,17 @@ export function bodyText(event: ProxyEvent): string {
 
 /** A header, whatever its case. */
 export function header(event: ProxyEvent, name: string): string | undefined {
+  const headers = event.headers ?? {};
   const lower = name.toLowerCase();
-  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === lower) return v ?? undefined;
+  // As sent by HTTP/1.1 clients (`User-Agent`) or by HTTP/2 (`user-agent`): no scan.
+  const exact = Object.hasOwn(headers, name)
+    ? headers[name]
+    : Object.hasOwn(headers, lower)
+      ? headers[lower]
+      : undefined;
+  if (exact !== undefined) return exact;
+  for (const k of Object.keys(headers))
+    if (k.length === lower.length && k.toLowerCase() === lower) return headers[k] ?? undefined;
   return undefined;
 }
 
@@ -129,7 +138,9 @@ function stringMap(value: unknown, what: string): Record<string, string> | null 
     throw new InputError(what, `${what} must be an object of strings`);
   }
   const out: Record<string, string> = Object.create(null);
-  for (const [k, v] of Object.entries(value)) {
+  const map = value as Record<string, unknown>;
+  for (const k of Object.keys(map)) {
+    const v = map[k];
     if (v === null || v === undefined) continue;
     if (typeof v !== 'string') throw new InputError(k, `${k} must be a string`);
     out[k] = v;

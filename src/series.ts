@@ -9,8 +9,21 @@ import type { ExperimentResults, ExperimentSeries, SeriesPeriod, SeriesPoint } f
 /** The periods a series can be grouped by. */
 export const SERIES_PERIODS: readonly SeriesPeriod[] = ['day', 'week', 'month'];
 
+const MS_PER_DAY = 86_400_000;
+
+/** The last day `dayOf` computed, and the instants it spans (every tracked event asks). */
+let lastDay = { from: 0, to: 0, day: '' };
+
 /** The UTC day of an instant, `YYYY-MM-DD`: the day bucket an event at that instant counts in. */
-export const dayOf = (at: Date): string => at.toISOString().slice(0, 10);
+export function dayOf(at: Date): string {
+  const ms = at.getTime();
+  if (ms >= lastDay.from && ms < lastDay.to) return lastDay.day;
+  const day = at.toISOString().slice(0, 10);
+  // An invalid date throws above; only days of real instants are kept.
+  const from = ms - (((ms % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY);
+  lastDay = { from, to: from + MS_PER_DAY, day };
+  return day;
+}
 
 /** What one day bucket holds: the events new to their counter that day. */
 export interface DayCount {
@@ -20,7 +33,6 @@ export interface DayCount {
   count: number;
 }
 
-const MS_PER_DAY = 86_400_000;
 const toDate = (day: string): Date => new Date(`${day}T00:00:00Z`);
 
 /** The first day of the period that `day` (`YYYY-MM-DD`) is in. */

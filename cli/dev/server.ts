@@ -45,20 +45,52 @@ export function queryParams(search: string): {
   for (const part of search.split('&')) {
     if (!part) continue;
     const eq = part.indexOf('=');
-    const k = safeDecode(eq < 0 ? part : part.slice(0, eq));
-    const v = eq < 0 ? '' : safeDecode(part.slice(eq + 1));
+    const k = decodeQuery(eq < 0 ? part : part.slice(0, eq));
+    const v = eq < 0 ? '' : decodeQuery(part.slice(eq + 1));
     single[k] = v;
     (multi[k] ??= []).push(v);
   }
   return { single, multi };
 }
 
-function safeDecode(s: string): string {
+/** Percent-decodes one name or value; a malformed escape leaves it as sent. */
+function decodeQuery(s: string): string {
+  if (!s.includes('%')) return s;
   try {
     return decodeURIComponent(s);
   } catch {
     return s;
   }
+}
+
+/** The headers the gateway itself reads, by lower-case name. */
+type GatewayHeader = 'content-length' | 'transfer-encoding' | 'user-agent' | 'x-forwarded-for';
+const GATEWAY_HEADERS = new Set<string>(['content-length', 'transfer-encoding', 'user-agent', 'x-forwarded-for']);
+const GATEWAY_HEADER_LENGTHS = new Set([...GATEWAY_HEADERS].map((h) => h.length));
+
+/** The request's headers as API Gateway passes them (names as sent), read once from the raw list. */
+export interface RequestHeaders {
+  single: Record<string, string>;
+  multi: Record<string, string[]>;
+  /** The last value of each header the gateway reads. */
+  own: Partial<Record<GatewayHeader, string>>;
+}
+
+/** Reads `rawHeaders` once: Node's own `req.headers` is not built (it costs every request). */
+function readHeaders(raw: string[]): RequestHeaders {
+  const single: Record<string, string> = Object.create(null);
+  const multi: Record<string, string[]> = Object.create(null);
+  const own: RequestHeaders['own'] = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    single[name] = raw[i + 1];
+    (multi[name] ??= []).push(raw[i + 1]);
+    if (GATEWAY_HEADER_LENGTHS.has(name.length)) {
+      const lower = name.toLowerCase();
+      if (GATEWAY_HEADERS.has(lower)) own[lower as GatewayHeader] = raw[i + 1];
+    }
+  }
+  return { single, multi, own };
 }
 
 /** Builds the API Gateway REST (v1) proxy event of a request. */
@@ -69,14 +101,9 @@ export function toProxyEvent(
   body: string | null,
   stage: string,
   sourceIp: string,
+  h: RequestHeaders,
 ): APIGatewayProxyEvent {
-  const headers: Record<string, string> = Object.create(null);
-  const multiValueHeaders: Record<string, string[]> = Object.create(null);
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    headers[raw[i]] = raw[i + 1];
-    (multiValueHeaders[raw[i]] ??= []).push(raw[i + 1]);
-  }
+  const headers = h.single;
   const q = queryParams(target.search);
   const method = req.method ?? 'GET';
   return {
@@ -84,7 +111,7 @@ export function toProxyEvent(
     path: target.path,
     httpMethod: method,
     headers,
-    multiValueHeaders,
+    multiValueHeaders: h.multi,
     queryStringParameters: q.single,
     multiValueQueryStringParameters: q.multi,
     pathParameters: null,
@@ -105,7 +132,7 @@ export function toProxyEvent(
       resourcePath: route.path,
       identity: {
         sourceIp,
-        userAgent: headers['User-Agent'] ?? headers['user-agent'] ?? null,
+        userAgent: h.own['user-agent'] ?? null,
         accessKey: null,
         accountId: null,
         apiKey: null,
@@ -125,14 +152,14 @@ export function toProxyEvent(
 }
 
 /**
- * The client's address as API Gateway gives it in `identity.sourceIp`: the socket's peer (an
- * IPv4 client as `1.2.3.4`, not `::ffff:1.2.3.4`), or with `trustProxy` the last address of
- * `X-Forwarded-For`, the one the proxy in front appended (earlier entries are the client's word).
+ * The client's address as API Gateway gives it in `identity.sourceIp`: the socket's `peer` (an
+ * IPv4 client as `1.2.3.4`, not `::ffff:1.2.3.4`), or the last address of `forwarded` (the
+ * `X-Forwarded-For` header, passed only when a proxy in front is trusted): the one that proxy
+ * appended (earlier entries are the client's word).
  */
-export function clientAddress(req: http.IncomingMessage, trustProxy: boolean): string {
-  const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
-  const last = typeof forwarded === 'string' ? forwarded.slice(forwarded.lastIndexOf(',') + 1).trim() : '';
-  const ip = last || req.socket.remoteAddress || '127.0.0.1';
+export function clientAddress(peer: string | undefined, forwarded: string | undefined): string {
+  const last = forwarded ? forwarded.slice(forwarded.lastIndexOf(',') + 1).trim() : '';
+  const ip = last || peer || '127.0.0.1';
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }
 
@@ -255,9 +282,12 @@ export function createDevServer(opts: DevServerOptions): http.Server {
     if (route.apiKeyRequired && !sameKey(req.headers['x-api-key'], opts.apiKey)) {
       return reply(res, gatewayError(403, 'Forbidden', 'ForbiddenException', origin));
     }
+    const h = readHeaders(req.rawHeaders);
+    const sourceIp = clientAddress(req.socket.remoteAddress, trust ? h.own['x-forwarded-for'] : undefined);
+    const event = (body: string | null) => toProxyEvent(req, target, route, body, stage, sourceIp, h);
     // A request without a body (no Content-Length, no chunked encoding) goes straight on.
-    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
-      return invoke(res, route, toProxyEvent(req, target, route, null, stage, clientAddress(req, trust)));
+    if (h.own['content-length'] === undefined && h.own['transfer-encoding'] === undefined) {
+      return invoke(res, route, event(null));
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -269,11 +299,7 @@ export function createDevServer(opts: DevServerOptions): http.Server {
       if (size > MAX_BODY_BYTES) {
         return reply(res, json(413, errorBody(`the body is larger than ${MAX_BODY_BYTES} bytes`, 'body'), cors));
       }
-      invoke(
-        res,
-        route,
-        toProxyEvent(req, target, route, Buffer.concat(chunks).toString('utf8'), stage, clientAddress(req, trust)),
-      );
+      invoke(res, route, event(Buffer.concat(chunks).toString('utf8')));
     });
   };
   // A request Node cannot parse gets a JSON 400 rather than a bare one (and never an exception).

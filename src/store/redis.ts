@@ -79,9 +79,18 @@ function createCluster(url: URL, config: Config, options: RedisOptions): Cluster
   });
 }
 
+/** The database number of each config's `redis_url`, read once (every store operation asks). */
+const dbIndexes = new WeakMap<Config, number>();
+
 /** The database number of `redis_url` (0 when it names none). */
-export const dbIndex = (config: Config): number =>
-  Number(new URL(config.redis_url ?? 'redis://x').pathname.slice(1) || 0);
+export function dbIndex(config: Config): number {
+  let db = dbIndexes.get(config);
+  if (db === undefined) {
+    db = Number(new URL(config.redis_url ?? 'redis://x').pathname.slice(1) || 0);
+    dbIndexes.set(config, db);
+  }
+  return db;
+}
 
 /** Per connection, whether Redis accepted the configured database (checked once per connection). */
 const dbChecks = new WeakMap<RedisClient, Promise<void>>();
@@ -117,11 +126,12 @@ export async function guard<T>(redis: RedisClient, config: Config, work: (deadli
   const ms = config.redis_command_timeout_ms + (everReady.has(redis) ? 0 : config.redis_connect_timeout_ms);
   const deadline = Date.now() + ms;
   let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineError(ms)), ms);
-  });
   try {
-    return await Promise.race([checkDb(redis, config).then(() => work(deadline)), expired]);
+    const run = dbIndex(config) === 0 ? work(deadline) : checkDb(redis, config).then(() => work(deadline));
+    return await new Promise<T>((resolve, reject) => {
+      timer = setTimeout(() => reject(new DeadlineError(ms)), ms);
+      run.then(resolve, reject);
+    });
   } catch (e) {
     if (e instanceof AbtestError) throw e;
     const name = (e as Error)?.name ?? '';

@@ -16,6 +16,22 @@ describe('periods', () => {
     expect(dayOf(new Date('2026-03-01T23:59:59.999Z'))).toBe('2026-03-01');
     expect(dayOf(new Date('2026-03-01T23:30:00-02:00'))).toBe('2026-03-02');
   });
+
+  it('the remembered last day never answers for an instant outside it', () => {
+    // Each instant next to the one before, across midnights, far back and before 1970.
+    const instants = [
+      '2026-03-01T00:00:00.000Z',
+      '2026-03-01T23:59:59.999Z',
+      '2026-03-02T00:00:00.000Z',
+      '2026-03-01T23:59:59.999Z',
+      '1969-12-31T23:59:59.999Z',
+      '1969-12-31T00:00:00.000Z',
+      '1969-12-30T23:59:59.999Z',
+      '1970-01-01T00:00:00.000Z',
+    ];
+    for (const at of instants) expect(dayOf(new Date(at))).toBe(at.slice(0, 10));
+    expect(() => dayOf(new Date('nonsense'))).toThrow(RangeError);
+  });
 });
 
 describe('buildSeries', () => {
