@@ -32,8 +32,24 @@ export interface RespOptions {
 
 type Callback = (e: Error | null, reply: Reply) => void;
 
-/** An error Redis answered with, named as ioredis names them so that `guard()` treats both alike. */
-const replyError = (message: string): Error => Object.assign(new Error(message), { name: 'ReplyError' });
+/**
+ * A failure of this client, which `guard()` (src/store/redis.ts) turns into an UnavailableError
+ * or passes on, as it does ioredis's: an error Redis answered with is named `ReplyError`, as
+ * ioredis names them; the connection's own are `ConnectionError` (Node's socket errors pass as
+ * they are).
+ */
+export class RespError extends Error {
+  constructor(
+    message: string,
+    name: 'ReplyError' | 'ConnectionError',
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = name;
+  }
+}
+
+const closedError = (): RespError => new RespError('Connection is closed', 'ConnectionError');
 
 const CRLF = '\r\n';
 
@@ -87,11 +103,11 @@ export class RespClient {
     this.state = 'closed';
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.drop(new Error('Connection is closed'));
+    this.drop(closedError());
   }
 
   private send(args: readonly string[], cb: Callback): void {
-    if (this.state === 'closed') return cb(new Error('Connection is closed'), null);
+    if (this.state === 'closed') return cb(closedError(), null);
     this.out += encode(args);
     this.outCallbacks.push(cb);
     if (this.state === 'idle') this.connect();
@@ -124,7 +140,7 @@ export class RespClient {
     socket.setNoDelay(true);
     socket.setKeepAlive(true);
     const timeout = setTimeout(() => {
-      socket.destroy(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }));
+      socket.destroy(new RespError('connect ETIMEDOUT', 'ConnectionError', 'ETIMEDOUT'));
     }, options.connectTimeoutMs);
     let failure: Error | null = null;
     socket.on(options.tls ? 'secureConnect' : 'connect', () => this.handshake(socket, timeout));
@@ -134,7 +150,7 @@ export class RespClient {
     });
     socket.on('close', () => {
       clearTimeout(timeout);
-      if (this.socket === socket) this.closed(failure ?? new Error('Connection is closed'));
+      if (this.socket === socket) this.closed(failure ?? closedError());
     });
   }
 
@@ -182,6 +198,10 @@ export class RespClient {
         this.sent = [];
         this.head = 0;
         this.socket?.unref();
+      } else if (this.head >= 1024) {
+        // Under steady load the FIFO may never run empty: drop the answered part now and then.
+        this.sent = this.sent.slice(this.head);
+        this.head = 0;
       }
       if (reply instanceof Error) cb(reply, null);
       else cb(null, reply);
@@ -244,7 +264,7 @@ class Parser {
       case 43: // +
         return line;
       case 45: // -
-        return replyError(line);
+        return new RespError(line, 'ReplyError');
       case 58: // :
         return Number(line);
       case 36: {
@@ -270,7 +290,10 @@ class Parser {
         return items;
       }
       default:
-        throw new Error(`Redis protocol error: unexpected reply type ${JSON.stringify(String.fromCharCode(type))}`);
+        throw new RespError(
+          `protocol error: unexpected reply type ${JSON.stringify(String.fromCharCode(type))}`,
+          'ConnectionError',
+        );
     }
   }
 }
