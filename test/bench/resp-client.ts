@@ -1,12 +1,17 @@
 /**
- * CPU of this Node process per script call (process.cpuUsage, user + system): ioredis as the
- * store used it for every call (defineCommand + auto-pipelining) against the lean client of
- * src/store/resp.ts, each with C concurrent loops calling EVALSHA on a private redis-server,
- * one after the other, for S seconds each, R rounds. Run: npx tsx test/bench/resp-client.ts
+ * CPU of this Node process per call (process.cpuUsage, user + system), C concurrent loops on a
+ * private redis-server, S seconds each, R rounds, the clients one after the other:
+ * - one script call: ioredis as the store used it (defineCommand + auto-pipelining) against the
+ *   lean client of src/store/resp.ts;
+ * - one `store.track` of the real track script: a store on a plain ioredis client (which runs
+ *   its scripts itself) against one on createRedis's client (the lean connection).
+ * Run: npx tsx test/bench/resp-client.ts
  */
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import { startRedisServer } from '../../cli/dev/redis-server';
+import { validateConfig } from '../../src/config';
+import { createRedis, RedisCounterStore } from '../../src/store';
 import { RespClient } from '../../src/store/resp';
 
 const C = Number(process.env.C ?? 50);
@@ -66,12 +71,22 @@ async function main() {
     onError: (e) => console.error(e),
     onReady: () => {},
   });
+  const config = validateConfig(
+    { redis_url: server.url, key_prefix: 'bench:', redis_command_timeout_ms: 5000 },
+    'bench',
+  );
+  const plain = new Redis(server.url, { enableAutoPipelining: true, maxRetriesPerRequest: 0 });
+  const created = createRedis(config);
+  const track = (store: RedisCounterStore) => (i: number) =>
+    store.track([{ namespace: 'ns', experiment: 'e', variant: 'a', event: 'participate', uuid: `u${i}` }]);
   const clients: [string, Call][] = [
     [
       'ioredis defineCommand + auto-pipelining',
       (i) => (ioredis as Redis & { benchScript(...a: string[]): Promise<unknown> }).benchScript(...args(i)),
     ],
     ['lean RespClient evalsha', (i) => lean.evalsha(script, 5, args(i))],
+    ['store.track, plain ioredis client', track(new RedisCounterStore(plain, config))],
+    ['store.track, createRedis (lean connection)', track(new RedisCounterStore(created, config))],
   ];
   try {
     for (const [, call] of clients) await measure(call); // warm up: scripts loaded, JIT
@@ -86,6 +101,8 @@ async function main() {
   } finally {
     ioredis.disconnect();
     lean.close();
+    plain.disconnect();
+    created.disconnect();
     await server.stop();
   }
 }
