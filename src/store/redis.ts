@@ -61,6 +61,7 @@ export function createRedis(config: Config): RedisClient {
     retryStrategy: retryDelay,
     tls: url.protocol === 'rediss:' ? tlsOptions(url, config) : undefined,
   };
+  let client: RedisClient;
   let last = '';
   const failed = (of: HotClient) => (e: unknown) => {
     lastErrors.set(of, e);
@@ -74,7 +75,6 @@ export function createRedis(config: Config): RedisClient {
     everReady.add(client);
     if (client instanceof HotRedis) everReady.add(client.hot);
   };
-  let client: RedisClient;
   if (config.redis_cluster) client = createCluster(url, config, options);
   else {
     const hot: RespClient = new RespClient({
