@@ -8,7 +8,7 @@ import { createRedis, RedisCounterStore, type RedisClient } from './store';
  * event, and maps every failure to an answer through {@link errorResult}.
  */
 
-/** A Lambda handler; `close()` drops its Redis connection (for `abtest dev` and tests). */
+/** A Lambda handler; `close()` drops its Redis connections (for `abtest dev` and tests). */
 export type Handler = ((event: ProxyEvent) => Promise<ProxyResult>) & { close(): Promise<void> };
 
 /**

@@ -1,7 +1,7 @@
 import type { Definition } from '../experiments/definition';
 import { ConflictError } from '../errors';
 import { definitionsKey, experimentKeys } from './keys';
-import type { RedisClient } from './redis';
+import { runScript, script, type RedisClient } from './redis';
 import { byName, readAll } from './results';
 
 /**
@@ -27,8 +27,7 @@ for i = 7, #ARGV do redis.call('HSET', KEYS[2], 'v:' .. ARGV[i], '1') end
 return 1
 `;
 
-type SaveClient = RedisClient & { abtestSaveDefinition(k1: string, k2: string, ...argv: string[]): Promise<number> };
-const defined = new WeakSet<RedisClient>();
+const saveScript = script<number>(2, SAVE_SCRIPT);
 
 /** One experiment's definition, or null. */
 export async function readDefinition(
@@ -66,13 +65,9 @@ export async function writeDefinition(
   previous: number,
   mode: string,
 ): Promise<void> {
-  if (!defined.has(redis)) {
-    redis.defineCommand('abtestSaveDefinition', { numberOfKeys: 2, lua: SAVE_SCRIPT });
-    defined.add(redis);
-  }
   const keys = experimentKeys(prefix, d.namespace, d.experiment);
   await redis.sadd(definitionsKey(prefix, d.namespace), d.experiment);
-  const ok = await (redis as SaveClient).abtestSaveDefinition(
+  const ok = await runScript(redis, saveScript, [
     keys.def,
     keys.meta,
     String(previous),
@@ -82,7 +77,7 @@ export async function writeDefinition(
     String(d.version),
     mode,
     ...d.variants.map((v) => v.label),
-  );
+  ]);
   if (ok !== 1) {
     const why = ok === 0 ? 'was changed meanwhile; read it again and retry' : 'is being deleted';
     throw new ConflictError('version', `the definition of experiment "${d.experiment}" ${why}`);

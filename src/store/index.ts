@@ -4,9 +4,9 @@ import type { Definition } from '../experiments/definition';
 import { InputError } from '../errors';
 import { readDefinition, readDefinitions, writeDefinition } from './definitions';
 import { dayField, definitionsKey, experimentKeys, namespaceKey, namespacesKey } from './keys';
-import { checkDeadline, guard, type RedisClient } from './redis';
+import { checkDeadline, guard, hotClient, ping, runScript, type HotClient, type RedisClient } from './redis';
 import { byName, dayCounts, experimentNames, experimentResults, experimentSummary, readAll } from './results';
-import { TRACK, withScripts, type ScriptClient } from './scripts';
+import { indexScript, TRACK, tombScript, trackScript, untombScript } from './scripts';
 import { convert, participate, type ConvertInput, type ParticipateInput, type SixpackOutcome } from './sixpack';
 import { PARTICIPATE, type TrackEvent } from '../protocol';
 import { dayOf, type DayCount } from '../series';
@@ -67,17 +67,18 @@ export interface CounterStore {
  * while other processes track and delete).
  */
 export class RedisCounterStore implements CounterStore {
-  private readonly redis: ScriptClient;
+  /** Runs the hot path: track (with indexing), participate, convert, ping. */
+  private readonly hot: HotClient;
   /** The script arguments that come from the config, as strings once. */
   private readonly caps: { variants: string; goals: string; experiments: string; namespaces: string };
 
   /** @param clock what `now` is for the day buckets (tests pass a controlled one) @default the system clock */
   constructor(
-    redis: RedisClient,
+    private readonly redis: RedisClient,
     private readonly config: Config,
     private readonly clock: () => Date = () => new Date(),
   ) {
-    this.redis = withScripts(redis);
+    this.hot = hotClient(redis);
     this.caps = {
       variants: String(config.max_variants_per_experiment),
       goals: String(config.max_goals_per_experiment),
@@ -92,7 +93,7 @@ export class RedisCounterStore implements CounterStore {
 
   async track(events: TrackEvent[], at?: Date): Promise<TrackOutcome> {
     const day = dayOf(at ?? this.clock());
-    return guard(this.redis, this.config, async (deadline) => {
+    return guard(this.hot, this.config, async (deadline) => {
       const outcomes = await Promise.all(events.map((e, index) => this.count(e, index, day, deadline)));
       const rejected = outcomes.filter((o): o is TrackOutcome['rejected'][number] => o !== null);
       return { stored: events.length - rejected.length, rejected };
@@ -109,7 +110,7 @@ export class RedisCounterStore implements CounterStore {
   ): Promise<TrackOutcome['rejected'][number] | null> {
     const { config } = this;
     const keys = experimentKeys(config.key_prefix, e.namespace, e.experiment);
-    const [code, seen, state] = await this.redis.abtestTrack(
+    const [code, seen, state] = await runScript(this.hot, trackScript, [
       keys.meta,
       keys.variants,
       keys.goals,
@@ -125,7 +126,7 @@ export class RedisCounterStore implements CounterStore {
       gen,
       keys.base,
       dayField(day, e.event, e.variant),
-    );
+    ]);
     if (code === TRACK.notRunning) {
       return {
         index,
@@ -171,14 +172,14 @@ export class RedisCounterStore implements CounterStore {
     const { config } = this;
     const prefix = config.key_prefix;
     const { namespace, experiment } = e;
-    const ok = await this.redis.abtestIndex(
+    const ok = await runScript(this.hot, indexScript, [
       namespacesKey(prefix),
       namespaceKey(prefix, namespace),
       namespace,
       experiment,
       this.caps.experiments,
       this.caps.namespaces,
-    );
+    ]);
     if (ok === 1) return null;
     if (ok === 0) {
       const cap = config.max_experiments_per_namespace;
@@ -239,18 +240,16 @@ export class RedisCounterStore implements CounterStore {
   }
 
   async participate(p: ParticipateInput): Promise<SixpackOutcome> {
-    return this.untilNotBusy(() => participate(this.redis, this.config.key_prefix, p));
+    return this.untilNotBusy(() => participate(this.hot, this.config.key_prefix, p));
   }
 
   async convert(c: ConvertInput): Promise<SixpackOutcome> {
-    return this.untilNotBusy(() =>
-      convert(this.redis, this.config.key_prefix, c, this.config.max_goals_per_experiment),
-    );
+    return this.untilNotBusy(() => convert(this.hot, this.config.key_prefix, c, this.config.max_goals_per_experiment));
   }
 
   /** Runs a Sixpack script again while a delete of its experiment runs (as track does), within the deadline. */
   private untilNotBusy(run: () => Promise<SixpackOutcome>): Promise<SixpackOutcome> {
-    return guard(this.redis, this.config, async (deadline) => {
+    return guard(this.hot, this.config, async (deadline) => {
       for (;;) {
         const out = await run();
         if (out.refusal !== 'busy') return out;
@@ -261,7 +260,7 @@ export class RedisCounterStore implements CounterStore {
   }
 
   async ping(): Promise<void> {
-    await guard(this.redis, this.config, () => this.redis.ping());
+    await guard(this.hot, this.config, () => ping(this.hot));
   }
 
   async experimentNames(namespace: string): Promise<string[]> {
@@ -285,13 +284,13 @@ export class RedisCounterStore implements CounterStore {
     const keys = experimentKeys(prefix, namespace, experiment);
     return guard(this.redis, this.config, async () => {
       const token = `${Date.now().toString(36)}.${Math.random().toString(36).slice(2)}`;
-      const [existed, variants, goals, last] = await this.redis.abtestTomb(
+      const [existed, variants, goals, last] = await runScript(this.redis, tombScript, [
         keys.meta,
         keys.variants,
         keys.goals,
         token,
         String(TOMB_MS),
-      );
+      ]);
       const counters = [PARTICIPATE, ...goals].flatMap((event) => variants.map((v) => keys.counter(event, v)));
       await this.redis.del(keys.variants, keys.goals, keys.days, keys.def, keys.assignments, ...counters);
       for (let phase = 1; phase <= last; phase++)
@@ -299,7 +298,7 @@ export class RedisCounterStore implements CounterStore {
       await this.redis.srem(definitionsKey(prefix, namespace), experiment);
       const removed = await this.redis.srem(namespaceKey(prefix, namespace), experiment);
       const found = existed === 1 || removed > 0 || variants.length > 0;
-      await this.redis.abtestUntomb(keys.meta, token, String(MARKER_MS), found ? '0' : '1');
+      await runScript(this.redis, untombScript, [keys.meta, token, String(MARKER_MS), found ? '0' : '1']);
       return existed === 1 || removed > 0;
     });
   }

@@ -1,21 +1,48 @@
+import { createHash } from 'node:crypto';
 import Redis, { Cluster, type RedisOptions } from 'ioredis';
 import { tlsCaText, type Config } from '../config';
 import { AbtestError, ConfigError, UnavailableError } from '../errors';
+import { RespClient } from './resp';
 import { sentence } from './unavailable';
 
 export type RedisClient = Redis | Cluster;
 
+/** What runs the hot path's scripts: the lean client of a standalone Redis, else ioredis itself. */
+export type HotClient = RedisClient | RespClient;
+
 /** The last error each client reported: why "Connection is closed" (a TLS or auth failure). */
-const lastErrors = new WeakMap<RedisClient, unknown>();
+const lastErrors = new WeakMap<HotClient, unknown>();
 
 /** Clients that have been ready once: later operations get no extra time to connect. */
-const everReady = new WeakSet<RedisClient>();
+const everReady = new WeakSet<HotClient>();
+
+/** A standalone client made by {@link createRedis}: ioredis plus the lean connection of the hot path. */
+class HotRedis extends Redis {
+  constructor(
+    url: string,
+    options: RedisOptions,
+    readonly hot: RespClient,
+  ) {
+    super(url, options);
+  }
+
+  /** Closes the lean connection too (unless only reconnecting), at once, as ioredis closes its own. */
+  override disconnect(reconnect = false): void {
+    if (!reconnect) this.hot.close();
+    super.disconnect(reconnect);
+  }
+}
+
+/** Reconnect delays after a drop: 100 ms doubling up to 1 s. */
+const retryDelay = (times: number): number => Math.min(50 * 2 ** Math.min(times, 5), 1000);
 
 /**
  * Creates the one Redis client of a process (a Lambda container, `abtest dev`). It connects
  * lazily, times out connects and commands as configured, never queues a command longer than
  * the command timeout, and keeps reconnecting in the background, so that a Redis that comes
- * back needs no restart. Its errors are logged as one line each time they change.
+ * back needs no restart. Its errors are logged as one line each time they change. A standalone
+ * Redis also gets a lean connection for the hot path's scripts ({@link hotClient}, same URL,
+ * TLS and database), closed by the client's `disconnect()`.
  */
 export function createRedis(config: Config): RedisClient {
   if (!config.redis_url) {
@@ -31,22 +58,77 @@ export function createRedis(config: Config): RedisClient {
     maxRetriesPerRequest: 0,
     disconnectTimeout: 200,
     enableAutoPipelining: true,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
+    retryStrategy: retryDelay,
     tls: url.protocol === 'rediss:' ? tlsOptions(url, config) : undefined,
   };
-  const client = config.redis_cluster ? createCluster(url, config, options) : new Redis(config.redis_url, options);
+  let client: RedisClient;
   let last = '';
-  client.on('error', (e: unknown) => {
-    lastErrors.set(client, e);
+  const failed = (of: HotClient) => (e: unknown) => {
+    lastErrors.set(of, e);
     const text = sentence(e, config);
     if (text !== last) console.warn(JSON.stringify({ level: 'warn', message: (last = text) }));
-  });
-  client.on('ready', () => {
+  };
+  const ready = (of: HotClient) => () => {
     last = '';
-    lastErrors.delete(client);
+    lastErrors.delete(of);
+    // Redis was reached once: neither connection gets the connect timeout added again.
     everReady.add(client);
-  });
+    if (client instanceof HotRedis) everReady.add(client.hot);
+  };
+  if (config.redis_cluster) client = createCluster(url, config, options);
+  else {
+    const hot: RespClient = new RespClient({
+      host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: Number(url.port || 6379),
+      tls: options.tls,
+      username: url.username ? decodeURIComponent(url.username) : undefined,
+      password: url.password ? decodeURIComponent(url.password) : undefined,
+      db: dbIndex(config),
+      connectTimeoutMs: config.redis_connect_timeout_ms,
+      retryDelay,
+      onError: (e) => failed(hot)(e),
+      onReady: () => ready(hot)(),
+    });
+    client = new HotRedis(config.redis_url, options, hot);
+  }
+  client.on('error', failed(client));
+  client.on('ready', ready(client));
   return client;
+}
+
+/** The client that runs the hot path's scripts for `redis` (its lean connection, if it has one). */
+export const hotClient = (redis: RedisClient): HotClient => (redis instanceof HotRedis ? redis.hot : redis);
+
+/** A Lua script of the store; `T` is what it answers. */
+export interface Script<T> {
+  keys: number;
+  lua: string;
+  sha: string;
+  /** Only carries `T`. */
+  answer?: T;
+}
+
+/** A script taking `keys` keys (the first arguments of each call). */
+export const script = <T>(keys: number, lua: string): Script<T> => ({
+  keys,
+  lua,
+  sha: createHash('sha1').update(lua).digest('hex'),
+});
+
+/** Runs `s` by its SHA1 with `args` (its keys, then its ARGV), sending its text when Redis lacks it (NOSCRIPT). */
+export async function runScript<T>(client: HotClient, s: Script<T>, args: readonly string[]): Promise<T> {
+  if (client instanceof RespClient) return (await client.evalsha(s, s.keys, args)) as T;
+  try {
+    return (await client.evalsha(s.sha, s.keys, ...args)) as T;
+  } catch (e) {
+    if (!/^NOSCRIPT/.test((e as Error).message)) throw e;
+    return (await client.eval(s.lua, s.keys, ...args)) as T;
+  }
+}
+
+/** PING on either kind of client. */
+export async function ping(client: HotClient): Promise<unknown> {
+  return client instanceof RespClient ? client.call(['PING']) : client.ping();
 }
 
 /** TLS options of a `rediss://` URL: SNI for a host name (never an IP), the private CA if any. */
@@ -96,7 +178,8 @@ export function dbIndex(config: Config): number {
 const dbChecks = new WeakMap<RedisClient, Promise<void>>();
 const watched = new WeakSet<RedisClient>();
 
-function checkDb(redis: RedisClient, config: Config): Promise<void> {
+/** A lean client selects the database as it connects; ioredis is checked here. */
+function checkDb(redis: HotClient, config: Config): Promise<void> {
   const db = dbIndex(config);
   if (db === 0 || !(redis instanceof Redis)) return Promise.resolve();
   let check = dbChecks.get(redis);
@@ -122,7 +205,7 @@ function checkDb(redis: RedisClient, config: Config): Promise<void> {
  * (503) with a sentence naming the config key. Errors Redis itself answered with stay what
  * they are. `work` gets the deadline (ms since the epoch) so that its retries stop there.
  */
-export async function guard<T>(redis: RedisClient, config: Config, work: (deadline: number) => Promise<T>): Promise<T> {
+export async function guard<T>(redis: HotClient, config: Config, work: (deadline: number) => Promise<T>): Promise<T> {
   const ms = config.redis_command_timeout_ms + (everReady.has(redis) ? 0 : config.redis_connect_timeout_ms);
   const deadline = Date.now() + ms;
   let timer: NodeJS.Timeout | undefined;

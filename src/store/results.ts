@@ -1,7 +1,7 @@
 import type { Counting } from '../config';
 import type { ExperimentResults, ExperimentSummary } from '../results';
 import { experimentKeys, namespaceKey, parseDayField, parseMark, type ExperimentKeys } from './keys';
-import type { RedisClient } from './redis';
+import { runScript, script, type RedisClient } from './redis';
 import { PARTICIPATE } from '../protocol';
 import type { DayCount } from '../series';
 
@@ -120,10 +120,7 @@ end
 return out
 `;
 
-type SummaryClient = RedisClient & {
-  abtestSummary(k1: string, k2: string, k3: string, counter: string, base: string): Promise<(string | number)[] | null>;
-};
-const defined = new WeakSet<RedisClient>();
+const summaryScript = script<(string | number)[] | null>(3, SUMMARY_SCRIPT);
 
 /**
  * One experiment's participants per variant (current phase) and its number of goals, in one script call (a
@@ -135,18 +132,14 @@ export async function experimentSummary(
   namespace: string,
   experiment: string,
 ): Promise<ExperimentSummary | null> {
-  if (!defined.has(redis)) {
-    redis.defineCommand('abtestSummary', { numberOfKeys: 3, lua: SUMMARY_SCRIPT });
-    defined.add(redis);
-  }
   const keys = experimentKeys(prefix, namespace, experiment);
-  const out = await (redis as SummaryClient).abtestSummary(
+  const out = await runScript(redis, summaryScript, [
     keys.meta,
     keys.variants,
     keys.goals,
     keys.counter(PARTICIPATE, ''),
     keys.base,
-  );
+  ]);
   if (!out) return null;
   const variants: { label: string; participants: number }[] = [];
   for (let i = 2; i < out.length; i += 2) variants.push({ label: String(out[i]), participants: Number(out[i + 1]) });

@@ -1,4 +1,4 @@
-import type { RedisClient } from './redis';
+import { script } from './redis';
 
 /*
  * The Lua scripts of the store. An experiment's keys live in its own Cluster slot and the
@@ -152,30 +152,11 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
 
-export type ScriptClient = RedisClient & {
-  abtestTrack(
-    k1: string,
-    k2: string,
-    k3: string,
-    k4: string,
-    k5: string,
-    ...argv: string[]
-  ): Promise<[number, string, string?]>;
-  abtestIndex(k1: string, k2: string, ...argv: string[]): Promise<number>;
-  abtestTomb(k1: string, k2: string, k3: string, ...argv: string[]): Promise<[number, string[], string[], number]>;
-  abtestUntomb(k1: string, ...argv: string[]): Promise<number>;
-};
-
-const defined = new WeakSet<RedisClient>();
-
-/** The client with the store's scripts defined on it (once per client). */
-export function withScripts(redis: RedisClient): ScriptClient {
-  if (!defined.has(redis)) {
-    redis.defineCommand('abtestTrack', { numberOfKeys: 5, lua: TRACK_SCRIPT });
-    redis.defineCommand('abtestIndex', { numberOfKeys: 2, lua: INDEX_SCRIPT });
-    redis.defineCommand('abtestTomb', { numberOfKeys: 3, lua: TOMB_SCRIPT });
-    redis.defineCommand('abtestUntomb', { numberOfKeys: 1, lua: UNTOMB_SCRIPT });
-    defined.add(redis);
-  }
-  return redis as ScriptClient;
-}
+/** The track script: {code, gen, state}. */
+export const trackScript = script<[number, string, string?]>(5, TRACK_SCRIPT);
+/** The capped index script: 1, 0 or -1. */
+export const indexScript = script<number>(2, INDEX_SCRIPT);
+/** A delete's first step: {existed, variants, goals, last phase}. */
+export const tombScript = script<[number, string[], string[], number]>(3, TOMB_SCRIPT);
+/** A delete's last step. */
+export const untombScript = script<number>(1, UNTOMB_SCRIPT);

@@ -2,7 +2,7 @@ import { PARTICIPATE } from '../protocol';
 import { dayOf } from '../series';
 import { experimentKeys } from './keys';
 import { COUNT_LUA } from './scripts';
-import type { RedisClient } from './redis';
+import { runScript, script, type HotClient } from './redis';
 
 /*
  * The store's part of the Sixpack API (`/participate`, `/convert`): one script each, one round
@@ -136,35 +136,28 @@ end
 return {1, had}
 `;
 
-type SixpackClient = RedisClient & {
-  abtestParticipate(k1: string, k2: string, k3: string, ...argv: string[]): Promise<[number, string?]>;
-  abtestConvert(k1: string, k2: string, k3: string, ...argv: string[]): Promise<[number, string?]>;
-};
-
-const defined = new WeakSet<RedisClient>();
-
-function client(redis: RedisClient): SixpackClient {
-  if (!defined.has(redis)) {
-    redis.defineCommand('abtestParticipate', { numberOfKeys: 3, lua: PARTICIPATE_SCRIPT });
-    redis.defineCommand('abtestConvert', { numberOfKeys: 3, lua: CONVERT_SCRIPT });
-    defined.add(redis);
-  }
-  return redis as SixpackClient;
-}
+const participateScript = script<[number, string?]>(3, PARTICIPATE_SCRIPT);
+const convertScript = script<[number, string?]>(3, CONVERT_SCRIPT);
 
 const flag = (b: boolean): string => (b ? '1' : '0');
 
 /** Runs one of the scripts on a visitor of an experiment: KEYS meta, def, assignments; ARGV client id, key base, `rest`. */
 async function run(
-  redis: RedisClient,
+  redis: HotClient,
   prefix: string,
-  command: 'abtestParticipate' | 'abtestConvert',
+  s: typeof participateScript,
   v: { namespace: string; experiment: string; clientId: string },
   rest: string[],
 ): Promise<SixpackOutcome> {
   const keys = experimentKeys(prefix, v.namespace, v.experiment);
-  const args = [keys.meta, keys.def, keys.assignments, v.clientId, keys.base, ...rest] as const;
-  const [code, alternative] = await client(redis)[command](...args);
+  const [code, alternative] = await runScript(redis, s, [
+    keys.meta,
+    keys.def,
+    keys.assignments,
+    v.clientId,
+    keys.base,
+    ...rest,
+  ]);
   return code === 1 ? { alternative: alternative ?? '' } : { refusal: REFUSALS[String(code)] ?? 'busy' };
 }
 
@@ -192,8 +185,8 @@ export interface ParticipateInput {
 }
 
 /** One participate: one script call. */
-export function participate(redis: RedisClient, prefix: string, p: ParticipateInput): Promise<SixpackOutcome> {
-  return run(redis, prefix, 'abtestParticipate', p, [
+export function participate(redis: HotClient, prefix: string, p: ParticipateInput): Promise<SixpackOutcome> {
+  return run(redis, prefix, participateScript, p, [
     p.force ?? '',
     flag(p.recordForce),
     flag(p.prefetch),
@@ -218,11 +211,6 @@ export interface ConvertInput {
 }
 
 /** One convert: one script call. */
-export function convert(
-  redis: RedisClient,
-  prefix: string,
-  c: ConvertInput,
-  maxGoals: number,
-): Promise<SixpackOutcome> {
-  return run(redis, prefix, 'abtestConvert', c, [c.goal, flag(c.badKpi), String(maxGoals), dayOf(c.at)]);
+export function convert(redis: HotClient, prefix: string, c: ConvertInput, maxGoals: number): Promise<SixpackOutcome> {
+  return run(redis, prefix, convertScript, c, [c.goal, flag(c.badKpi), String(maxGoals), dayOf(c.at)]);
 }
