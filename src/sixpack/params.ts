@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { Config } from '../config';
 import { InputError } from '../errors';
 import { checkName } from '../events';
@@ -153,6 +153,6 @@ export function isExcluded(q: SixpackQuery, event: ProxyEvent, config: Config): 
  * independent of the choice, the visitor's place in [0, 1) for the traffic fraction.
  */
 export function sixpackHash(experiment: string, clientId: string): { choice: number; fraction: number } {
-  const hex = createHash('sha1').update(`${experiment}.${clientId}`, 'utf8').digest('hex');
+  const hex = digest('sha1', `${experiment}.${clientId}`, 'hex');
   return { choice: Number.parseInt(hex.slice(0, 7), 16), fraction: Number.parseInt(hex.slice(7, 15), 16) / 2 ** 32 };
 }
