@@ -7,7 +7,9 @@ import { byName, readAll } from './results';
 /**
  * Definitions in Redis, under the experiment's hash tag: the JSON in `…:def`, and in the meta
  * hash what the track script needs to decide in the same round trip (`state`, `phase`,
- * `version`, a `v:<label>` field per declared variant). A set per namespace lists them.
+ * `version`, a `v:<label>` field per declared variant). A set per namespace lists them. The
+ * Sixpack scripts keep their own digest of the JSON in the meta (`d`, ./sixpack.ts), stamped
+ * with the `version` written here: a save makes it stale without touching it.
  */
 
 // KEYS: def, meta. ARGV: expected version ('0' for a new one), JSON, state, phase, new

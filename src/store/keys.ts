@@ -16,7 +16,8 @@ const unescapeName = (text: string): string =>
 export interface ExperimentKeys {
   /**
    * Hash: `mode` (hll | exact) fixed when the experiment is first seen; for a defined one also
-   * `state`, `phase` and a `v:<label>` field per declared variant, read by the track script.
+   * `state`, `phase`, `version` and a `v:<label>` field per declared variant, read by the track
+   * script, and `d`, what the Sixpack scripts need of the definition (./sixpack.ts).
    */
   meta: string;
   /** String: the experiment's definition (JSON), when it has one. */

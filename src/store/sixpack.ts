@@ -6,9 +6,10 @@ import { runScript, script, type HotClient } from './redis';
 
 /*
  * The store's part of the Sixpack API (`/participate`, `/convert`): one script each, one round
- * trip on the hot path. Both read the experiment's definition (`…:def`, JSON) and its meta hash
- * (counting mode, tomb, current phase), and the hash of visitors assigned on the server
- * (`…:asg`, visitor id → variant, kept across phases so that a change of weights moves nobody).
+ * trip on the hot path. Both read the experiment's meta hash (counting mode, tomb, current
+ * phase; participate also its `d`, convert its `state`) and the hash of visitors assigned on
+ * the server (`…:asg`, visitor id → variant, kept across phases so that a change of weights
+ * moves nobody). The definition's JSON (`…:def`) is read only when the meta hash cannot answer.
  * They count into the same counters as the track script: the current phase's
  * `p<N>:variants`, `p<N>:goals` and `p<N>:c:<event>:<variant>`, with the uuid being the client
  * id, in the experiment's counting mode.
@@ -44,23 +45,21 @@ const REFUSALS: Record<string, SixpackRefusal> = {
 /** What a participate or convert script answered. */
 export type SixpackOutcome = { alternative: string; refusal?: undefined } | { refusal: SixpackRefusal };
 
-// What both scripts share: the escape of names in counter keys (as ./keys.ts escapes them) and
-// counting one member into one counter of the current phase with its day bucket (`countIn`,
-// through the track script's COUNT_LUA; DAY is 'YYYY-MM-DD', from Sixpack's `datetime` or now).
-const common = (dayArg: number): string => `${COUNT_LUA}
+// What both scripts share: the escape of names in counter keys (as ./keys.ts escapes them), the
+// meta hash's tomb, mode, phase and `fields` (read in the same HMGET), and counting one member
+// into one counter of the current phase with its day bucket (`countIn`, through the track
+// script's COUNT_LUA; DAY is 'YYYY-MM-DD', from Sixpack's `datetime` or now).
+const common = (dayArg: number, fields: string): string => `${COUNT_LUA}
 local function esc(name)
   return (string.gsub(name, '[%%:{}]', function(c) return string.format('%%%02X', string.byte(c)) end))
 end
-local m = redis.call('HMGET', KEYS[1], 'mode', 'tomb', 'phase')
-if m[2] then return {-1} end
-local raw = redis.call('GET', KEYS[2])
-if not raw then return {-2} end
-local d = cjson.decode(raw)
+local m = redis.call('HMGET', KEYS[1], 'tomb', 'mode', 'phase', ${fields})
+if m[1] then return {-1} end
 local phaseKeys = ARGV[2] .. 'p' .. (m[3] or '0') .. ':'
 local DAY = ARGV[${dayArg}]
 local function countIn(event, variant)
-  local ckey = phaseKeys .. 'c:' .. esc(event) .. ':' .. esc(variant)
-  return count(m[1], ckey, ARGV[1], phaseKeys .. 'days', DAY .. ':' .. esc(event) .. ':' .. esc(variant))
+  local e, v = esc(event), esc(variant)
+  return count(m[2], phaseKeys .. 'c:' .. e .. ':' .. v, ARGV[1], phaseKeys .. 'days', DAY .. ':' .. e .. ':' .. v)
 end
 `;
 
@@ -68,46 +67,82 @@ end
 // ('1'/'0'), prefetch ('1'/'0'), traffic fraction out of range ('1'/'0'), Sixpack's sha1
 // choice (28 bits), the traffic-fraction hash in [0, 1), src/assign.ts's hash in [0, 1), day,
 // the requested alternatives... Returns {1, alternative} or {code}.
-const PARTICIPATE_SCRIPT = `${common(10)}
+//
+// What it needs of the definition is the meta field `d`, one string (reading and decoding the
+// JSON was most of the script's cost: fields separated by tabs, lists by newlines, as names hold
+// no control character): the definition's version, state, '1' when new visitors get Sixpack's
+// sha1 choice (a Sixpack experiment with equal weights), sample, fallback, winner ('' for none),
+// the weights and the labels in order. Numbers have 17 digits, which read back as the same
+// double (the weighted choice must match src/assign.ts's arithmetic). The save script writes
+// the JSON and `version` in one step, so a `d` of another version is stale: after any save (by
+// this version or an older one, which knows nothing of it), and in data older than it. Then the
+// script derives it from the JSON again and keeps it.
+const PARTICIPATE_SCRIPT = `${common(10, "'version', 'd'")}
+local D = '^([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t(.*)$'
+local stamp, state, sha1, sample, fallback, winner, weights, labels = string.match(m[5] or '', D)
+if not stamp or stamp ~= m[4] then
+  local raw = redis.call('GET', KEYS[2])
+  if not raw then return {-2} end
+  local d = cjson.decode(raw)
+  local ls, ws, equal = {}, {}, true
+  for i, v in ipairs(d.variants) do
+    ls[i] = v.label
+    ws[i] = string.format('%.17g', v.weight)
+    if v.weight ~= d.variants[1].weight then equal = false end
+  end
+  local text = table.concat({m[4] or '', d.state, (d.sixpack == true and equal) and '1' or '0',
+    string.format('%.17g', d.sample), d.fallback, type(d.winner) == 'string' and d.winner or '',
+    table.concat(ws, '\\n'), table.concat(ls, '\\n')}, '\\t')
+  -- No version: the meta went (a delete that died halfway), so there is nothing to keep it in.
+  if m[4] then redis.call('HSET', KEYS[1], 'd', text) end
+  stamp, state, sha1, sample, fallback, winner, weights, labels = string.match(text, D)
+end
 if ARGV[6] == '1' then return {-3} end
-local labels, weights, want, have = {}, {}, {}, {}
-for i, v in ipairs(d.variants) do labels[i] = v.label; weights[i] = v.weight; have[i] = v.label end
-for i = 11, #ARGV do want[#want + 1] = ARGV[i] end
-table.sort(want); table.sort(have)
-if #want ~= #have then return {-4} end
-for i = 1, #want do if want[i] ~= have[i] then return {-4} end end
+-- The requested alternatives are the stored ones, in any order: as many, each stored, none twice.
+local list = {}
+for label in string.gmatch(labels, '[^\\n]+') do list[#list + 1] = label end
+labels = list
+if #ARGV - 10 ~= #labels then return {-4} end
+for i = 11, #ARGV do
+  local found = false
+  for _, label in ipairs(labels) do if label == ARGV[i] then found = true end end
+  for j = 11, i - 1 do if ARGV[j] == ARGV[i] then found = false end end
+  if not found then return {-4} end
+end
 local function record(variant, assign)
   if assign then redis.call('HSET', KEYS[3], ARGV[1], variant) end
   redis.call('SADD', phaseKeys .. 'variants', variant)
   countIn('${PARTICIPATE}', variant)
 end
 if ARGV[3] ~= '' then
-  if ARGV[4] == '1' and d.state == 'running' then record(ARGV[3], true) end
+  if ARGV[4] == '1' and state == 'running' then record(ARGV[3], true) end
   return {1, ARGV[3]}
 end
-if d.state == 'rolled_out' then return {1, d.winner} end
-if d.state ~= 'running' then return {1, d.fallback} end
+if state == 'rolled_out' then return {1, winner} end
+if state ~= 'running' then return {1, fallback} end
 local had = redis.call('HGET', KEYS[3], ARGV[1])
 if had then
   if ARGV[5] ~= '1' then record(had, false) end
   return {1, had}
 end
-local equal = true
-for i = 2, #weights do if weights[i] ~= weights[1] then equal = false end end
 local pick
-if d.sixpack == true and equal then
-  if tonumber(ARGV[8]) >= d.sample then return {1, d.fallback} end
+sample = tonumber(sample)
+if sha1 == '1' then
+  if tonumber(ARGV[8]) >= sample then return {1, fallback} end
   pick = labels[tonumber(ARGV[7]) % #labels + 1]
 else
   -- src/assign.ts: bucketRanges + chooseVariant, the same double arithmetic in the same order.
-  local n, total, start = tonumber(ARGV[9]), 0, 0
-  for _, w in ipairs(weights) do total = total + w end
-  for i, w in ipairs(weights) do
+  local n, total, start, shares = tonumber(ARGV[9]), 0, 0, {}
+  for w in string.gmatch(weights, '[^\\n]+') do
+    shares[#shares + 1] = tonumber(w)
+    total = total + shares[#shares]
+  end
+  for i, w in ipairs(shares) do
     local share = w / total
-    if n >= start and n < start + share * d.sample then pick = labels[i]; break end
+    if n >= start and n < start + share * sample then pick = labels[i]; break end
     start = start + share
   end
-  if not pick then return {1, d.fallback} end
+  if not pick then return {1, fallback} end
 end
 if ARGV[5] ~= '1' then record(pick, true) end
 return {1, pick}
@@ -115,15 +150,23 @@ return {1, pick}
 
 // KEYS: meta, def, assignments. ARGV: client id, key base, goal, kpi invalid ('1'/'0'), max
 // goals, day. Returns {1, alternative} or {code}. A rolled-out experiment answers the
-// visitor's variant without counting: its last phase ended at the rollout.
-const CONVERT_SCRIPT = `${common(6)}
-if d.state == 'archived' then return {-5} end
-if d.state == 'paused' then return {-6} end
-if d.state == 'draft' then return {-7} end
+// visitor's variant without counting: its last phase ended at the rollout. The state is the
+// meta's, which every version's save script writes with the JSON; the JSON answers only for a
+// meta without it (none, or one that went in a delete that died halfway).
+const CONVERT_SCRIPT = `${common(6, "'state'")}
+local state = m[4]
+if not state then
+  local raw = redis.call('GET', KEYS[2])
+  if not raw then return {-2} end
+  state = cjson.decode(raw).state
+end
+if state == 'archived' then return {-5} end
+if state == 'paused' then return {-6} end
+if state == 'draft' then return {-7} end
 local had = redis.call('HGET', KEYS[3], ARGV[1])
 if not had then return {-8} end
 if ARGV[4] == '1' then return {-9} end
-if d.state == 'running' then
+if state == 'running' then
   local gkey = phaseKeys .. 'goals'
   if redis.call('SISMEMBER', gkey, ARGV[3]) == 0 then
     local cap = tonumber(ARGV[5])

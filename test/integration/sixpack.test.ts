@@ -393,23 +393,14 @@ describe('stored assignments', () => {
     // One EVALSHA from the client; the rest runs inside the script (new visitor, exact mode; the
     // HINCRBY is the day bucket of a new member).
     await c.participate(`experiment=rt&${alts('a', 'b')}&client_id=v1`);
-    expect(await commandCalls(admin)).toEqual([
-      'evalsha=1',
-      'get=1',
-      'hget=1',
-      'hincrby=1',
-      'hmget=1',
-      'hset=1',
-      'sadd=2',
-    ]);
+    expect(await commandCalls(admin)).toEqual(['evalsha=1', 'hget=1', 'hincrby=1', 'hmget=1', 'hset=1', 'sadd=2']);
     await admin.config('RESETSTAT');
     await c.participate(`experiment=rt&${alts('a', 'b')}&client_id=v1`);
-    expect(await commandCalls(admin)).toEqual(['evalsha=1', 'get=1', 'hget=1', 'hmget=1', 'sadd=2']);
+    expect(await commandCalls(admin)).toEqual(['evalsha=1', 'hget=1', 'hmget=1', 'sadd=2']);
     await admin.config('RESETSTAT');
     await c.convert('experiment=rt&client_id=v1&kpi=buy');
     expect(await commandCalls(admin)).toEqual([
       'evalsha=1',
-      'get=1',
       'hget=1',
       'hincrby=1',
       'hmget=1',
@@ -417,6 +408,36 @@ describe('stored assignments', () => {
       'scard=1',
       'sismember=1',
     ]);
+  });
+
+  it('keeps what it needs of the definition in the meta hash, and reads the JSON again when that is stale or missing', async () => {
+    const c = container();
+    const meta = `${c.config.key_prefix}{alephbet:kept}:meta`;
+    const def = `${c.config.key_prefix}{alephbet:kept}:def`;
+    const ids = ['k1', 'k2', 'k3', 'k4', 'k5', 'k6'];
+    const first = await c.participate(`experiment=kept&${alts('a', 'b')}&client_id=k0`);
+    expect(alternativeOf(first)).toBe(sha1Choice('kept', 'k0', ['a', 'b']));
+    expect(await admin.hget(meta, 'd')).toBe('2\trunning\t1\t1\ta\t\t1\n1\ta\nb');
+    // Data of an older version: no `d`. The JSON answers, and `d` is written again.
+    await admin.hdel(meta, 'd');
+    const second = await c.participate(`experiment=kept&${alts('b', 'a')}&client_id=${ids[0]}`);
+    expect(alternativeOf(second)).toBe(sha1Choice('kept', ids[0], ['a', 'b']));
+    expect(await admin.hget(meta, 'd')).toBe('2\trunning\t1\t1\ta\t\t1\n1\ta\nb');
+    // An older version saves a change (the JSON, `state`, `version`; not `d`): it is seen at once.
+    const d = JSON.parse((await admin.get(def))!);
+    await admin.set(def, JSON.stringify({ ...d, variants: [d.variants[0], { label: 'b', weight: 3 }], version: 3 }));
+    await admin.hset(meta, 'version', '3');
+    await c.participate(`experiment=kept&${alts('a', 'b')}&client_id=${ids[1]}`);
+    expect(await admin.hget(meta, 'd')).toBe('3\trunning\t0\t1\ta\t\t1\n3\ta\nb');
+    await admin.set(def, JSON.stringify({ ...d, state: 'paused', version: 4 }));
+    await admin.hset(meta, 'version', '4', 'state', 'paused');
+    expect(alternativeOf(await c.participate(`experiment=kept&${alts('a', 'b')}&client_id=${ids[2]}`))).toBe('a');
+    expect((await c.convert(`experiment=kept&client_id=${ids[0]}`)).statusCode).toBe(400);
+    // A meta that went with its definition left behind (a delete that died halfway): nothing is kept.
+    await admin.del(meta);
+    await admin.set(def, JSON.stringify({ ...d, version: 5 }));
+    await c.participate(`experiment=kept&${alts('a', 'b')}&client_id=${ids[3]}`);
+    expect(await admin.hget(meta, 'd')).toBeNull();
   });
 
   it('counts each visitor once (repeats, conversions, KPIs), and prefetch counts nothing', async () => {
