@@ -104,9 +104,9 @@ for label in string.gmatch(labels, '[^\\n]+') do list[#list + 1] = label end
 labels = list
 if #ARGV - 10 ~= #labels then return {-4} end
 for i = 11, #ARGV do
-  local found = false
-  for _, label in ipairs(labels) do if label == ARGV[i] then found = true end end
-  for j = 11, i - 1 do if ARGV[j] == ARGV[i] then found = false end end
+  local want, found = ARGV[i], false
+  for k = 1, #labels do if labels[k] == want then found = true end end
+  for j = 11, i - 1 do if ARGV[j] == want then found = false end end
   if not found then return {-4} end
 end
 local function record(variant, assign)
