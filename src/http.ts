@@ -149,6 +149,14 @@ function stringMap(value: unknown, what: string): Record<string, string> | null 
 }
 
 /**
+ * Marks a proxy event that the local gateway built (cli/dev/server.ts): its `headers` and
+ * query maps have no prototype and hold strings only, its method is set and its body is a
+ * string or null, so {@link checkEvent} takes it as it is. A registered symbol, so that every
+ * bundle sees the same one; an event that arrives as JSON (API Gateway's) cannot carry it.
+ */
+export const CHECKED_EVENT: unique symbol = Symbol.for('abtest.checked-event');
+
+/**
  * The proxy event with every field a route reads checked and copied into objects without a
  * prototype (so `?constructor=x` or a missing `toString` parameter is only a name): a
  * malformed event answers 400 naming the field, never a crash or a 500.
@@ -157,6 +165,7 @@ export function checkEvent(event: unknown): ProxyEvent {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) {
     throw new InputError('event', 'the event must be an API Gateway proxy event object');
   }
+  if ((event as { [CHECKED_EVENT]?: boolean })[CHECKED_EVENT] === true) return event as ProxyEvent;
   const e = event as Record<string, unknown>;
   if (typeof e.httpMethod !== 'string' || !e.httpMethod) {
     throw new InputError('httpMethod', 'httpMethod must be a non-empty string');

@@ -3,7 +3,15 @@ import http from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { RouteWiring, Wiring } from '../../src/config';
 import { AbtestError } from '../../src/errors';
-import { errorBody, gatewayError, json, MAX_BODY_BYTES, preflightHeaders, type ProxyResult } from '../../src/http';
+import {
+  CHECKED_EVENT,
+  errorBody,
+  gatewayError,
+  json,
+  MAX_BODY_BYTES,
+  preflightHeaders,
+  type ProxyResult,
+} from '../../src/http';
 import { redactUrl } from '../../src/redact';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<ProxyResult>;
@@ -33,7 +41,9 @@ export interface DevServerOptions {
 
 /**
  * Decodes a query string the way API Gateway does: percent-decoding only (`+` stays `+`).
- * The maps have no prototype, so a parameter named `__proto__` or `constructor` is only a name.
+ * `single` keeps the last value of each name, `multi` every value in order (null for an empty
+ * query, as API Gateway gives). The maps have no prototype, so a parameter named `__proto__`
+ * or `constructor` is only a name.
  */
 export function queryParams(search: string): {
   single: Record<string, string> | null;
@@ -42,15 +52,26 @@ export function queryParams(search: string): {
   if (!search) return { single: null, multi: null };
   const single: Record<string, string> = Object.create(null);
   const multi: Record<string, string[]> = Object.create(null);
-  for (const part of search.split('&')) {
-    if (!part) continue;
-    const eq = part.indexOf('=');
-    const k = decodeQuery(eq < 0 ? part : part.slice(0, eq));
-    const v = eq < 0 ? '' : decodeQuery(part.slice(eq + 1));
+  forEachParam(search, (k, v) => {
     single[k] = v;
     (multi[k] ??= []).push(v);
-  }
+  });
   return { single, multi };
+}
+
+/** Calls `each` with every decoded name and value of a query string, in order. */
+function forEachParam(search: string, each: (name: string, value: string) => void): void {
+  let from = 0;
+  while (from <= search.length) {
+    let to = search.indexOf('&', from);
+    if (to < 0) to = search.length;
+    if (to > from) {
+      const eq = search.indexOf('=', from);
+      if (eq < 0 || eq > to) each(decodeQuery(search.slice(from, to)), '');
+      else each(decodeQuery(search.slice(from, eq)), decodeQuery(search.slice(eq + 1, to)));
+    }
+    from = to + 1;
+  }
 }
 
 /** Percent-decodes one name or value; a malformed escape leaves it as sent. */
@@ -70,30 +91,40 @@ const GATEWAY_HEADER_LENGTHS = new Set([...GATEWAY_HEADERS].map((h) => h.length)
 
 /** The request's headers as API Gateway passes them (names as sent), read once from the raw list. */
 export interface RequestHeaders {
+  /** The last value of each name. */
   single: Record<string, string>;
-  multi: Record<string, string[]>;
   /** The last value of each header the gateway reads. */
   own: Partial<Record<GatewayHeader, string>>;
+  raw: string[];
 }
 
 /** Reads `rawHeaders` once: Node's own `req.headers` is not built (it costs every request). */
 function readHeaders(raw: string[]): RequestHeaders {
   const single: Record<string, string> = Object.create(null);
-  const multi: Record<string, string[]> = Object.create(null);
   const own: RequestHeaders['own'] = {};
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
     single[name] = raw[i + 1];
-    (multi[name] ??= []).push(raw[i + 1]);
     if (GATEWAY_HEADER_LENGTHS.has(name.length)) {
       const lower = name.toLowerCase();
       if (GATEWAY_HEADERS.has(lower)) own[lower as GatewayHeader] = raw[i + 1];
     }
   }
-  return { single, multi, own };
+  return { single, own, raw };
 }
 
-/** Builds the API Gateway REST (v1) proxy event of a request. */
+/** Every value of each header name, in order (`multiValueHeaders`). */
+function multiHeaders(raw: string[]): Record<string, string[]> {
+  const multi: Record<string, string[]> = Object.create(null);
+  for (let i = 0; i < raw.length; i += 2) (multi[raw[i]] ??= []).push(raw[i + 1]);
+  return multi;
+}
+
+/**
+ * Builds the API Gateway REST (v1) proxy event of a request. Its multi-value maps are built
+ * when first read (most routes never do), and it carries {@link CHECKED_EVENT}: its maps have
+ * no prototype and hold strings only, so the handler's check has nothing to do.
+ */
 export function toProxyEvent(
   req: http.IncomingMessage,
   target: { path: string; search: string },
@@ -103,17 +134,32 @@ export function toProxyEvent(
   sourceIp: string,
   h: RequestHeaders,
 ): APIGatewayProxyEvent {
-  const headers = h.single;
-  const q = queryParams(target.search);
+  let query: Record<string, string> | null = null;
+  if (target.search) {
+    const single: Record<string, string> = Object.create(null);
+    forEachParam(target.search, (k, v) => {
+      single[k] = v;
+    });
+    query = single;
+  }
+  let multiHeaderMap: Record<string, string[]> | undefined;
+  let multiQueryMap: Record<string, string[]> | null | undefined;
   const method = req.method ?? 'GET';
   return {
+    [CHECKED_EVENT]: true,
     resource: route.path,
     path: target.path,
     httpMethod: method,
-    headers,
-    multiValueHeaders: h.multi,
-    queryStringParameters: q.single,
-    multiValueQueryStringParameters: q.multi,
+    headers: h.single,
+    get multiValueHeaders() {
+      multiHeaderMap ??= multiHeaders(h.raw);
+      return multiHeaderMap;
+    },
+    queryStringParameters: query,
+    get multiValueQueryStringParameters() {
+      if (multiQueryMap === undefined) multiQueryMap = queryParams(target.search).multi;
+      return multiQueryMap;
+    },
     pathParameters: null,
     stageVariables: null,
     body,
@@ -148,7 +194,7 @@ export function toProxyEvent(
         userArn: null,
       },
     },
-  };
+  } as APIGatewayProxyEvent;
 }
 
 /**
