@@ -3,7 +3,7 @@ import type { ExperimentResults, ExperimentSummary } from '../results';
 import type { Definition } from '../experiments/definition';
 import { InputError } from '../errors';
 import { readDefinition, readDefinitions, writeDefinition } from './definitions';
-import { dayField, definitionsKey, experimentKeys, namespaceKey, namespacesKey } from './keys';
+import { dayField, definitionsKey, experimentKeys, keysCache, type KeysOf, namespaceKey, namespacesKey } from './keys';
 import { checkDeadline, guard, hotClient, ping, runScript, type HotClient, type RedisClient } from './redis';
 import { byName, dayCounts, experimentNames, experimentResults, experimentSummary, readAll } from './results';
 import { indexScript, TRACK, tombScript, trackScript, untombScript } from './scripts';
@@ -71,6 +71,8 @@ export class RedisCounterStore implements CounterStore {
   private readonly hot: HotClient;
   /** The script arguments that come from the config, as strings once. */
   private readonly caps: { variants: string; goals: string; experiments: string; namespaces: string };
+  /** The keys of the experiments the hot path counts into, remembered. */
+  private readonly keysOf: KeysOf;
 
   /** @param clock what `now` is for the day buckets (tests pass a controlled one) @default the system clock */
   constructor(
@@ -79,6 +81,7 @@ export class RedisCounterStore implements CounterStore {
     private readonly clock: () => Date = () => new Date(),
   ) {
     this.hot = hotClient(redis);
+    this.keysOf = keysCache(config.key_prefix);
     this.caps = {
       variants: String(config.max_variants_per_experiment),
       goals: String(config.max_goals_per_experiment),
@@ -94,7 +97,11 @@ export class RedisCounterStore implements CounterStore {
   async track(events: TrackEvent[], at?: Date): Promise<TrackOutcome> {
     const day = dayOf(at ?? this.clock());
     return guard(this.hot, this.config, async (deadline) => {
-      const outcomes = await Promise.all(events.map((e, index) => this.count(e, index, day, deadline)));
+      // One event (a GET, a beacon of one) is most of the traffic: no Promise.all for it.
+      const outcomes =
+        events.length === 1
+          ? [await this.count(events[0], 0, day, deadline)]
+          : await Promise.all(events.map((e, index) => this.count(e, index, day, deadline)));
       const rejected = outcomes.filter((o): o is TrackOutcome['rejected'][number] => o !== null);
       return { stored: events.length - rejected.length, rejected };
     });
@@ -109,7 +116,7 @@ export class RedisCounterStore implements CounterStore {
     gen = '',
   ): Promise<TrackOutcome['rejected'][number] | null> {
     const { config } = this;
-    const keys = experimentKeys(config.key_prefix, e.namespace, e.experiment);
+    const keys = this.keysOf(e.namespace, e.experiment);
     const [code, seen, state] = await runScript(this.hot, trackScript, [
       keys.meta,
       keys.variants,
@@ -240,11 +247,11 @@ export class RedisCounterStore implements CounterStore {
   }
 
   async participate(p: ParticipateInput): Promise<SixpackOutcome> {
-    return this.untilNotBusy(() => participate(this.hot, this.config.key_prefix, p));
+    return this.untilNotBusy(() => participate(this.hot, this.keysOf, p));
   }
 
   async convert(c: ConvertInput): Promise<SixpackOutcome> {
-    return this.untilNotBusy(() => convert(this.hot, this.config.key_prefix, c, this.config.max_goals_per_experiment));
+    return this.untilNotBusy(() => convert(this.hot, this.keysOf, c, this.config.max_goals_per_experiment));
   }
 
   /** Runs a Sixpack script again while a delete of its experiment runs (as track does), within the deadline. */

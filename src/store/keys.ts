@@ -58,6 +58,34 @@ export function experimentKeys(prefix: string, namespace: string, experiment: st
   };
 }
 
+/** The phase-0 keys of an experiment, by namespace and name. */
+export type KeysOf = (namespace: string, experiment: string) => ExperimentKeys;
+
+/**
+ * {@link experimentKeys} remembering the last `size` experiments it was asked for: the hot
+ * path (every tracked event, every Sixpack call) would otherwise build the same key strings
+ * per request. Past `size` (names come from requests) it forgets them all and starts again.
+ */
+export function keysCache(prefix: string, size = 1000): KeysOf {
+  let byNamespace = new Map<string, Map<string, ExperimentKeys>>();
+  let count = 0;
+  return (namespace, experiment) => {
+    let byName = byNamespace.get(namespace);
+    let keys = byName?.get(experiment);
+    if (keys) return keys;
+    if (count >= size) {
+      byNamespace = new Map();
+      byName = undefined;
+      count = 0;
+    }
+    if (!byName) byNamespace.set(namespace, (byName = new Map()));
+    keys = experimentKeys(prefix, namespace, experiment);
+    byName.set(experiment, keys);
+    count++;
+    return keys;
+  };
+}
+
 /** The field of the day bucket of (day `YYYY-MM-DD`, event, variant) in {@link ExperimentKeys.days}. */
 export const dayField = (day: string, event: string, variant: string): string =>
   `${day}:${escapeName(event)}:${escapeName(variant)}`;

@@ -1,6 +1,6 @@
 import { PARTICIPATE } from '../protocol';
 import { dayOf } from '../series';
-import { experimentKeys } from './keys';
+import type { KeysOf } from './keys';
 import { COUNT_LUA } from './scripts';
 import { runScript, script, type HotClient } from './redis';
 
@@ -187,12 +187,12 @@ const flag = (b: boolean): string => (b ? '1' : '0');
 /** Runs one of the scripts on a visitor of an experiment: KEYS meta, def, assignments; ARGV client id, key base, `rest`. */
 async function run(
   redis: HotClient,
-  prefix: string,
+  keysOf: KeysOf,
   s: typeof participateScript,
   v: { namespace: string; experiment: string; clientId: string },
   rest: string[],
 ): Promise<SixpackOutcome> {
-  const keys = experimentKeys(prefix, v.namespace, v.experiment);
+  const keys = keysOf(v.namespace, v.experiment);
   const [code, alternative] = await runScript(redis, s, [
     keys.meta,
     keys.def,
@@ -228,8 +228,8 @@ export interface ParticipateInput {
 }
 
 /** One participate: one script call. */
-export function participate(redis: HotClient, prefix: string, p: ParticipateInput): Promise<SixpackOutcome> {
-  return run(redis, prefix, participateScript, p, [
+export function participate(redis: HotClient, keysOf: KeysOf, p: ParticipateInput): Promise<SixpackOutcome> {
+  return run(redis, keysOf, participateScript, p, [
     p.force ?? '',
     flag(p.recordForce),
     flag(p.prefetch),
@@ -254,6 +254,6 @@ export interface ConvertInput {
 }
 
 /** One convert: one script call. */
-export function convert(redis: HotClient, prefix: string, c: ConvertInput, maxGoals: number): Promise<SixpackOutcome> {
-  return run(redis, prefix, convertScript, c, [c.goal, flag(c.badKpi), String(maxGoals), dayOf(c.at)]);
+export function convert(redis: HotClient, keysOf: KeysOf, c: ConvertInput, maxGoals: number): Promise<SixpackOutcome> {
+  return run(redis, keysOf, convertScript, c, [c.goal, flag(c.badKpi), String(maxGoals), dayOf(c.at)]);
 }

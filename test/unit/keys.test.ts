@@ -1,4 +1,4 @@
-import { dayField, experimentKeys, namespaceKey, namespacesKey, parseDayField } from '../../src/store/keys';
+import { dayField, experimentKeys, namespaceKey, namespacesKey, parseDayField, keysCache } from '../../src/store/keys';
 
 /** The Redis Cluster hash tag of a key: the text between the first { and the next }. */
 const tag = (key: string) => {
@@ -36,5 +36,21 @@ describe('key layout', () => {
   it('keeps the indexes in one slot of their own', () => {
     expect(tag(namespacesKey('abtest:'))).toBe('index');
     expect(tag(namespaceKey('abtest:', 'a{b}'))).toBe('index');
+  });
+});
+
+describe('keysCache', () => {
+  it('answers what experimentKeys does, remembers it, and forgets all past its size', () => {
+    const keysOf = keysCache('p:', 2);
+    const a = keysOf('ns', 'a:{x}');
+    expect({ ...a, counter: a.counter('e', 'v') }).toEqual({
+      ...experimentKeys('p:', 'ns', 'a:{x}'),
+      counter: experimentKeys('p:', 'ns', 'a:{x}').counter('e', 'v'),
+    });
+    expect(keysOf('ns', 'a:{x}')).toBe(a);
+    expect(keysOf('other', 'a:{x}').meta).toBe(experimentKeys('p:', 'other', 'a:{x}').meta);
+    keysOf('ns', 'b'); // a third experiment: the cache starts again
+    expect(keysOf('ns', 'a:{x}')).not.toBe(a);
+    expect(keysOf('ns', 'a:{x}').meta).toBe(a.meta);
   });
 });
