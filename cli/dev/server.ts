@@ -49,14 +49,16 @@ export function queryParams(search: string): {
   single: Record<string, string> | null;
   multi: Record<string, string[]> | null;
 } {
-  if (!search) return { single: null, multi: null };
-  const single: Record<string, string> = Object.create(null);
+  return search ? { single: querySingle(search), multi: queryMulti(search) } : { single: null, multi: null };
+}
+
+/** Every value of each name of a non-empty query string, in order (`multiValueQueryStringParameters`). */
+function queryMulti(search: string): Record<string, string[]> {
   const multi: Record<string, string[]> = Object.create(null);
   forEachParam(search, (k, v) => {
-    single[k] = v;
     (multi[k] ??= []).push(v);
   });
-  return { single, multi };
+  return multi;
 }
 
 /** The last value of each name of a non-empty query string (`queryStringParameters`). */
@@ -207,7 +209,7 @@ class GatewayEvent {
   }
 
   get multiValueQueryStringParameters(): Record<string, string[]> | null {
-    if (this.#multiQuery === undefined) this.#multiQuery = queryParams(this.#search).multi;
+    if (this.#multiQuery === undefined) this.#multiQuery = this.#search ? queryMulti(this.#search) : null;
     return this.#multiQuery;
   }
 }
