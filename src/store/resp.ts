@@ -92,7 +92,12 @@ function encode(commands: readonly (readonly string[])[]): Buffer {
       at = writeDigits(buf, at + 1, n);
       buf[at++] = 13;
       buf[at++] = 10;
-      at += buf.write(a, at, n, 'utf8');
+      if (n === a.length) {
+        // ASCII (as many bytes as characters), the usual case: a loop beats Buffer#write's
+        // argument checks for strings this short.
+        for (let j = 0; j < n; j++) buf[at + j] = a.charCodeAt(j);
+        at += n;
+      } else at += buf.write(a, at, n, 'utf8');
       buf[at++] = 13;
       buf[at++] = 10;
     }

@@ -154,4 +154,24 @@ describe('the hot path', () => {
       clients.forEach((c) => c.disconnect());
     }
   });
+
+  it('names beyond ASCII reach Redis byte for byte, beside ASCII ones in the same write', async () => {
+    const config = testConfig(withPassword(), { counting: 'exact' });
+    const client = createRedis(config);
+    try {
+      const store = new RedisCounterStore(client, config);
+      const names = { namespace: 'nś', experiment: 'café ☕', variant: 'grün', event: 'participate' };
+      const events = ['😀 visitor', 'plain', 'ä'.repeat(300)].map((uuid) => ({ ...names, uuid }));
+      // One tick: the three commands are encoded into one buffer.
+      expect(await Promise.all(events.map((e) => store.track([e])))).toEqual(
+        events.map(() => ({ stored: 1, rejected: [] })),
+      );
+      const [results] = await store.results('nś', ['café ☕']);
+      expect(results.variants).toEqual([{ label: 'grün', participants: 3 }]);
+      const key = (await admin.keys('*café*')).find((k) => k.includes(':c:participate:'))!;
+      expect((await admin.smembers(key)).sort()).toEqual(events.map((e) => e.uuid).sort());
+    } finally {
+      client.disconnect();
+    }
+  });
 });
