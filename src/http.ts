@@ -38,15 +38,13 @@ export function json(
   config: Pick<Config, 'cors_origin'>,
   headers: Record<string, string> = {},
 ): ProxyResult {
-  return {
-    statusCode: status,
-    headers: {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Access-Control-Allow-Origin': config.cors_origin,
-      ...headers,
-    },
-    body: JSON.stringify(body),
-  };
+  // Object.assign, not a spread among the fields: such a literal is built slowly, and every
+  // answer is one.
+  const all = Object.assign(
+    { 'Content-Type': 'application/json; charset=utf-8', 'Access-Control-Allow-Origin': config.cors_origin },
+    headers,
+  );
+  return { statusCode: status, headers: all, body: JSON.stringify(body) };
 }
 
 /** The JSON error body every failure answers with. */

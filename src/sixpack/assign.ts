@@ -34,8 +34,9 @@ export async function assignRoute(event: ProxyEvent, ctx: Context): Promise<Prox
   const at = new Date();
   const live = (await store.definitions(namespace)).filter((d) => LIVE.has(d.state));
   const outcomes = await Promise.all(
-    live.map((d) =>
-      store.participate({
+    live.map((d) => {
+      const sha = sixpackHash(d.experiment, visitor);
+      return store.participate({
         namespace,
         experiment: d.experiment,
         clientId: visitor,
@@ -44,11 +45,12 @@ export async function assignRoute(event: ProxyEvent, ctx: Context): Promise<Prox
         recordForce: false,
         prefetch: !counted,
         badTrafficFraction: false,
-        ...sixpackHash(d.experiment, visitor),
+        choice: sha.choice,
+        fraction: sha.fraction,
         weighted: hash(d.experiment, visitor),
         at,
-      }),
-    ),
+      });
+    }),
   );
   const assignments: Record<string, string> = {};
   live.forEach((d, i) => {

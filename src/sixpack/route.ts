@@ -118,14 +118,20 @@ async function participate(event: ProxyEvent, q: SixpackQuery, ctx: Context, ans
   const alternatives = q.all('alternatives');
   if (alternatives.length < 2) throw new InputError('alternatives', MESSAGES.twoAlternatives);
   const force = q.get('force');
+  const sha = sixpackHash(names.experiment, names.clientId);
+  // Every field named (no spread): an object literal with a spread among its fields is built
+  // slowly, property by property, and this one is built on every participate.
   const input: ParticipateInput = {
-    ...names,
+    namespace: names.namespace,
+    experiment: names.experiment,
+    clientId: names.clientId,
     alternatives,
     force: force && alternatives.includes(force) ? force : null,
     recordForce: flag(q.get('record_force')),
     prefetch: flag(q.get('prefetch')),
     badTrafficFraction: fraction !== undefined && !fractionInRange(fraction),
-    ...sixpackHash(names.experiment, names.clientId),
+    choice: sha.choice,
+    fraction: sha.fraction,
     weighted: hash(names.experiment, names.clientId),
     at,
   };
@@ -147,7 +153,14 @@ async function convert(event: ProxyEvent, q: SixpackQuery, ctx: Context, answer:
   const kpi = q.get('kpi');
   const goal = kpi ?? CONVERT_GOAL;
   const badKpi = kpi !== undefined && (!SIXPACK_NAME.test(kpi) || nameProblem(kpi, config.max_name_length) !== null);
-  const out = await store.convert({ ...names, goal, badKpi, at });
+  const out = await store.convert({
+    namespace: names.namespace,
+    experiment: names.experiment,
+    clientId: names.clientId,
+    goal,
+    badKpi,
+    at,
+  });
   if (out.refusal) return refused(out.refusal, config, goal, names.experiment);
   return answer(200, {
     status: 'ok',
