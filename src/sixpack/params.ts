@@ -22,17 +22,20 @@ export interface SixpackQuery {
   all(name: string): string[];
 }
 
-const plusAsSpace = (v: string): string => v.replace(/\+/g, ' ');
+const plusAsSpace = (v: string): string => (v.includes('+') ? v.replace(/\+/g, ' ') : v);
 
 /** The query of a proxy event (its multi-value map when API Gateway gives one, else the single one). */
 export function sixpackQuery(event: ProxyEvent): SixpackQuery {
   const map: Record<string, string[]> = Object.create(null);
   const multi: unknown = event.multiValueQueryStringParameters;
   if (typeof multi === 'object' && multi !== null && !Array.isArray(multi)) {
-    for (const [k, values] of Object.entries(multi)) {
+    const byName = multi as Record<string, unknown>;
+    for (const k of Object.keys(byName)) {
+      const values = byName[k];
       if (!Array.isArray(values)) continue;
-      const strings = values.filter((v): v is string => typeof v === 'string');
-      if (strings.length > 0) map[k] = strings.map(plusAsSpace);
+      const strings: string[] = [];
+      for (const v of values) if (typeof v === 'string') strings.push(plusAsSpace(v));
+      if (strings.length > 0) map[k] = strings;
     }
   } else {
     for (const [k, v] of Object.entries(event.queryStringParameters ?? {}))
