@@ -132,12 +132,12 @@ function multiHeaders(raw: string[]): Record<string, string[]> {
 }
 
 /**
- * A proxy event of the local gateway. Its multi-value maps are built when first read (most
+ * The API Gateway REST (v1) proxy event of a request to the local gateway. Its multi-value maps are built when first read (most
  * routes never do), and it carries {@link CHECKED_EVENT} (on its prototype): its maps have no
  * prototype and hold strings only, so the handler's check has nothing to do. A class, so that
  * every event has one shape V8 builds fast (an object literal with getters is built slowly).
  */
-class GatewayEvent {
+export class GatewayEvent implements APIGatewayProxyEvent {
   resource: string;
   path: string;
   httpMethod: string;
@@ -214,19 +214,6 @@ class GatewayEvent {
   }
 }
 Object.defineProperty(GatewayEvent.prototype, CHECKED_EVENT, { value: true });
-
-/** Builds the API Gateway REST (v1) proxy event of a request (see {@link GatewayEvent}). */
-export function toProxyEvent(
-  req: http.IncomingMessage,
-  target: { path: string; search: string },
-  route: RouteWiring,
-  body: string | null,
-  stage: string,
-  sourceIp: string,
-  h: RequestHeaders,
-): APIGatewayProxyEvent {
-  return new GatewayEvent(req, target, route, body, stage, sourceIp, h) as unknown as APIGatewayProxyEvent;
-}
 
 /**
  * The client's address as API Gateway gives it in `identity.sourceIp`: the socket's `peer` (an
@@ -361,7 +348,7 @@ export function createDevServer(opts: DevServerOptions): http.Server {
     }
     const h = readHeaders(req.rawHeaders);
     const sourceIp = clientAddress(req.socket.remoteAddress, trust ? h.own['x-forwarded-for'] : undefined);
-    const event = (body: string | null) => toProxyEvent(req, target, route, body, stage, sourceIp, h);
+    const event = (body: string | null) => new GatewayEvent(req, target, route, body, stage, sourceIp, h);
     // A request without a body (no Content-Length, no chunked encoding) goes straight on.
     if (h.own['content-length'] === undefined && h.own['transfer-encoding'] === undefined) {
       return invoke(res, route, event(null));

@@ -97,11 +97,7 @@ export class RedisCounterStore implements CounterStore {
   async track(events: TrackEvent[], at?: Date): Promise<TrackOutcome> {
     const day = dayOf(at ?? this.clock());
     return guard(this.hot, this.config, async (deadline) => {
-      // One event (a GET, a beacon of one) is most of the traffic: no Promise.all for it.
-      const outcomes =
-        events.length === 1
-          ? [await this.count(events[0], 0, day, deadline)]
-          : await Promise.all(events.map((e, index) => this.count(e, index, day, deadline)));
+      const outcomes = await Promise.all(events.map((e, index) => this.count(e, index, day, deadline)));
       const rejected = outcomes.filter((o): o is TrackOutcome['rejected'][number] => o !== null);
       return { stored: events.length - rejected.length, rejected };
     });

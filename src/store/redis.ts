@@ -117,13 +117,25 @@ export const script = <T>(keys: number, lua: string): Script<T> => ({
 
 /** Runs `s` by its SHA1 with `args` (its keys, then its ARGV), sending its text when Redis lacks it (NOSCRIPT). */
 export async function runScript<T>(client: HotClient, s: Script<T>, args: readonly string[]): Promise<T> {
-  if (client instanceof RespClient) return (await client.evalsha(s, s.keys, args)) as T;
   try {
-    return (await client.evalsha(s.sha, s.keys, ...args)) as T;
+    return (await send(client, 'evalsha', s.sha, s, args)) as T;
   } catch (e) {
     if (!/^NOSCRIPT/.test((e as Error).message)) throw e;
-    return (await client.eval(s.lua, s.keys, ...args)) as T;
+    return (await send(client, 'eval', s.lua, s, args)) as T;
   }
+}
+
+/** EVALSHA or EVAL (`first` is the SHA1 or the text) on either kind of client. */
+function send(
+  client: HotClient,
+  command: 'evalsha' | 'eval',
+  first: string,
+  s: Script<unknown>,
+  args: readonly string[],
+): Promise<unknown> {
+  return client instanceof RespClient
+    ? client.call([command, first, String(s.keys), ...args])
+    : client[command](first, s.keys, ...args);
 }
 
 /** PING on either kind of client. */

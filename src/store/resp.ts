@@ -133,16 +133,6 @@ export class RespClient {
     return new Promise((resolve, reject) => this.send(args, (e, reply) => (e ? reject(e) : resolve(reply))));
   }
 
-  /** Runs a script by its SHA1, sending its text when Redis does not have it (NOSCRIPT). */
-  async evalsha(script: { sha: string; lua: string }, keys: number, args: readonly string[]): Promise<Reply> {
-    try {
-      return await this.call(['EVALSHA', script.sha, String(keys), ...args]);
-    } catch (e) {
-      if (!/^NOSCRIPT/.test((e as Error).message)) throw e;
-      return this.call(['EVAL', script.lua, String(keys), ...args]);
-    }
-  }
-
   /** Drops the connection for good; pending commands fail. */
   close(): void {
     this.state = 'closed';

@@ -7,11 +7,11 @@
  *   its scripts itself) against one on createRedis's client (the lean connection).
  * Run: npx tsx test/bench/resp-client.ts
  */
-import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import { startRedisServer } from '../../cli/dev/redis-server';
 import { validateConfig } from '../../src/config';
 import { createRedis, RedisCounterStore } from '../../src/store';
+import { runScript, script } from '../../src/store/redis';
 import { RespClient } from '../../src/store/resp';
 
 const C = Number(process.env.C ?? 50);
@@ -20,7 +20,7 @@ const R = Number(process.env.R ?? 3);
 
 // A script with the track script's arguments and reply shape: 5 keys, 10 arguments, {int, string}.
 const LUA = `return {redis.call('PFADD', KEYS[4], ARGV[1]), ARGV[9]}`;
-const script = { lua: LUA, sha: createHash('sha1').update(LUA).digest('hex') };
+const leanScript = script<unknown>(5, LUA);
 const args = (i: number) => [
   ...['m', 'v', 'g', 'c:participate:a', 'days'].map((k) => `bench:{ns:e}:${k}`),
   `uuid-${i}`,
@@ -84,7 +84,7 @@ async function main() {
       'ioredis defineCommand + auto-pipelining',
       (i) => (ioredis as Redis & { benchScript(...a: string[]): Promise<unknown> }).benchScript(...args(i)),
     ],
-    ['lean RespClient evalsha', (i) => lean.evalsha(script, 5, args(i))],
+    ['lean RespClient, runScript (EVALSHA)', (i) => runScript(lean, leanScript, args(i))],
     ['store.track, plain ioredis client', track(new RedisCounterStore(plain, config))],
     ['store.track, createRedis (lean connection)', track(new RedisCounterStore(created, config))],
   ];

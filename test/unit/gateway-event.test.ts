@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { toProxyEvent } from '../../cli/dev/server';
+import { GatewayEvent } from '../../cli/dev/server';
 import { CHECKED_EVENT, checkEvent } from '../../src/http';
 
 /** A request as the gateway sees it: method, version and raw headers. */
@@ -12,7 +12,7 @@ const single = (raw: string[]) => {
   return map;
 };
 const event = (search: string, raw: string[] = ['Host', 'x', 'Accept', 'a', 'Accept', 'b']) =>
-  toProxyEvent(req(raw), { path: '/participate', search }, route, null, 'dev', '203.0.113.7', {
+  new GatewayEvent(req(raw), { path: '/participate', search }, route, null, 'dev', '203.0.113.7', {
     single: single(raw),
     own: {},
     raw,
