@@ -127,27 +127,16 @@ export function checkNames(
   return { namespace, experiment, clientId };
 }
 
-/** Percent-decodes once more, as Sixpack's `unquote` does (text that is not valid stays as it is). */
-function unquote(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
 /**
- * Whether the visitor is answered but not counted (src/visitors.ts): by the `user_agent` and
- * `ip_address` parameters (decoded once more, as Sixpack does), else the request's
+ * Whether the visitor is answered but not counted (src/visitors.ts, which decodes them once
+ * more, as Sixpack does): by the `user_agent` and `ip_address` parameters, else the request's
  * `User-Agent` header and source address.
  */
 export function isExcluded(q: SixpackQuery, event: ProxyEvent, config: Config): boolean {
   const ua = q.get('user_agent');
   const ip = q.get('ip_address');
   const request = ua === undefined || ip === undefined ? requestVisitor(event) : undefined;
-  const userAgent = ua !== undefined ? unquote(ua) : request?.userAgent;
-  const address = ip !== undefined ? unquote(ip) : request?.ip;
-  return excludedVisitor(config, userAgent, address);
+  return excludedVisitor(config, ua ?? request?.userAgent, ip ?? request?.ip);
 }
 
 /**
