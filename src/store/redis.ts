@@ -81,8 +81,7 @@ export function createRedis(config: Config): RedisClient {
       host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: Number(url.port || 6379),
       tls: options.tls,
-      username: url.username ? decodeURIComponent(url.username) : undefined,
-      password: url.password ? decodeURIComponent(url.password) : undefined,
+      ...credentials(url),
       db: dbIndex(config),
       connectTimeoutMs: config.redis_connect_timeout_ms,
       retryDelay,
@@ -167,11 +166,16 @@ function createCluster(url: URL, config: Config, options: RedisOptions): Cluster
     dnsLookup: (address, callback) => callback(null, address),
     redisOptions: {
       ...options,
-      username: url.username ? decodeURIComponent(url.username) : undefined,
-      password: url.password ? decodeURIComponent(url.password) : undefined,
+      ...credentials(url),
     },
   });
 }
+
+/** The user name and password of a Redis URL, percent-decoded (undefined when absent). */
+const credentials = (url: URL): { username?: string; password?: string } => ({
+  username: url.username ? decodeURIComponent(url.username) : undefined,
+  password: url.password ? decodeURIComponent(url.password) : undefined,
+});
 
 /** The database number of each config's `redis_url`, read once (every store operation asks). */
 const dbIndexes = new WeakMap<Config, number>();
