@@ -101,6 +101,8 @@ export const hotClient = (redis: RedisClient): HotClient => (redis instanceof Ho
 /** A Lua script of the store; `T` is what it answers. */
 export interface Script<T> {
   keys: number;
+  /** `keys` as the text a command sends. */
+  keysText: string;
   lua: string;
   sha: string;
   /** Only carries `T`. */
@@ -110,18 +112,17 @@ export interface Script<T> {
 /** A script taking `keys` keys (the first arguments of each call). */
 export const script = <T>(keys: number, lua: string): Script<T> => ({
   keys,
+  keysText: String(keys),
   lua,
   sha: createHash('sha1').update(lua).digest('hex'),
 });
 
 /** Runs `s` by its SHA1 with `args` (its keys, then its ARGV), sending its text when Redis lacks it (NOSCRIPT). */
-export async function runScript<T>(client: HotClient, s: Script<T>, args: readonly string[]): Promise<T> {
-  try {
-    return (await send(client, 'evalsha', s.sha, s, args)) as T;
-  } catch (e) {
-    if (!/^NOSCRIPT/.test((e as Error).message)) throw e;
-    return (await send(client, 'eval', s.lua, s, args)) as T;
-  }
+export function runScript<T>(client: HotClient, s: Script<T>, args: readonly string[]): Promise<T> {
+  return send(client, 'evalsha', s.sha, s, args).catch((e: Error) => {
+    if (!/^NOSCRIPT/.test(e.message)) throw e;
+    return send(client, 'eval', s.lua, s, args);
+  }) as Promise<T>;
 }
 
 /** EVALSHA or EVAL (`first` is the SHA1 or the text) on either kind of client. */
@@ -133,7 +134,7 @@ function send(
   args: readonly string[],
 ): Promise<unknown> {
   return client instanceof RespClient
-    ? client.call([command, first, String(s.keys), ...args])
+    ? client.call([command, first, s.keysText], args)
     : client[command](first, s.keys, ...args);
 }
 
@@ -221,30 +222,41 @@ function checkDb(redis: HotClient, config: Config): Promise<void> {
  * (503) with a sentence naming the config key. Errors Redis itself answered with stay what
  * they are. `work` gets the deadline (ms since the epoch) so that its retries stop there.
  */
-export async function guard<T>(redis: HotClient, config: Config, work: (deadline: number) => Promise<T>): Promise<T> {
+export function guard<T>(redis: HotClient, config: Config, work: (deadline: number) => Promise<T>): Promise<T> {
   const ms = config.redis_command_timeout_ms + (everReady.has(redis) ? 0 : config.redis_connect_timeout_ms);
   const deadline = Date.now() + ms;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const run = dbIndex(config) === 0 ? work(deadline) : checkDb(redis, config).then(() => work(deadline));
-    return await new Promise<T>((resolve, reject) => {
-      timer = setTimeout(() => reject(new DeadlineError(ms)), ms);
-      run.then(resolve, reject);
-    });
-  } catch (e) {
-    if (e instanceof AbtestError) throw e;
-    const name = (e as Error)?.name ?? '';
-    const transient =
-      /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|NOAUTH|WRONGPASS|ERR (DB index|invalid DB|invalid password|AUTH))/;
-    if (name === 'ReplyError' && !transient.test((e as Error).message)) throw e;
-    const generic = /max retries per request|Connection is closed|Stream isn't writeable/i.test(
-      (e as Error)?.message ?? '',
-    );
-    const cause = generic ? (lastErrors.get(redis) ?? e) : e;
-    throw new UnavailableError(sentence(cause, config), cause);
-  } finally {
-    clearTimeout(timer);
-  }
+  // One promise, no async layers: this runs around every request's store call.
+  return new Promise<T>((resolve, reject) => {
+    const fail = (e: unknown) => {
+      clearTimeout(timer);
+      reject(unavailable(redis, config, e));
+    };
+    const timer = setTimeout(() => fail(new DeadlineError(ms)), ms);
+    let run: Promise<T>;
+    try {
+      run = dbIndex(config) === 0 ? work(deadline) : checkDb(redis, config).then(() => work(deadline));
+    } catch (e) {
+      return fail(e);
+    }
+    run.then((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    }, fail);
+  });
+}
+
+/** What a failure of a store operation becomes: Redis's own answers stay; the rest is an UnavailableError. */
+function unavailable(redis: HotClient, config: Config, e: unknown): unknown {
+  if (e instanceof AbtestError) return e;
+  const name = (e as Error)?.name ?? '';
+  const transient =
+    /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|NOAUTH|WRONGPASS|ERR (DB index|invalid DB|invalid password|AUTH))/;
+  if (name === 'ReplyError' && !transient.test((e as Error).message)) return e;
+  const generic = /max retries per request|Connection is closed|Stream isn't writeable/i.test(
+    (e as Error)?.message ?? '',
+  );
+  const cause = generic ? (lastErrors.get(redis) ?? e) : e;
+  return new UnavailableError(sentence(cause, config), cause);
 }
 
 /** The overall deadline of a store operation passed. */

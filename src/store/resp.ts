@@ -63,46 +63,68 @@ function writeDigits(buf: Buffer, at: number, n: number): number {
   return end;
 }
 
+/** One command: its first arguments and the rest (kept apart, so that no call joins them in a new array). */
+type Command = { head: readonly string[]; tail: readonly string[] };
+
+/** Where commands are encoded before their one copy goes out: grown as needed, reused by every flush. */
+let scratch = Buffer.allocUnsafe(16 * 1024);
+
+/**
+ * Writes one argument as a RESP bulk string at `at`; returns the offset after it. An ASCII
+ * argument (the usual case) is copied by a loop, which beats Buffer#write's argument checks for
+ * strings this short; one that is not is written again as UTF-8 with its byte length.
+ */
+function writeBulk(buf: Buffer, at: number, a: string): number {
+  const start = at;
+  const n = a.length;
+  buf[at] = 36; // '$'
+  at = writeDigits(buf, at + 1, n);
+  buf[at++] = 13;
+  buf[at++] = 10;
+  let j = 0;
+  for (; j < n; j++) {
+    const c = a.charCodeAt(j);
+    if (c > 127) break;
+    buf[at + j] = c;
+  }
+  if (j === n) at += n;
+  else {
+    const bytes = Buffer.byteLength(a);
+    at = writeDigits(buf, start + 1, bytes);
+    buf[at++] = 13;
+    buf[at++] = 10;
+    at += buf.write(a, at, bytes, 'utf8');
+  }
+  buf[at++] = 13;
+  buf[at++] = 10;
+  return at;
+}
+
 /**
  * Encodes commands as RESP arrays of bulk strings into one buffer, with no string built on
  * the way (every command of a tick goes out in one write; this is most of what a call costs).
  */
-function encode(commands: readonly (readonly string[])[]): Buffer {
-  const lengths: number[] = [];
+function encode(commands: readonly Command[]): Buffer {
+  // At most 3 bytes per UTF-16 unit, plus each header ('*' or '$', up to 13 digits, CRLF) and CRLF.
   let size = 0;
-  for (const args of commands) {
-    size += 16; // '*', up to 13 digits, CRLF
-    for (const a of args) {
-      const n = Buffer.byteLength(a);
-      lengths.push(n);
-      size += n + 18; // '$', up to 13 digits, CRLF, the bytes, CRLF
-    }
+  for (const { head, tail } of commands) {
+    size += 16;
+    for (const a of head) size += 3 * a.length + 18;
+    for (const a of tail) size += 3 * a.length + 18;
   }
-  const buf = Buffer.allocUnsafe(size);
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, 2 * scratch.length));
+  const buf = scratch;
   let at = 0;
-  let i = 0;
-  for (const args of commands) {
+  for (const { head, tail } of commands) {
     buf[at] = 42; // '*'
-    at = writeDigits(buf, at + 1, args.length);
+    at = writeDigits(buf, at + 1, head.length + tail.length);
     buf[at++] = 13;
     buf[at++] = 10;
-    for (const a of args) {
-      const n = lengths[i++];
-      buf[at] = 36; // '$'
-      at = writeDigits(buf, at + 1, n);
-      buf[at++] = 13;
-      buf[at++] = 10;
-      if (n === a.length) {
-        // ASCII (as many bytes as characters), the usual case: a loop beats Buffer#write's
-        // argument checks for strings this short.
-        for (let j = 0; j < n; j++) buf[at + j] = a.charCodeAt(j);
-        at += n;
-      } else at += buf.write(a, at, n, 'utf8');
-      buf[at++] = 13;
-      buf[at++] = 10;
-    }
+    for (const a of head) at = writeBulk(buf, at, a);
+    for (const a of tail) at = writeBulk(buf, at, a);
   }
-  return buf.subarray(0, at);
+  // A copy of its own for the socket (which may hold it until written); scratch is reused.
+  return Buffer.from(buf.subarray(0, at));
 }
 
 /**
@@ -119,7 +141,7 @@ export class RespClient {
   private sent: Callback[] = [];
   private head = 0;
   /** Commands of this tick not yet written (all of them while connecting). */
-  private out: (readonly string[])[] = [];
+  private out: Command[] = [];
   private outCallbacks: Callback[] = [];
   private flushing = false;
   private attempts = 0;
@@ -128,9 +150,12 @@ export class RespClient {
 
   constructor(private readonly options: RespOptions) {}
 
-  /** Sends one command; resolves with its reply, rejects with a ReplyError or the connection's failure. */
-  call(args: readonly string[]): Promise<Reply> {
-    return new Promise((resolve, reject) => this.send(args, (e, reply) => (e ? reject(e) : resolve(reply))));
+  /**
+   * Sends one command (`head`, then `tail`: the arguments as two lists, so that callers need
+   * not join them); resolves with its reply, rejects with a ReplyError or the connection's failure.
+   */
+  call(head: readonly string[], tail: readonly string[] = NONE): Promise<Reply> {
+    return new Promise((resolve, reject) => this.send({ head, tail }, (e, reply) => (e ? reject(e) : resolve(reply))));
   }
 
   /** Drops the connection for good; pending commands fail. */
@@ -141,9 +166,9 @@ export class RespClient {
     this.drop(closedError());
   }
 
-  private send(args: readonly string[], cb: Callback): void {
+  private send(command: Command, cb: Callback): void {
     if (this.state === 'closed') return cb(closedError(), null);
-    this.out.push(args);
+    this.out.push(command);
     this.outCallbacks.push(cb);
     if (this.state === 'idle') this.connect();
     else if (this.state === 'ready' && !this.flushing) {
@@ -192,9 +217,9 @@ export class RespClient {
   /** AUTH and SELECT ahead of the queued commands; ready when both succeeded. */
   private handshake(socket: net.Socket, timeout: NodeJS.Timeout): void {
     const { username, password, db } = this.options;
-    const first: string[][] = [];
-    if (password) first.push(username ? ['AUTH', username, password] : ['AUTH', password]);
-    if (db !== 0) first.push(['SELECT', String(db)]);
+    const first: Command[] = [];
+    if (password) first.push({ head: username ? ['AUTH', username, password] : ['AUTH', password], tail: NONE });
+    if (db !== 0) first.push({ head: ['SELECT', String(db)], tail: NONE });
     let left = first.length;
     const ready = () => {
       clearTimeout(timeout);
@@ -268,6 +293,7 @@ export class RespClient {
 }
 
 const noop: Callback = () => {};
+const NONE: readonly string[] = [];
 
 /** An incremental RESP2 parser: `push` chunks, `next` yields whole replies (undefined: need more). */
 class Parser {
