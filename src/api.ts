@@ -37,7 +37,8 @@ export const track: Route = async (event, { config, store }) => {
     }),
   );
   if (!request.batch && capped.length > 0) throw new InputError(capped[0].field, capped[0].message);
-  const rejected = [...request.rejected, ...capped].sort((a, b) => a.index - b.index);
+  const rejected =
+    capped.length === 0 ? request.rejected : [...request.rejected, ...capped].sort((a, b) => a.index - b.index);
   const answer: TrackAnswer = { status: 'ok', stored: outcome.stored };
   if (rejected.length > 0) answer.rejected = rejected;
   return json(200, answer, config, { 'Cache-Control': 'no-store' });

@@ -12,7 +12,7 @@ export function checkName(value: unknown, field: string, config: Config): string
 
 const own = (o: object, key: string): boolean => Object.hasOwn(o, key);
 
-/** One event from its raw fields; throws an InputError naming the first field at fault. */
+/** One event of a POST body from its raw fields; throws an InputError naming the first field at fault. */
 function toEvent(raw: Record<string, unknown>, config: Config): TrackEvent {
   for (const key of Object.keys(raw)) {
     if (!(EVENT_FIELDS as readonly string[]).includes(key)) {
@@ -20,18 +20,36 @@ function toEvent(raw: Record<string, unknown>, config: Config): TrackEvent {
     }
   }
   const field = (f: string) => (own(raw, f) ? raw[f] : undefined);
-  const ns = field('namespace');
+  return checkEvent(field('namespace'), field('experiment'), field('variant'), field('event'), field('uuid'), config);
+}
+
+/** An event from its fields, each checked; throws an InputError naming the first field at fault. */
+function checkEvent(
+  ns: unknown,
+  experiment: unknown,
+  variant: unknown,
+  event: unknown,
+  uuid: unknown,
+  config: Config,
+): TrackEvent {
   const e = {
     namespace: ns === undefined || ns === '' ? config.namespace : checkName(ns, 'namespace', config),
-    experiment: checkName(field('experiment'), 'experiment', config),
-    variant: checkName(field('variant'), 'variant', config),
-    event: checkName(field('event'), 'event', config),
-    uuid: checkName(field('uuid'), 'uuid', config),
+    experiment: checkName(experiment, 'experiment', config),
+    variant: checkName(variant, 'variant', config),
+    event: checkName(event, 'event', config),
+    uuid: checkName(uuid, 'uuid', config),
   };
   if (config.allowed_experiments && !config.allowed_experiments.includes(e.experiment)) {
     throw new InputError('experiment', `experiment "${e.experiment}" is not in allowed_experiments`);
   }
   return e;
+}
+
+/** A query parameter of GET /track: `+` read as a space; absent when not a string. */
+function trackParam(q: Record<string, string | undefined>, name: string): string | undefined {
+  const v = own(q, name) ? q[name] : undefined;
+  if (typeof v !== 'string') return undefined;
+  return v.includes('+') ? v.replace(/\+/g, ' ') : v;
 }
 
 /**
@@ -54,13 +72,17 @@ export interface TrackRequest {
  */
 export function parseTrack(event: ProxyEvent, config: Config): TrackRequest {
   if (event.httpMethod === 'GET') {
+    // Unknown parameters (cache busters) are ignored: only the event's fields are read.
     const q = event.queryStringParameters ?? {};
-    const raw: Record<string, unknown> = {};
-    for (const f of EVENT_FIELDS) {
-      const v = own(q, f) ? q[f] : undefined;
-      if (typeof v === 'string') raw[f] = v.replace(/\+/g, ' ');
-    }
-    return { batch: false, accepted: [{ index: 0, event: toEvent(raw, config) }], rejected: [] };
+    const e = checkEvent(
+      trackParam(q, 'namespace'),
+      trackParam(q, 'experiment'),
+      trackParam(q, 'variant'),
+      trackParam(q, 'event'),
+      trackParam(q, 'uuid'),
+      config,
+    );
+    return { batch: false, accepted: [{ index: 0, event: e }], rejected: [] };
   }
   const parsed = parseBody(event);
   if (!Array.isArray(parsed)) {

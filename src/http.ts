@@ -124,8 +124,9 @@ export function header(event: ProxyEvent, name: string): string | undefined {
       ? headers[lower]
       : undefined;
   if (exact !== undefined) return exact;
-  for (const k of Object.keys(headers))
-    if (k.length === lower.length && k.toLowerCase() === lower) return headers[k] ?? undefined;
+  for (const k in headers)
+    if (k.length === lower.length && Object.hasOwn(headers, k) && k.toLowerCase() === lower)
+      return headers[k] ?? undefined;
   return undefined;
 }
 

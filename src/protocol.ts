@@ -58,6 +58,9 @@ export interface TrackAnswer {
 const CONTROL = /[\x00-\x1f\x7f]/;
 // A lone surrogate, or U+FFFD: the character that bytes which were not UTF-8 decode to.
 const NOT_UNICODE = /[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]|\ufffd/;
+// Every character the two above may find, in one class: a name without any (nearly all) is
+// checked by one test instead of two; one with a surrogate pair (an emoji) is looked at closely.
+const SUSPECT = /[\x00-\x1f\x7f\ud800-\udfff\ufffd]/;
 
 /**
  * What is wrong with a name (namespace, experiment, variant, event, uuid), as the end of a
@@ -68,6 +71,7 @@ export function nameProblem(value: unknown, maxLength: number): string | null {
   if (value === undefined || value === null || value === '') return 'is missing';
   if (typeof value !== 'string') return 'must be a string';
   if (value.length > maxLength) return `is longer than ${maxLength} characters`;
+  if (!SUSPECT.test(value)) return null;
   if (CONTROL.test(value)) return 'contains a control character';
   if (NOT_UNICODE.test(value)) return 'is not valid Unicode (a lone surrogate, or U+FFFD from bytes not UTF-8)';
   return null;
