@@ -132,8 +132,9 @@ function multiHeaders(raw: string[]): Record<string, string[]> {
 }
 
 /**
- * The API Gateway REST (v1) proxy event of a request to the local gateway. Its multi-value maps are built when first read (most
- * routes never do), and it carries {@link CHECKED_EVENT} (on its prototype): its maps have no
+ * The API Gateway REST (v1) proxy event of a request to the local gateway. Its query and
+ * multi-value maps are built when first read (a route reads the query one way or the other;
+ * most never read the headers' multi-value map), and it carries {@link CHECKED_EVENT} (on its prototype): its maps have no
  * prototype and hold strings only, so the handler's check has nothing to do. A class, so that
  * every event has one shape V8 builds fast (an object literal with getters is built slowly).
  */
@@ -142,7 +143,6 @@ export class GatewayEvent implements APIGatewayProxyEvent {
   path: string;
   httpMethod: string;
   headers: Record<string, string>;
-  queryStringParameters: Record<string, string> | null;
   pathParameters = null;
   stageVariables = null;
   body: string | null;
@@ -151,6 +151,7 @@ export class GatewayEvent implements APIGatewayProxyEvent {
   #raw: string[];
   #search: string;
   #multiHeaders: Record<string, string[]> | undefined;
+  #query: Record<string, string> | null | undefined;
   #multiQuery: Record<string, string[]> | null | undefined;
 
   constructor(
@@ -167,7 +168,6 @@ export class GatewayEvent implements APIGatewayProxyEvent {
     this.path = target.path;
     this.httpMethod = method;
     this.headers = h.single;
-    this.queryStringParameters = target.search ? querySingle(target.search) : null;
     this.body = body;
     this.#raw = h.raw;
     this.#search = target.search;
@@ -206,6 +206,11 @@ export class GatewayEvent implements APIGatewayProxyEvent {
   get multiValueHeaders(): Record<string, string[]> {
     this.#multiHeaders ??= multiHeaders(this.#raw);
     return this.#multiHeaders;
+  }
+
+  get queryStringParameters(): Record<string, string> | null {
+    if (this.#query === undefined) this.#query = this.#search ? querySingle(this.#search) : null;
+    return this.#query;
   }
 
   get multiValueQueryStringParameters(): Record<string, string[]> | null {

@@ -35,17 +35,37 @@ const CALLBACK = /^\w[\w'\-.]*$/;
 export const jsonpCallback = (value: string | undefined): string | undefined =>
   value !== undefined && CALLBACK.test(value) ? value : undefined;
 
+// Python escapes every character outside space to `~`: JSON.stringify leaves DEL and beyond.
 const escapeNonAscii = (text: string): string =>
-  text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  text.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** A string as Python's `json.dumps` writes it with `ensure_ascii`. */
+function pyString(s: string): string {
+  // Printable ASCII without a quote or a backslash (nearly every name and message) is written as it is.
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return escapeNonAscii(JSON.stringify(s));
+  }
+  return `"${s}"`;
+}
 
 /** Python's `json.dumps(value)` with its default separators and `ensure_ascii`. */
 export function pyJson(value: unknown): string {
   if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string') return escapeNonAscii(JSON.stringify(value));
-  if (Array.isArray(value)) return `[${value.map(pyJson).join(', ')}]`;
+  if (typeof value === 'string') return pyString(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? ', ' : '') + pyJson(value[i]);
+    return `${out}]`;
+  }
   if (typeof value === 'object') {
-    const entries = Object.entries(value).map(([k, v]) => `${pyJson(k)}: ${pyJson(v)}`);
-    return `{${entries.join(', ')}}`;
+    let out = '{';
+    const o = value as Record<string, unknown>;
+    for (const k in o) {
+      if (!Object.hasOwn(o, k)) continue;
+      out += `${out.length > 1 ? ', ' : ''}${pyString(k)}: ${pyJson(o[k])}`;
+    }
+    return `${out}}`;
   }
   return JSON.stringify(value);
 }

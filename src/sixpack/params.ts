@@ -24,24 +24,39 @@ export interface SixpackQuery {
 
 const plusAsSpace = (v: string): string => (v.includes('+') ? v.replace(/\+/g, ' ') : v);
 
-/** The query of a proxy event (its multi-value map when API Gateway gives one, else the single one). */
+/**
+ * The query of a proxy event: its multi-value map when API Gateway gives one, else the single
+ * one. Read where asked (no copy is built per request): a value that is not a string, or a
+ * name whose entry is not a list (`constructor` of a plain object), counts as absent.
+ */
 export function sixpackQuery(event: ProxyEvent): SixpackQuery {
-  const map: Record<string, string[]> = Object.create(null);
   const multi: unknown = event.multiValueQueryStringParameters;
   if (typeof multi === 'object' && multi !== null && !Array.isArray(multi)) {
     const byName = multi as Record<string, unknown>;
-    for (const k of Object.keys(byName)) {
-      const values = byName[k];
-      if (!Array.isArray(values)) continue;
-      const strings: string[] = [];
-      for (const v of values) if (typeof v === 'string') strings.push(plusAsSpace(v));
-      if (strings.length > 0) map[k] = strings;
-    }
-  } else {
-    for (const [k, v] of Object.entries(event.queryStringParameters ?? {}))
-      if (v !== undefined) map[k] = [plusAsSpace(v)];
+    const values = (name: string): unknown[] | undefined => {
+      const v = Object.hasOwn(byName, name) ? byName[name] : undefined;
+      return Array.isArray(v) ? v : undefined;
+    };
+    return {
+      get: (name) => {
+        const first = values(name)?.find((v) => typeof v === 'string');
+        return first === undefined ? undefined : plusAsSpace(first as string);
+      },
+      all: (name) => (values(name) ?? []).filter((v): v is string => typeof v === 'string').map(plusAsSpace),
+    };
   }
-  return { get: (name) => map[name]?.[0], all: (name) => map[name] ?? [] };
+  const single = event.queryStringParameters ?? {};
+  const get = (name: string): string | undefined => {
+    const v = Object.hasOwn(single, name) ? single[name] : undefined;
+    return typeof v === 'string' ? plusAsSpace(v) : undefined;
+  };
+  return {
+    get,
+    all: (name) => {
+      const v = get(name);
+      return v === undefined ? [] : [v];
+    },
+  };
 }
 
 /** Sixpack's boolean flags: true when the value is `y`, `true` or `yes`, in any case. */
