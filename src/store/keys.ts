@@ -6,7 +6,8 @@
  * in a name cannot move a key into another experiment or another slot.
  */
 const SPECIAL = /[%:{}]/;
-const escapeName = (name: string): string =>
+/** A name as it appears in keys (the Lua scripts of ./sixpack.ts escape the same way). */
+export const escapeName = (name: string): string =>
   SPECIAL.test(name) ? name.replace(/[%:{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : name;
 const unescapeName = (text: string): string =>
   text.includes('%')

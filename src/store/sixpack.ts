@@ -1,6 +1,6 @@
 import { PARTICIPATE } from '../protocol';
 import { dayOf } from '../series';
-import type { KeysOf } from './keys';
+import { escapeName, type KeysOf } from './keys';
 import { COUNT_LUA } from './scripts';
 import { runScript, script, type HotClient } from './redis';
 
@@ -45,20 +45,22 @@ const REFUSALS: Record<string, SixpackRefusal> = {
 /** What a participate or convert script answered. */
 export type SixpackOutcome = { alternative: string; refusal?: undefined } | { refusal: SixpackRefusal };
 
-// What both scripts share: the escape of names in counter keys (as ./keys.ts escapes them), the
+// What both scripts share: the escape of names in counter keys (`esc`, as ./keys.ts escapes
+// them; a variant read from Redis is escaped here, names the caller knows arrive escaped), the
 // meta hash's tomb, mode, phase and `fields` (read in the same HMGET), and counting one member
 // into one counter of the current phase with its day bucket (`countIn`, through the track
-// script's COUNT_LUA; DAY is 'YYYY-MM-DD', from Sixpack's `datetime` or now).
+// script's COUNT_LUA, with the event and variant as escaped; DAY is 'YYYY-MM-DD', from
+// Sixpack's `datetime` or now).
 const common = (dayArg: number, fields: string): string => `${COUNT_LUA}
 local function esc(name)
-  return (string.gsub(name, '[%%:{}]', function(c) return string.format('%%%02X', string.byte(c)) end))
+  if not string.find(name, '[%%:{}]') then return name end
+  return (string.gsub(name, '[%%:{}]', {['%'] = '%25', [':'] = '%3A', ['{'] = '%7B', ['}'] = '%7D'}))
 end
 local m = redis.call('HMGET', KEYS[1], 'tomb', 'mode', 'phase', ${fields})
 if m[1] then return {-1} end
 local phaseKeys = ARGV[2] .. 'p' .. (m[3] or '0') .. ':'
 local DAY = ARGV[${dayArg}]
-local function countIn(event, variant)
-  local e, v = esc(event), esc(variant)
+local function countIn(e, v)
   return count(m[2], phaseKeys .. 'c:' .. e .. ':' .. v, ARGV[1], phaseKeys .. 'days', DAY .. ':' .. e .. ':' .. v)
 end
 `;
@@ -67,7 +69,8 @@ end
 // ('1'/'0'), prefetch ('1'/'0'), traffic fraction out of range ('1'/'0'), Sixpack's sha1
 // choice (28 bits), the traffic-fraction hash and src/assign.ts's hash (both in [0, 1), sent as
 // integers of 32 bits: the script divides by 2^32, which gives the same doubles without writing
-// 17 digits per call), day, the requested alternatives... Returns {1, alternative} or {code}.
+// 17 digits per call), day, the requested alternatives joined by newlines ('' when one holds a
+// newline), then each of them. Returns {1, alternative} or {code}.
 //
 // What it needs of the definition is the meta field `d`, one string (reading and decoding the
 // JSON was most of the script's cost: fields separated by tabs, lists by newlines, as names hold
@@ -99,21 +102,36 @@ if not stamp or stamp ~= m[4] then
   stamp, state, sha1, sample, fallback, winner, weights, labels = string.match(text, D)
 end
 if ARGV[6] == '1' then return {-3} end
--- The requested alternatives are the stored ones, in any order: as many, each stored, none twice.
-local list = {}
-for label in string.gmatch(labels, '[^\\n]+') do list[#list + 1] = label end
-labels = list
-if #ARGV - 10 ~= #labels then return {-4} end
-for i = 11, #ARGV do
-  local want, found = ARGV[i], false
-  for k = 1, #labels do if labels[k] == want then found = true end end
-  for j = 11, i - 1 do if ARGV[j] == want then found = false end end
-  if not found then return {-4} end
+-- The requested alternatives are the stored ones, in any order: as many, each stored, none
+-- twice. A request in the stored order (nearly all) is one comparison of ARGV[11], the
+-- requested ones joined as the labels are (lines: no name holds a control character).
+if ARGV[11] ~= labels then
+  local stored = {}
+  for label in string.gmatch(labels, '[^\\n]+') do stored[#stored + 1] = label end
+  if #ARGV - 11 ~= #stored then return {-4} end
+  for i = 12, #ARGV do
+    local want, found = ARGV[i], false
+    for k = 1, #stored do if stored[k] == want then found = true end end
+    for j = 12, i - 1 do if ARGV[j] == want then found = false end end
+    if not found then return {-4} end
+  end
+end
+-- The labels' count, and the k-th of them, without building a list of them.
+local function lineCount(text)
+  local n, at = 1, string.find(text, '\\n', 1, true)
+  while at do n = n + 1; at = string.find(text, '\\n', at + 1, true) end
+  return n
+end
+local function line(text, k)
+  local from = 1
+  for _ = 2, k do from = string.find(text, '\\n', from, true) + 1 end
+  local to = string.find(text, '\\n', from, true)
+  return string.sub(text, from, to and to - 1 or -1)
 end
 local function record(variant, assign)
   if assign then redis.call('HSET', KEYS[3], ARGV[1], variant) end
   redis.call('SADD', phaseKeys .. 'variants', variant)
-  countIn('${PARTICIPATE}', variant)
+  countIn('${escapeName(PARTICIPATE)}', esc(variant))
 end
 if ARGV[3] ~= '' then
   if ARGV[4] == '1' and state == 'running' then record(ARGV[3], true) end
@@ -130,7 +148,7 @@ local pick
 sample = tonumber(sample)
 if sha1 == '1' then
   if tonumber(ARGV[8]) / 4294967296 >= sample then return {1, fallback} end
-  pick = labels[tonumber(ARGV[7]) % #labels + 1]
+  pick = line(labels, tonumber(ARGV[7]) % lineCount(labels) + 1)
 else
   -- src/assign.ts: bucketRanges + chooseVariant, the same double arithmetic in the same order.
   local n, total, start, shares = tonumber(ARGV[9]) / 4294967296, 0, 0, {}
@@ -140,7 +158,7 @@ else
   end
   for i, w in ipairs(shares) do
     local share = w / total
-    if n >= start and n < start + share * sample then pick = labels[i]; break end
+    if n >= start and n < start + share * sample then pick = line(labels, i); break end
     start = start + share
   end
   if not pick then return {1, fallback} end
@@ -150,7 +168,7 @@ return {1, pick}
 `;
 
 // KEYS: meta, def, assignments. ARGV: client id, key base, goal, kpi invalid ('1'/'0'), max
-// goals, day. Returns {1, alternative} or {code}. A rolled-out experiment answers the
+// goals, day, the goal as escaped in keys. Returns {1, alternative} or {code}. A rolled-out experiment answers the
 // visitor's variant without counting: its last phase ended at the rollout. The state is the
 // meta's, which every version's save script writes with the JSON; the JSON answers only for a
 // meta without it (none, or one that went in a delete that died halfway).
@@ -175,7 +193,7 @@ if state == 'running' then
     redis.call('SADD', gkey, ARGV[3])
   end
   redis.call('SADD', phaseKeys .. 'variants', had)
-  countIn(ARGV[3], had)
+  countIn(ARGV[7], esc(had))
 end
 return {1, had}
 `;
@@ -239,6 +257,7 @@ export function participate(redis: HotClient, keysOf: KeysOf, p: ParticipateInpu
     String(p.fraction * 4294967296),
     String(p.weighted * 4294967296),
     dayOf(p.at),
+    p.alternatives.some((a) => a.includes('\n')) ? '' : p.alternatives.join('\n'),
     ...p.alternatives,
   ]);
 }
@@ -256,5 +275,11 @@ export interface ConvertInput {
 
 /** One convert: one script call. */
 export function convert(redis: HotClient, keysOf: KeysOf, c: ConvertInput, maxGoals: number): Promise<SixpackOutcome> {
-  return run(redis, keysOf, convertScript, c, [c.goal, flag(c.badKpi), String(maxGoals), dayOf(c.at)]);
+  return run(redis, keysOf, convertScript, c, [
+    c.goal,
+    flag(c.badKpi),
+    String(maxGoals),
+    dayOf(c.at),
+    escapeName(c.goal),
+  ]);
 }

@@ -328,6 +328,16 @@ describe("Sixpack's choice", () => {
     expect(Object.values((await c.counts(experiment))!.participants).reduce((a, b) => a + b, 0)).toBe(1000);
   });
 
+  it('requested alternatives are compared one by one: a newline in one does not make two', async () => {
+    const c = container();
+    const q = `experiment=lines&client_id=n1`;
+    expect((await c.participate(`${q}&${alts('a', 'b', 'c')}`)).statusCode).toBe(200);
+    // Joined by newlines, "a\nb" and "c" read like the stored "a", "b", "c".
+    const res = await c.participate(`${q}&${alts('a%0Ab', 'c')}`);
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body).message).toBe('experiment alternatives have changed. please delete in the admin');
+  });
+
   it("the reference's worked example and its definition: running, equal weights, control first, created through Sixpack", async () => {
     const c = container();
     const id = '12345678-1234-5678-1234-567812345678';
