@@ -242,23 +242,27 @@ export class RedisCounterStore implements CounterStore {
     });
   }
 
-  async participate(p: ParticipateInput): Promise<SixpackOutcome> {
+  participate(p: ParticipateInput): Promise<SixpackOutcome> {
     return this.untilNotBusy(() => participate(this.hot, this.keysOf, p));
   }
 
-  async convert(c: ConvertInput): Promise<SixpackOutcome> {
+  convert(c: ConvertInput): Promise<SixpackOutcome> {
     return this.untilNotBusy(() => convert(this.hot, this.keysOf, c, this.config.max_goals_per_experiment));
   }
 
-  /** Runs a Sixpack script again while a delete of its experiment runs (as track does), within the deadline. */
+  /**
+   * Runs a Sixpack script again while a delete of its experiment runs (as track does), within
+   * the deadline. Promise chains rather than async functions: this runs on every request.
+   */
   private untilNotBusy(run: () => Promise<SixpackOutcome>): Promise<SixpackOutcome> {
-    return guard(this.hot, this.config, async (deadline) => {
-      for (;;) {
-        const out = await run();
-        if (out.refusal !== 'busy') return out;
-        checkDeadline(deadline);
-        await new Promise((r) => setTimeout(r, 5));
-      }
+    return guard(this.hot, this.config, (deadline) => {
+      const attempt = (): Promise<SixpackOutcome> =>
+        run().then((out) => {
+          if (out.refusal !== 'busy') return out;
+          checkDeadline(deadline);
+          return new Promise((r) => setTimeout(r, 5)).then(attempt);
+        });
+      return attempt();
     });
   }
 

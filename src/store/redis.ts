@@ -225,13 +225,12 @@ function checkDb(redis: HotClient, config: Config): Promise<void> {
 export function guard<T>(redis: HotClient, config: Config, work: (deadline: number) => Promise<T>): Promise<T> {
   const ms = config.redis_command_timeout_ms + (everReady.has(redis) ? 0 : config.redis_connect_timeout_ms);
   const deadline = Date.now() + ms;
-  // One promise, no async layers: this runs around every request's store call.
+  // One promise, no async layers, no timer of its own: this runs around every request's store call.
   return new Promise<T>((resolve, reject) => {
+    const watch = deadlines.watch(ms, () => reject(unavailable(redis, config, new DeadlineError(ms))));
     const fail = (e: unknown) => {
-      clearTimeout(timer);
-      reject(unavailable(redis, config, e));
+      if (deadlines.settle(watch)) reject(unavailable(redis, config, e));
     };
-    const timer = setTimeout(() => fail(new DeadlineError(ms)), ms);
     let run: Promise<T>;
     try {
       run = dbIndex(config) === 0 ? work(deadline) : checkDb(redis, config).then(() => work(deadline));
@@ -239,11 +238,91 @@ export function guard<T>(redis: HotClient, config: Config, work: (deadline: numb
       return fail(e);
     }
     run.then((value) => {
-      clearTimeout(timer);
-      resolve(value);
+      if (deadlines.settle(watch)) resolve(value);
     }, fail);
   });
 }
+
+/** One operation that {@link Deadlines} watches. */
+interface Watched {
+  /** When it fails (performance.now() ms). */
+  due: number;
+  /** Fails it; called once, when due. */
+  expire: () => void;
+  settled: boolean;
+}
+
+/**
+ * The deadlines of the store operations in flight, watched by one timer set for the earliest
+ * of them (a timer per operation cost every request a Timeout and two list updates). Entries
+ * are kept in the order they began; settled ones leave from the front.
+ */
+class Deadlines {
+  private entries: Watched[] = [];
+  private head = 0;
+  private pending = 0;
+  private timer: NodeJS.Timeout | null = null;
+  /** When the timer fires (performance.now() ms). */
+  private timerDue = Number.POSITIVE_INFINITY;
+
+  /** Starts watching an operation that fails with `expire` unless settled within `ms`. */
+  watch(ms: number, expire: () => void): Watched {
+    const w: Watched = { due: performance.now() + ms, expire, settled: false };
+    this.entries.push(w);
+    this.pending++;
+    if (w.due < this.timerDue) this.arm(w.due);
+    return w;
+  }
+
+  /** Marks an operation done; false when its deadline already failed it. */
+  settle(w: Watched): boolean {
+    if (w.settled) return false;
+    w.settled = true;
+    this.pending--;
+    const { entries } = this;
+    while (this.head < entries.length && entries[this.head].settled) this.head++;
+    if (this.pending === 0) this.reset();
+    else if (this.head > 1024 && this.head * 2 > entries.length) {
+      this.entries = entries.slice(this.head);
+      this.head = 0;
+    }
+    return true;
+  }
+
+  private arm(due: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(this.fire, Math.max(0, due - performance.now()));
+  }
+
+  /** Nothing in flight: no timer holds the process open. */
+  private reset(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerDue = Number.POSITIVE_INFINITY;
+    this.entries = [];
+    this.head = 0;
+  }
+
+  /** Fails every operation past its deadline, then waits for the earliest of the others. */
+  private readonly fire = (): void => {
+    this.timer = null;
+    this.timerDue = Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    const late: Watched[] = [];
+    let next = Number.POSITIVE_INFINITY;
+    for (let i = this.head; i < this.entries.length; i++) {
+      const w = this.entries[i];
+      if (w.settled) continue;
+      if (w.due <= now) late.push(w);
+      else if (w.due < next) next = w.due;
+    }
+    for (const w of late) if (this.settle(w)) w.expire();
+    if (this.pending > 0 && next < this.timerDue) this.arm(next);
+  };
+}
+
+const deadlines = new Deadlines();
 
 /** What a failure of a store operation becomes: Redis's own answers stay; the rest is an UnavailableError. */
 function unavailable(redis: HotClient, config: Config, e: unknown): unknown {

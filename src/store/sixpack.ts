@@ -203,8 +203,12 @@ const convertScript = script<[number, string?]>(3, CONVERT_SCRIPT);
 
 const flag = (b: boolean): string => (b ? '1' : '0');
 
+/** What a script answered, as an outcome. */
+const outcome = ([code, alternative]: [number, string?]): SixpackOutcome =>
+  code === 1 ? { alternative: alternative ?? '' } : { refusal: REFUSALS[String(code)] ?? 'busy' };
+
 /** Runs one of the scripts on a visitor of an experiment: KEYS meta, def, assignments; ARGV client id, key base, `rest`. */
-async function run(
+function run(
   redis: HotClient,
   keysOf: KeysOf,
   s: typeof participateScript,
@@ -212,15 +216,7 @@ async function run(
   rest: string[],
 ): Promise<SixpackOutcome> {
   const keys = keysOf(v.namespace, v.experiment);
-  const [code, alternative] = await runScript(redis, s, [
-    keys.meta,
-    keys.def,
-    keys.assignments,
-    v.clientId,
-    keys.base,
-    ...rest,
-  ]);
-  return code === 1 ? { alternative: alternative ?? '' } : { refusal: REFUSALS[String(code)] ?? 'busy' };
+  return runScript(redis, s, [keys.meta, keys.def, keys.assignments, v.clientId, keys.base, ...rest]).then(outcome);
 }
 
 /** What a participate asks of the store (names checked, hashes computed by the route). */
