@@ -35,7 +35,8 @@ export function compactCommands(commands: Record<string, CommandSpec>): string {
 }
 
 /**
- * ioredis parts abtest never uses (Sentinel, named TLS profiles of other clouds, Cluster pub/sub) replaced by
+ * ioredis parts abtest never uses (Sentinel, named TLS profiles of other clouds, Cluster pub/sub,
+ * diagnostics-channel tracing, SCAN streams) replaced by
  * stubs, and its command table compacted ({@link compactCommands}), to keep the Lambda bundles
  * small and their cold start short.
  */
@@ -66,6 +67,22 @@ export const trimIoredis: Plugin = {
     }));
     b.onLoad({ filter: /ioredis[\\/]built[\\/]constants[\\/]TLSProfiles\.js$/ }, () => ({
       contents: 'exports.default = {};',
+      loader: 'js',
+    }));
+    // Tracing through diagnostics_channel: nothing in a Lambda subscribes; commands run as they are.
+    b.onLoad({ filter: /ioredis[\\/]built[\\/]tracing\.js$/ }, () => ({
+      contents:
+        'const run = (fn) => fn();\n' +
+        'exports.traceCommand = run; exports.traceBatch = run; exports.traceConnect = run;\n' +
+        'exports.sanitizeArgs = (name, args) => args.map(String);',
+      loader: 'js',
+    }));
+    // SCAN streams: abtest reads its keys through index sets, never by scanning.
+    b.onLoad({ filter: /ioredis[\\/]built[\\/]ScanStream\.js$/ }, () => ({
+      contents:
+        'class ScanStream { constructor() {' +
+        ' throw new Error("scan streams are not supported by abtest"); } }\n' +
+        'exports.default = ScanStream;',
       loader: 'js',
     }));
     b.onLoad({ filter: /@ioredis[\\/]commands[\\/]built[\\/]commands\.json$/ }, (args) => {

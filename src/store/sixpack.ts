@@ -80,7 +80,15 @@ end
 // double (the weighted choice must match src/assign.ts's arithmetic). The save script writes
 // the JSON and `version` in one step, so a `d` of another version is stale: after any save (by
 // this version or an older one, which knows nothing of it), and in data older than it. Then the
-// script derives it from the JSON again and keeps it.
+// script derives it from the JSON again and keeps it (unless the meta has no version: it went
+// in a delete that died halfway, so there is nothing to keep it in).
+//
+// The requested alternatives must be the stored ones, in any order: as many, each stored, none
+// twice. A request in the stored order (nearly all) is one comparison of the joined ARGV[11]
+// with the labels (lines: no name holds a control character). The pick reads the k-th label
+// without building a list (lineCount, line); a weighted one follows src/assign.ts's
+// bucketRanges + chooseVariant, the same double arithmetic in the same order.
+// (Comments stay out of the Lua text: every Lambda bundle carries it.)
 const PARTICIPATE_SCRIPT = `${common(10, "'version', 'd'")}
 local D = '^([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t(.*)$'
 local stamp, state, sha1, sample, fallback, winner, weights, labels = string.match(m[5] or '', D)
@@ -97,14 +105,10 @@ if not stamp or stamp ~= m[4] then
   local text = table.concat({m[4] or '', d.state, (d.sixpack == true and equal) and '1' or '0',
     string.format('%.17g', d.sample), d.fallback, type(d.winner) == 'string' and d.winner or '',
     table.concat(ws, '\\n'), table.concat(ls, '\\n')}, '\\t')
-  -- No version: the meta went (a delete that died halfway), so there is nothing to keep it in.
   if m[4] then redis.call('HSET', KEYS[1], 'd', text) end
   stamp, state, sha1, sample, fallback, winner, weights, labels = string.match(text, D)
 end
 if ARGV[6] == '1' then return {-3} end
--- The requested alternatives are the stored ones, in any order: as many, each stored, none
--- twice. A request in the stored order (nearly all) is one comparison of ARGV[11], the
--- requested ones joined as the labels are (lines: no name holds a control character).
 if ARGV[11] ~= labels then
   local stored = {}
   for label in string.gmatch(labels, '[^\\n]+') do stored[#stored + 1] = label end
@@ -116,7 +120,6 @@ if ARGV[11] ~= labels then
     if not found then return {-4} end
   end
 end
--- The labels' count, and the k-th of them, without building a list of them.
 local function lineCount(text)
   local n, at = 1, string.find(text, '\\n', 1, true)
   while at do n = n + 1; at = string.find(text, '\\n', at + 1, true) end
@@ -150,7 +153,6 @@ if sha1 == '1' then
   if tonumber(ARGV[8]) / 4294967296 >= sample then return {1, fallback} end
   pick = line(labels, tonumber(ARGV[7]) % lineCount(labels) + 1)
 else
-  -- src/assign.ts: bucketRanges + chooseVariant, the same double arithmetic in the same order.
   local n, total, start, shares = tonumber(ARGV[9]) / 4294967296, 0, 0, {}
   for w in string.gmatch(weights, '[^\\n]+') do
     shares[#shares + 1] = tonumber(w)
