@@ -18,7 +18,9 @@ export type Handler = ((event: ProxyEvent) => Promise<ProxyResult>) & { close():
 export function makeHandler(route: Route, env: NodeJS.ProcessEnv = process.env): Handler {
   let ctx: Context | undefined;
   let redis: RedisClient | undefined;
-  const handler = async (event: ProxyEvent) => {
+  const fail = (e: unknown) => errorResult(e, ctx?.config ?? fallbackConfig(env));
+  // A promise chain, not an async function: one layer less on every request.
+  const handler = (event: ProxyEvent): Promise<ProxyResult> => {
     try {
       const checked = checkEvent(event);
       if (!ctx) {
@@ -26,9 +28,9 @@ export function makeHandler(route: Route, env: NodeJS.ProcessEnv = process.env):
         redis = createRedis(config);
         ctx = { config, store: new RedisCounterStore(redis, config) };
       }
-      return await route(checked, ctx);
+      return route(checked, ctx).catch(fail);
     } catch (e) {
-      return errorResult(e, ctx?.config ?? fallbackConfig(env));
+      return Promise.resolve(fail(e));
     }
   };
   const close = async () => {
