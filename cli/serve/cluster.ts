@@ -41,6 +41,10 @@ export function startPrimary(opts: {
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
   const live = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && !w.isDead());
 
+  const drainWorker = (w: Worker) => {
+    if (w.isConnected()) w.send({ abtest: 'drain', ms: opts.drainMs } satisfies PrimaryMessage);
+  };
+
   const fork = () => {
     const w = cluster.fork(opts.env);
     started.set(w, Date.now());
@@ -54,8 +58,10 @@ export function startPrimary(opts: {
     const onMessage = (_w: Worker, m: WorkerMessage) => {
       if (m?.abtest === 'failed' && !address) failure ??= new AbtestError('internal', m.message, { hint: m.hint });
     };
-    const onListening = (_w: Worker, a: AddressInfo) => {
+    const onListening = (w: Worker, a: AddressInfo) => {
       address ??= a;
+      // A worker that was still starting (a replacement) when the stop began drains as it comes up.
+      if (stopping) drainWorker(w);
       if (++listening === opts.count) resolve(primary);
     };
     const onExit = (w: Worker, code: number | null, signal: string | null) => {
@@ -98,7 +104,7 @@ export function startPrimary(opts: {
           for (const w of live()) w.process.kill('SIGKILL');
         } else {
           stopping = true;
-          for (const w of live()) w.send({ abtest: 'drain', ms: opts.drainMs } satisfies PrimaryMessage);
+          for (const w of live()) drainWorker(w);
           // Workers that do not finish within the deadline (plus a margin) are killed.
           setTimeout(() => {
             if (live().length === 0) return;

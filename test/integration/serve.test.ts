@@ -84,6 +84,25 @@ describe('abtest serve refuses to start without what production needs', () => {
   });
 });
 
+describe('abtest serve stopped while a worker starts', () => {
+  it('the worker that was starting drains once it is up: the stop ends cleanly, well within the drain deadline', async () => {
+    const { env, home } = serveEnv();
+    const s = await startServeProcess(['--port', '0', '--workers', '2'], { cwd: home, env });
+    const [first, other] = childrenOf(s.child.pid!);
+    process.kill(first, 'SIGKILL');
+    // The replacement is forked (its process exists) but still loading: stop now.
+    const deadline = Date.now() + 10_000;
+    const replaced = () => childrenOf(s.child.pid!).some((pid) => pid !== first && pid !== other);
+    while (Date.now() < deadline && !replaced()) await new Promise((r) => setTimeout(r, 5));
+    expect(replaced()).toBe(true);
+    const t = Date.now();
+    s.child.kill('SIGTERM');
+    expect(await exitOf(s)).toBe(0);
+    // A worker that never heard the stop would be killed after the drain deadline (10 s) + 2 s.
+    expect(Date.now() - t).toBeLessThan(8000);
+  }, 30_000);
+});
+
 describe('abtest serve when Redis goes down', () => {
   it('/_status answers 503 within the deadline, and 200 again once Redis is back', async () => {
     const own = await startTestRedis();
