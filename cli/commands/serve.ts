@@ -107,14 +107,6 @@ async function worker(
   ctx: { config: Config; wiring: ReturnType<typeof loadWiring>; root: string; env: NodeJS.ProcessEnv; drainMs: number },
   common: Pick<ServeResult, 'redisUrl' | 'log' | 'trustProxy'>,
 ): Promise<ServeResult> {
-  // The primary may say drain while this worker still starts: remember it, drain once up.
-  let drain: ((ms: number) => void) | null = null;
-  let drainAsked: number | null = null;
-  process.on('message', (m: PrimaryMessage) => {
-    if (m?.abtest !== 'drain') return;
-    if (drain) drain(m.ms);
-    else drainAsked ??= m.ms;
-  });
   const gateway = await startGateway({
     ...ctx,
     port: opts.port ?? 8787,
@@ -129,17 +121,16 @@ async function worker(
   let resolveDone: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
   let draining = false;
-  const drainNow = (ms: number) => {
+  const drain = (ms: number) => {
     if (draining) return;
     draining = true;
     gateway.stop(ms).then((clean) => resolveDone(clean ? 0 : 1));
   };
   // The primary says drain (it got SIGTERM); a Ctrl-C in a terminal reaches the workers too.
-  drain = drainNow;
-  if (drainAsked !== null) drainNow(drainAsked);
+  process.on('message', (m: PrimaryMessage) => m?.abtest === 'drain' && drain(m.ms));
   let stops = 0;
   const stop = (): Promise<number> => {
-    if (++stops === 1) drainNow(ctx.drainMs);
+    if (++stops === 1) drain(ctx.drainMs);
     else {
       // A second signal: cut what is left.
       gateway.server.closeAllConnections();

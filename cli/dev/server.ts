@@ -134,8 +134,9 @@ function multiHeaders(raw: string[]): Record<string, string[]> {
 /**
  * The API Gateway REST (v1) proxy event of a request to the local gateway. Its query and
  * multi-value maps are built when first read (a route reads the query one way or the other;
- * most never read the headers' multi-value map), and it carries {@link CHECKED_EVENT} (on its prototype): its maps have no
- * prototype and hold strings only, so the handler's check has nothing to do. A class, so that
+ * most never read the headers' multi-value map), and it carries {@link CHECKED_EVENT} (on its
+ * prototype): its maps have no prototype and hold strings only, so the handler's check has
+ * nothing to do. A class, so that
  * every event has one shape V8 builds fast (an object literal with getters is built slowly).
  */
 export class GatewayEvent implements APIGatewayProxyEvent {

@@ -60,7 +60,8 @@ export function startPrimary(opts: {
     };
     const onListening = (w: Worker, a: AddressInfo) => {
       address ??= a;
-      // A worker that was still starting (a replacement) when the stop began drains as it comes up.
+      // A worker that was still starting (a replacement) when the stop began had no listener
+      // for the first message; it gets it now, as it listens (its handler is in place by then).
       if (stopping) drainWorker(w);
       if (++listening === opts.count) resolve(primary);
     };

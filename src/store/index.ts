@@ -60,9 +60,6 @@ export interface CounterStore {
   ping(): Promise<void>;
 }
 
-/** The outcome of one event stored (a new object each time: callers may add to it). */
-const ONE_STORED = (): TrackOutcome => ({ stored: 1, rejected: [] });
-
 /**
  * The Redis counter store. Counting an event of a listed experiment is one script call (one
  * round trip); an experiment that is new, or deleted since, first takes its place in the
@@ -102,7 +99,7 @@ export class RedisCounterStore implements CounterStore {
     return guard(this.hot, this.config, (deadline) => {
       // One event (every GET, most POSTs): no Promise.all.
       if (events.length === 1)
-        return this.count(events[0], 0, day, deadline).then((o) => (o ? { stored: 0, rejected: [o] } : ONE_STORED()));
+        return this.count(events[0], 0, day, deadline).then((o) => ({ stored: o ? 0 : 1, rejected: o ? [o] : [] }));
       return Promise.all(events.map((e, index) => this.count(e, index, day, deadline))).then((outcomes) => {
         const rejected = outcomes.filter((o): o is TrackOutcome['rejected'][number] => o !== null);
         return { stored: events.length - rejected.length, rejected };

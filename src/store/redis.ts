@@ -101,8 +101,6 @@ export const hotClient = (redis: RedisClient): HotClient => (redis instanceof Ho
 /** A Lua script of the store; `T` is what it answers. */
 export interface Script<T> {
   keys: number;
-  /** `keys` as the text a command sends. */
-  keysText: string;
   lua: string;
   sha: string;
   /** Only carries `T`. */
@@ -112,7 +110,6 @@ export interface Script<T> {
 /** A script taking `keys` keys (the first arguments of each call). */
 export const script = <T>(keys: number, lua: string): Script<T> => ({
   keys,
-  keysText: String(keys),
   lua,
   sha: createHash('sha1').update(lua).digest('hex'),
 });
@@ -134,7 +131,7 @@ function send(
   args: readonly string[],
 ): Promise<unknown> {
   return client instanceof RespClient
-    ? client.call([command, first, s.keysText], args)
+    ? client.call([command, first, String(s.keys)], args)
     : client[command](first, s.keys, ...args);
 }
 
@@ -318,7 +315,7 @@ class Deadlines {
       else if (w.due < next) next = w.due;
     }
     for (const w of late) if (this.settle(w)) w.expire();
-    if (this.pending > 0 && next < this.timerDue) this.arm(next);
+    if (this.pending > 0) this.arm(next);
   };
 }
 

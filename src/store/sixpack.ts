@@ -170,10 +170,11 @@ return {1, pick}
 `;
 
 // KEYS: meta, def, assignments. ARGV: client id, key base, goal, kpi invalid ('1'/'0'), max
-// goals, day, the goal as escaped in keys. Returns {1, alternative} or {code}. A rolled-out experiment answers the
-// visitor's variant without counting: its last phase ended at the rollout. The state is the
-// meta's, which every version's save script writes with the JSON; the JSON answers only for a
-// meta without it (none, or one that went in a delete that died halfway).
+// goals, day, the goal as escaped in keys. Returns {1, alternative} or {code}. A rolled-out
+// experiment answers the visitor's variant without counting: its last phase ended at the
+// rollout. The state is the meta's, which every version's save script writes with the JSON;
+// the JSON answers only for a meta without it (none, or one that went in a delete that died
+// halfway).
 const CONVERT_SCRIPT = `${common(6, "'state'")}
 local state = m[4]
 if not state then
